@@ -1,0 +1,139 @@
+"""The diploma application factory: a list of small configuration steps, no database queries."""
+import sqlite3
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from diploma.config import INSTANCE_PATH, PROJECT_ROOT, Config
+from diploma.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    _configure(app, config or Config)
+    _register_extensions(app)
+    _configure_i18n(app)
+    _configure_login(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app, config):
+    app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise RuntimeError("SECRET_KEY must be set (environment variable) unless FLASK_DEBUG=1.")
+        app.config["SECRET_KEY"] = "insecure-debug-key"
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+
+
+def _import_models():
+    """Every table, so that migrations and ``db.metadata`` see the whole schema."""
+    from diploma import audit  # noqa: F401
+    from diploma.auth import models as _auth  # noqa: F401
+    from diploma.curriculum import models as _curriculum  # noqa: F401
+    from diploma.enrolment import models as _enrolment  # noqa: F401
+    from diploma.partners import models as _partners  # noqa: F401
+
+
+def _register_extensions(app):
+    _import_models()
+    db.init_app(app)
+    # render_as_batch: SQLite cannot ALTER most things, so migrations rebuild its tables instead.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, and let SQLAlchemy (not the driver) open transactions, so that
+    savepoints and ``BEGIN`` behave as on PostgreSQL."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite_transaction(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def _configure_i18n(app):
+    from diploma import i18n
+    from diploma.arabic import format_long_date
+    from diploma.auth.forms import ROLE_LABELS
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.jinja_env.globals.update(
+        current_language=i18n.current_language,
+        text_direction=i18n.text_direction,
+        language_names=i18n.LANGUAGE_NAMES,
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+    )
+    app.jinja_env.filters["long_date"] = format_long_date
+
+
+def _configure_login(app):
+    from diploma.auth.services import user_from_login_id
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(user_from_login_id)
+
+
+def _register_blueprints(app):
+    from diploma import system
+    from diploma.auth import bp as auth_bp
+    from diploma.auth import views as _auth_views  # noqa: F401  (routes register on import)
+    from diploma.curriculum import bp as curriculum_bp
+    from diploma.curriculum import views as _curriculum_views  # noqa: F401
+    from diploma.dashboard import bp as dashboard_bp
+    from diploma.dashboard import views as _dashboard_views  # noqa: F401
+    from diploma.enrolment import bp as enrolment_bp
+    from diploma.enrolment import views as _enrolment_views  # noqa: F401
+    from diploma.partners import bp as partners_bp
+    from diploma.partners import views as _partners_views  # noqa: F401
+
+    app.register_blueprint(system.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(partners_bp, url_prefix="/admin")
+    app.register_blueprint(curriculum_bp, url_prefix="/admin")
+    app.register_blueprint(enrolment_bp, url_prefix="/students")
+    app.register_blueprint(dashboard_bp)
+
+
+def _register_request_hooks(app):
+    from diploma import access, system
+
+    app.before_request(access.enforce_access)
+    app.after_request(system.add_security_headers)
+
+
+def _register_error_handlers(app):
+    from diploma import system
+
+    system.register_error_handlers(app)
+
+
+def _register_cli(app):
+    from diploma.demo import demo_cli
+
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,56 @@
+"""Append-only audit log: who did what to which record, when, with the values involved."""
+from datetime import UTC, datetime
+
+from flask import has_request_context, request
+from sqlalchemy import event
+
+from diploma.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id = db.Column(db.Integer, primary_key=True)
+    created_at = db.Column(db.DateTime, nullable=False,
+                           default=lambda: datetime.now(UTC).replace(tzinfo=None))
+    actor_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action = db.Column(db.String(60), nullable=False, index=True)
+    target_type = db.Column(db.String(60))
+    target_id = db.Column(db.String(60))
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    ip_address = db.Column(db.String(45))
+
+    actor = db.relationship("User", lazy="joined")
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise RuntimeError("audit events are append-only")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise RuntimeError("audit events are append-only")
+
+
+def record(actor, action, target=None, data=None):
+    """Add an audit event to the session (flushed with the change it describes, never on its own)."""
+    audit_event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=str(target.id) if target is not None and target.id is not None else None,
+        data=data or {},
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(audit_event)
+    return audit_event
+
+
+def events_for(target):
+    """The audit trail of one record, oldest first."""
+    return db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.target_type == type(target).__name__, AuditEvent.target_id == str(target.id))
+        .order_by(AuditEvent.id)
+    ).all()

@@ -1,0 +1,85 @@
+"""Logging in and out, choosing a password, the interface language."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from diploma.access import public, signed_in
+from diploma.auth import bp, services
+from diploma.auth.forms import ConfirmForm, LanguageForm, LoginForm, SetPasswordForm
+from diploma.errors import RuleViolation
+from diploma.extensions import db, limiter
+from diploma.i18n import LANGUAGE_COOKIE, supported_languages
+from diploma.web import apply_rule_violation, is_safe_next
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _login_account_key():
+    return "login-account:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_account_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            next_url = request.args.get("next")
+            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.home"))
+        form.password.errors.append(_("The e-mail address or the password is wrong."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token):
+    user = services.user_from_password_token(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except RuleViolation as violation:
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password is set. You can log in now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def switch_language():
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.language.data not in supported_languages():
+        abort(400)
+    if current_user.is_authenticated:
+        services.set_user_locale(current_user, form.language.data)
+        db.session.commit()
+    target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.home")
+    response = redirect(target)
+    response.set_cookie(LANGUAGE_COOKIE, form.language.data, max_age=ONE_YEAR, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,103 @@
+"""The administrator's pages for the programme, cohorts, courses and terms."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from diploma.access import ADMIN, roles
+from diploma.curriculum import bp, services
+from diploma.curriculum.forms import CohortForm, CourseForm, ProgrammeForm, TermForm
+from diploma.curriculum.models import Cohort, Course, Term
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.web import apply_rule_violation
+
+
+@bp.route("/programme", methods=["GET", "POST"])
+@roles(ADMIN)
+def edit_programme():
+    programme = services.the_programme()
+    if programme is None:
+        return render_template("curriculum/no_programme.html"), 404
+    form = ProgrammeForm(obj=programme)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.PROGRAMME_SETTINGS}
+        try:
+            services.update_programme(current_user, programme, values, [entry.data for entry in form.bands])
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The programme was saved."), "success")
+            return redirect(url_for("curriculum.edit_programme"))
+    return render_template("curriculum/programme_form.html", form=form)
+
+
+# Each kind of record: its model, form, save service, fields, and the words of its pages.
+KINDS = {
+    "cohorts": (Cohort, CohortForm, services.save_cohort, services.COHORT_FIELDS, services.all_cohorts),
+    "courses": (Course, CourseForm, services.save_course, services.COURSE_FIELDS, services.all_courses),
+    "terms": (Term, TermForm, services.save_term, services.TERM_FIELDS, services.all_terms),
+}
+
+
+def _list(kind):
+    *_, listing = KINDS[kind]
+    return render_template(f"curriculum/{kind}.html", records=listing())
+
+
+def _edit(kind, record_id):
+    model, form_class, save, fields, _listing = KINDS[kind]
+    record = db.get_or_404(model, record_id) if record_id else None
+    form = form_class(obj=record)
+    if form.validate_on_submit():
+        try:
+            save(current_user, record, {name: getattr(form, name).data for name in fields})
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(f"curriculum.list_{kind}"))
+    return render_template("curriculum/record_form.html", form=form, record=record, kind=kind,
+                           fields=fields)
+
+
+@bp.route("/cohorts")
+@roles(ADMIN)
+def list_cohorts():
+    return _list("cohorts")
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"], defaults={"record_id": None})
+@bp.route("/cohorts/<int:record_id>", methods=["GET", "POST"])
+@roles(ADMIN)
+def edit_cohort(record_id):
+    return _edit("cohorts", record_id)
+
+
+@bp.route("/courses")
+@roles(ADMIN)
+def list_courses():
+    return _list("courses")
+
+
+@bp.route("/courses/new", methods=["GET", "POST"], defaults={"record_id": None})
+@bp.route("/courses/<int:record_id>", methods=["GET", "POST"])
+@roles(ADMIN)
+def edit_course(record_id):
+    return _edit("courses", record_id)
+
+
+@bp.route("/terms")
+@roles(ADMIN)
+def list_terms():
+    return _list("terms")
+
+
+@bp.route("/terms/new", methods=["GET", "POST"], defaults={"record_id": None})
+@bp.route("/terms/<int:record_id>", methods=["GET", "POST"])
+@roles(ADMIN)
+def edit_term(record_id):
+    return _edit("terms", record_id)

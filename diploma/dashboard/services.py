@@ -1,0 +1,43 @@
+"""What each role's dashboard shows."""
+from diploma.auth.models import User
+from diploma.curriculum.models import Cohort, Course, Term
+from diploma.curriculum.services import the_programme
+from diploma.enrolment.services import count_by_cohort
+from diploma.extensions import db
+from diploma.partners.models import University
+
+
+def _count(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def admin_summary():
+    return {
+        "universities": _count(University),
+        "users": _count(User),
+        "courses": _count(Course),
+        "cohorts": _count(Cohort),
+        "terms": _count(Term),
+        "programme": the_programme(),
+    }
+
+
+def registrar_summary(user):
+    return {"university": user.university, "cohorts": count_by_cohort(user.university_id)}
+
+
+def lecturer_summary(user):
+    return {"university": user.university}
+
+
+def student_summary(user):
+    return {"university": user.university, "student": user.student, "programme": the_programme()}
+
+
+SUMMARIES = {"admin": admin_summary, "registrar": registrar_summary, "lecturer": lecturer_summary,
+             "student": student_summary}
+
+
+def summary_for(user):
+    summary = SUMMARIES[user.role]
+    return summary() if user.role == "admin" else summary(user)

@@ -1,0 +1,17 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField
+from wtforms.validators import Regexp
+
+from diploma.forms import REQUIRED, email_field, name_fields, optional_int, text_field
+
+
+class StudentForm(FlaskForm):
+    email = email_field()
+    name_ar, name_en = name_fields()
+    student_number = text_field(_l("Student number"), 30, extra_validators=[
+        Regexp(r"^[A-Za-z0-9/_-]+$", message=_l("Latin letters, digits, '-', '_' and '/' only."))])
+    gender = RadioField(_l("Gender"), choices=[("f", _l("Female")), ("m", _l("Male"))], validators=[REQUIRED])
+    cohort_id = SelectField(_l("Cohort"), coerce=optional_int, validators=[REQUIRED])
+    # Shown to the administrator only; a registrar's students belong to the registrar's university.
+    university_id = SelectField(_l("University"), coerce=optional_int)

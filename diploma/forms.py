@@ -1,0 +1,30 @@
+"""Field helpers shared by the forms of every domain."""
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from diploma.text import clean_text
+
+REQUIRED = DataRequired(message=_l("This field is required."))
+
+
+def text_field(label, max_length=200, required=True, extra_validators=()):
+    """A one-line text field, cleaned of control and bidi-format characters."""
+    validators = [REQUIRED if required else Optional(), Length(max=max_length), *extra_validators]
+    return StringField(label, filters=[clean_text], validators=validators)
+
+
+def email_field(label=None):
+    return EmailField(label or _l("E-mail"), filters=[clean_text],
+                      validators=[REQUIRED, Length(max=254),
+                                  Email(message=_l("Enter a valid e-mail address."))])
+
+
+def name_fields():
+    """The Arabic four-part name and its English form, as two fields."""
+    return (text_field(_l("Name in Arabic (four-part name)")), text_field(_l("Name in English")))
+
+
+def optional_int(value):
+    """SelectField coercion where the empty choice means None."""
+    return int(value) if value not in (None, "", "None") else None

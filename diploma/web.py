@@ -1,0 +1,47 @@
+"""Small helpers shared by the views of every domain."""
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import gettext as _
+
+PAGE_SIZE = 50
+
+
+def is_safe_next(target):
+    """Only a path on this site may be a redirect target (no scheme, no host, no '//')."""
+    if not target or not isinstance(target, str):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+        and "\\" not in target
+
+
+def apply_rule_violation(form, violation):
+    """Show a service's refusal on the form field it concerns, or on the form as a whole."""
+    field = getattr(form, violation.field, None) if violation.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(violation.message)] if isinstance(field.errors, list) \
+            else [str(violation.message)]
+    else:
+        form.form_errors.append(str(violation.message))
+
+
+def int_arg(name):
+    """A positive integer query parameter, or None when missing or malformed."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def page_number():
+    number = int_arg("page")
+    return number if number and number < 100000 else 1
+
+
+def paginate(query, per_page=PAGE_SIZE):
+    from diploma.extensions import db
+
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+
+
+def activation_message(user):
+    return _("The account was activated.") if user.active else _("The account was deactivated.")

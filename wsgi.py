@@ -1,0 +1,4 @@
+"""Entry point for gunicorn and the ``flask`` command: ``flask --app wsgi ...``."""
+from diploma import create_app
+
+app = create_app()
