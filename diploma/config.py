@@ -53,13 +53,16 @@ class Config:
 
 
 class TestConfig(Config):
-    """Used by the test suite: a throw-away database, fast hashing, no rate limits by default."""
+    """Used by the test suite: a throw-away database, fast hashing, generous rate limits (the tests of
+    the limits lower them)."""
 
     TESTING = True
     DEBUG = False
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

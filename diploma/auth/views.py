@@ -25,7 +25,7 @@ def _login_account_key():
                key_func=_login_account_key)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("dashboard.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -33,7 +33,7 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             next_url = request.args.get("next")
-            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.home"))
+            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.dashboard"))
         form.password.errors.append(_("The e-mail address or the password is wrong."))
     return render_template("auth/login.html", form=form)
 
@@ -78,7 +78,7 @@ def switch_language():
     if current_user.is_authenticated:
         services.set_user_locale(current_user, form.language.data)
         db.session.commit()
-    target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.home")
+    target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.dashboard")
     response = redirect(target)
     response.set_cookie(LANGUAGE_COOKIE, form.language.data, max_age=ONE_YEAR, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])

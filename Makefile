@@ -1,0 +1,62 @@
+# diploma — `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PORT ?= 5000
+BIN := $(VENV)/bin
+SECRET_FILE := instance/secret_key
+FLASK := SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/flask --app wsgi
+
+.PHONY: run test setup system-packages translations translations-update database lint clean
+
+run: system-packages setup database
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
+		--access-logfile - wsgi:app
+
+test: setup
+	sh scripts/system-packages.sh test
+	$(BIN)/ruff check .
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest
+	@pg="$$($(BIN)/python scripts/find_postgres.py)"; \
+	if [ -n "$$pg" ]; then \
+		echo "== tests on PostgreSQL ($$pg) =="; \
+		TEST_DATABASE_URL="$$pg" $(BIN)/pytest; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL is required under CI but none answers on 127.0.0.1:5432" >&2; exit 1; \
+	else \
+		echo "No PostgreSQL server found (set TEST_DATABASE_URL or start one on 127.0.0.1:5432): SQLite only."; \
+	fi
+
+system-packages:
+	sh scripts/system-packages.sh run
+
+setup: $(BIN)/.installed translations $(SECRET_FILE)
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(SECRET_FILE):
+	mkdir -p instance
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	chmod 600 $@
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -d translations
+
+# For developers: collect new strings and add them to the catalogues.
+translations-update: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+
+database: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

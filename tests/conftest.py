@@ -1,0 +1,132 @@
+"""Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL names a
+server), emptied after every test; an app, a client, factories and a login helper.
+
+TEST_DATABASE_URL is the address of a PostgreSQL *server* (for example
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): the suite creates its own database there
+and drops it at the end, so that runs sharing the server never meet.
+"""
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from diploma import create_app
+from diploma.config import TestConfig
+from diploma.extensions import db, limiter
+from tests import factories
+
+
+def _postgres_admin_dsn(url):
+    return url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'test.sqlite'}"
+        return
+    server_url = make_url(server)
+    name = f"diploma_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin_dsn = _postgres_admin_dsn(server_url)
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield server_url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def upload_folder():
+    with tempfile.TemporaryDirectory() as folder:
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def app(database_url, upload_folder):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = upload_folder
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()  # the schema comes from the migrations, as in production
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Each test runs in an app context and leaves every table empty behind it."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make():
+    """Factories: ``make.user(role="registrar", university=...)`` and friends (see tests/factories.py)."""
+    return factories
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=factories.PASSWORD, **extra):
+        return self._client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(client, auth):
+    """Log the test client in as a user made by the factories; returns the user."""
+
+    def _login(user):
+        response = auth.login(user.email)
+        assert response.status_code == 302, "login failed"
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def demo(app):
+    """The whole demo data set, committed."""
+    from diploma.demo import seed
+
+    seed()
+    return app
