@@ -134,6 +134,8 @@ def _register_error_handlers(app):
 
 
 def _register_cli(app):
+    from diploma.auth.cli import users_cli
     from diploma.demo import demo_cli
 
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

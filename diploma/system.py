@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -55,7 +56,12 @@ def add_security_headers(response):
 
 def render_error(code, detail=None):
     title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    except Exception:  # e.g. the database is down while the page asks for the user
+        db.session.rollback()
+        title, message = escape(title), escape(detail or message)
+        return f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", code
 
 
 def register_error_handlers(app):
