@@ -7,7 +7,7 @@ browser asks for, then Arabic. Arabic is served as ``ar_IQ`` so that dates get t
 from contextlib import contextmanager
 
 from babel import Locale
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale
 from flask_login import current_user
@@ -25,6 +25,8 @@ def supported_languages():
 def choose_language():
     """The interface language of this request: user → cookie → Accept-Language → Arabic."""
     languages = supported_languages()
+    if not has_request_context():  # a service or CLI command outside any request: the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)

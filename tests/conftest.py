@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -57,9 +58,18 @@ def app(database_url, upload_folder):
     application = create_app(Config)
     with application.app_context():
         upgrade()  # the schema comes from the migrations, as in production
+    request_started.connect(_forget_request_globals, application)
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+def _forget_request_globals(sender, **extra):
+    """The tests keep one app context pushed (see ``app_context``) and Flask reuses it for the test
+    client's requests, so the user Flask-Login caches on ``g`` and the locale Flask-Babel caches would
+    carry over from one request to the next, even to another client's. Each request starts afresh."""
+    for name in list(g):
+        g.pop(name)
 
 
 def _empty_all_tables():

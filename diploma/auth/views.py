@@ -78,7 +78,9 @@ def switch_language():
     if current_user.is_authenticated:
         services.set_user_locale(current_user, form.language.data)
         db.session.commit()
-    target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.dashboard")
+    # Without a page to return to (one shown after a POST), go home: the dashboard, or the login page
+    # for a visitor who is not logged in (not /dashboard, which would greet them with "please log in").
+    target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.home")
     response = redirect(target)
     response.set_cookie(LANGUAGE_COOKIE, form.language.data, max_age=ONE_YEAR, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -10,7 +10,7 @@ from wtforms import (
     IntegerField,
     SelectField,
 )
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from diploma.forms import REQUIRED
 from diploma.forms import text_field as _text
@@ -27,7 +27,8 @@ YEAR_RANGE = NumberRange(min=2000, max=2100)
 
 
 def _mark(label, required=True):
-    validators = [REQUIRED if required else Optional(),
+    # InputRequired, not DataRequired: a mark of 0 (a deduction of none, a band from 0) is a real value.
+    validators = [InputRequired(message=_l("This field is required.")) if required else Optional(),
                   NumberRange(min=0, max=100, message=_l("Between 0 and 100."))]
     return DecimalField(label, places=2, validators=validators, render_kw={"inputmode": "decimal"})
 

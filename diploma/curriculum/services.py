@@ -40,6 +40,8 @@ def _assign(record, values, fields):
 
 def _check_bands(bands, pass_mark):
     """Band minimums must be distinct, within 0–100, and one band must start at 0."""
+    if any(band.get("min_mark") is None for band in bands):  # a named band left without its mark
+        raise RuleViolation(_l("Band marks must be between 0 and 100."), field="bands")
     minimums = [Decimal(band["min_mark"]) for band in bands]
     if len(set(minimums)) != len(minimums):
         raise RuleViolation(_l("Two bands of the scale start at the same mark."), field="bands")
