@@ -6,15 +6,14 @@ BIN := $(VENV)/bin
 SECRET_FILE := instance/secret_key
 FLASK := SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/flask --app wsgi
 
-.PHONY: run test setup system-packages translations translations-update database lint clean
+.PHONY: run test setup system-packages test-packages translations translations-update database lint clean
 
 run: system-packages setup database
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - wsgi:app
 
-test: setup
-	sh scripts/system-packages.sh test
+test: test-packages setup
 	$(BIN)/ruff check .
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest
@@ -30,6 +29,9 @@ test: setup
 
 system-packages:
 	sh scripts/system-packages.sh run
+
+test-packages:
+	sh scripts/system-packages.sh test
 
 setup: $(BIN)/.installed translations $(SECRET_FILE)
 

@@ -176,7 +176,7 @@ def user_from_login_id(login_id):
 
 
 def users_query(role=None, search="", university_id=None):
-    """Accounts, newest first, optionally filtered by role, university and a name/e-mail search."""
+    """Accounts by role and English name, optionally filtered by role, university and a name/e-mail search."""
     query = db.select(User).order_by(User.role, User.name_en)
     if role:
         query = query.where(User.role == role)
