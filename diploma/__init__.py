@@ -44,6 +44,7 @@ def _import_models():
     from diploma.curriculum import models as _curriculum  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.partners import models as _partners  # noqa: F401
+    from diploma.teaching import models as _teaching  # noqa: F401
 
 
 def _register_extensions(app):
@@ -111,12 +112,15 @@ def _register_blueprints(app):
     from diploma.enrolment import views as _enrolment_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401
+    from diploma.teaching import bp as teaching_bp
+    from diploma.teaching import views as _teaching_views  # noqa: F401
 
     app.register_blueprint(system.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(partners_bp, url_prefix="/admin")
     app.register_blueprint(curriculum_bp, url_prefix="/admin")
-    app.register_blueprint(enrolment_bp, url_prefix="/students")
+    app.register_blueprint(teaching_bp, url_prefix="/offerings")
+    app.register_blueprint(enrolment_bp)
     app.register_blueprint(dashboard_bp)
 
 

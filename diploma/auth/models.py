@@ -3,7 +3,9 @@ import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
+from sqlalchemy import event
 
+from diploma.arabic import fold_for_search
 from diploma.extensions import db
 
 
@@ -32,6 +34,8 @@ class User(UserMixin, db.Model):
     session_token = db.Column(db.String(32), nullable=False, default=new_session_token)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
+    # Both names and the e-mail, folded (see arabic.fold_for_search): searched the same way on every database.
+    search_text = db.Column(db.String(700), nullable=False, default="", server_default="")
 
     university = db.relationship("University", lazy="joined")
 
@@ -52,3 +56,9 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _fill_search_text(mapper, connection, user):
+    user.search_text = fold_for_search(f"{user.name_ar} {user.name_en} {user.email}")[:700]

@@ -2,9 +2,10 @@
 from diploma.auth.models import User
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.curriculum.services import the_programme
-from diploma.enrolment.services import count_by_cohort
+from diploma.enrolment.services import count_by_cohort, course_summaries
 from diploma.extensions import db
 from diploma.partners.models import University
+from diploma.teaching.services import offerings_taught_by
 
 
 def _count(model):
@@ -27,11 +28,12 @@ def registrar_summary(user):
 
 
 def lecturer_summary(user):
-    return {"university": user.university}
+    return {"university": user.university, "offerings": offerings_taught_by(user)}
 
 
 def student_summary(user):
-    return {"university": user.university, "student": user.student, "programme": the_programme()}
+    return {"university": user.university, "student": user.student, "programme": the_programme(),
+            "courses": course_summaries(user)}
 
 
 SUMMARIES = {"admin": admin_summary, "registrar": registrar_summary, "lecturer": lecturer_summary,

@@ -1,4 +1,5 @@
-"""Student profiles (enrolments in offerings come with the teaching domain)."""
+"""Student profiles and their enrolments in offerings."""
+from diploma.auth.models import utcnow
 from diploma.extensions import db
 
 GENDERS = ("m", "f")
@@ -25,4 +26,26 @@ class Student(db.Model):
     __table_args__ = (
         db.UniqueConstraint("university_id", "student_number"),
         db.CheckConstraint("gender IN ('m', 'f')", name="gender_known"),
+    )
+
+
+class Enrolment(db.Model):
+    """A student in an offering; withdrawing keeps the row (status 'withdrawn')."""
+
+    __tablename__ = "enrolment"
+
+    id = db.Column(db.Integer, primary_key=True)
+    student_id = db.Column(db.Integer, db.ForeignKey("student.id", ondelete="RESTRICT"), nullable=False)
+    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="RESTRICT"), nullable=False,
+                            index=True)
+    status = db.Column(db.String(10), nullable=False, default="active")
+    enrolled_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    withdrawn_at = db.Column(db.DateTime)
+
+    student = db.relationship("Student", lazy="joined")
+    offering = db.relationship("Offering")
+
+    __table_args__ = (
+        db.UniqueConstraint("student_id", "offering_id"),
+        db.CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
     )

@@ -1,14 +1,19 @@
 """Students of a university: their accounts and profiles."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit
-from diploma.access import STUDENT
+from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT
+from diploma.arabic import fold_for_search
 from diploma.auth import services as accounts
-from diploma.auth.models import User
-from diploma.curriculum.models import Cohort
-from diploma.enrolment.models import GENDERS, Student
+from diploma.auth.models import User, utcnow
+from diploma.curriculum.models import Cohort, Term
+from diploma.enrolment.models import GENDERS, Enrolment, Student
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.teaching import services as teaching
+from diploma.teaching.models import Offering
 
 PROFILE_FIELDS = ("student_number", "gender", "cohort_id")
 
@@ -20,12 +25,15 @@ def students_query(university_id=None, search="", cohort_id=None):
         query = query.where(Student.university_id == university_id)
     if cohort_id is not None:
         query = query.where(Student.cohort_id == cohort_id)
-    search = (search or "").strip()
-    if search:
-        query = query.where(db.or_(User.name_ar.contains(search, autoescape=True),
-                                   db.func.lower(User.name_en).contains(search.lower(), autoescape=True),
-                                   Student.student_number.contains(search, autoescape=True),
-                                   User.email.contains(search.lower(), autoescape=True)))
+    return _matching(query, search)
+
+
+def _matching(query, search):
+    """Narrow a query of students to those whose name (Arabic or English), e-mail or student number
+    contains every word typed, Arabic spelling variants folded (أ/إ/آ/ا, ة/ه, ى/ي, tatweel, marks)."""
+    for word in fold_for_search(search).split()[:8]:
+        query = query.where(db.or_(User.search_text.contains(word, autoescape=True),
+                                   db.func.lower(Student.student_number).contains(word, autoescape=True)))
     return query
 
 
@@ -82,3 +90,121 @@ def count_by_cohort(university_id):
         .group_by(Cohort.id).order_by(Cohort.start_year)
     ).all()
     return [(cohort, count) for cohort, count in rows]
+
+
+# --- enrolments ----------------------------------------------------------------------------------
+
+def _locked_offering(offering_id):
+    """The offering, its row locked until the transaction ends (PostgreSQL), so that two registrars
+    enrolling at the same moment are counted one after the other."""
+    return db.session.scalar(
+        db.select(Offering).where(Offering.id == offering_id).with_for_update().execution_options(
+            populate_existing=True)
+    )
+
+
+def _check_can_enrol(offering, student):
+    if offering.status != "open":
+        raise RuleViolation(_l("This course offering is closed to new enrolments."))
+    if student.university_id != offering.university_id:
+        raise RuleViolation(_l("The student belongs to another university."))
+    if not student.user.active:
+        raise RuleViolation(_l("The student's account is deactivated."))
+    if teaching.active_enrolment_count(offering) >= offering.capacity:
+        raise RuleViolation(_l("The course offering is full (%(capacity)s students).",
+                               capacity=offering.capacity))
+
+
+def find_enrolment(student, offering):
+    return db.session.scalar(db.select(Enrolment).where(Enrolment.student_id == student.id,
+                                                        Enrolment.offering_id == offering.id))
+
+
+def enrol_student(actor, offering, student):
+    """Enrol a student (again, after a withdrawal) in an offering, within its capacity."""
+    offering = _locked_offering(offering.id)
+    enrolment = find_enrolment(student, offering)
+    if enrolment is not None and enrolment.status == "active":
+        raise RuleViolation(_l("The student is already enrolled."))
+    _check_can_enrol(offering, student)
+    if enrolment is None:
+        enrolment = Enrolment(student=student, offering=offering)
+        db.session.add(enrolment)
+    enrolment.status, enrolment.withdrawn_at, enrolment.enrolled_at = "active", None, utcnow()
+    db.session.flush()
+    audit.record(actor, "enrolment.enrolled", enrolment, {"student_id": student.id,
+                                                          "offering_id": offering.id})
+    return enrolment
+
+
+def withdraw_student(actor, enrolment):
+    """Withdraw: the enrolment stays in the history with its date."""
+    if enrolment.status != "active":
+        raise RuleViolation(_l("The student is not enrolled."))
+    enrolment.status, enrolment.withdrawn_at = "withdrawn", utcnow()
+    db.session.flush()
+    audit.record(actor, "enrolment.withdrawn", enrolment, {"student_id": enrolment.student_id,
+                                                           "offering_id": enrolment.offering_id})
+    return enrolment
+
+
+def enrolments_of(offering):
+    """Everyone ever enrolled in an offering, active first, by Arabic name."""
+    return db.session.scalars(
+        db.select(Enrolment).join(Enrolment.student).join(Student.user)
+        .where(Enrolment.offering_id == offering.id)
+        .order_by(Enrolment.status, User.name_ar)
+    ).all()
+
+
+def candidates_for(offering, search, limit=30):
+    """Students of the offering's university matching a search, who are not actively enrolled in it."""
+    enrolled = db.select(Enrolment.student_id).where(Enrolment.offering_id == offering.id,
+                                                     Enrolment.status == "active")
+    query = students_query(university_id=offering.university_id, search=search) \
+        .where(Student.id.not_in(enrolled), User.active.is_(True))
+    return db.session.scalars(query.limit(limit)).all()
+
+
+def is_enrolled(user, offering):
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(Enrolment).join(Enrolment.student)
+        .where(Student.user_id == user.id, Enrolment.offering_id == offering.id, Enrolment.status == "active")
+    ) > 0
+
+
+def can_follow(user, offering):
+    """Who may open an offering's page and files: the administrator, the registrar of its university,
+    its lecturers, and its actively enrolled students."""
+    if user.role == ADMIN:
+        return True
+    if user.university_id != offering.university_id:
+        return False
+    if user.role == REGISTRAR:
+        return True
+    if user.role == LECTURER:
+        return teaching.is_lecturer_of(user, offering)
+    return is_enrolled(user, offering)
+
+
+def current_offerings_of(user):
+    """A student's active enrolments' offerings, the latest term first."""
+    return db.session.scalars(
+        db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id).join(Enrolment.student)
+        .join(Offering.term).where(Student.user_id == user.id, Enrolment.status == "active")
+        .order_by(Term.starts_on.desc(), Offering.id)
+    ).all()
+
+
+def course_summaries(user):
+    """For a student's dashboard: each current course with its term, lecturers, latest announcement and the
+    number of materials posted in the last 14 days."""
+    since = utcnow() - timedelta(days=14)
+    summaries = []
+    for offering in current_offerings_of(user):
+        materials = teaching.materials_of(offering)
+        latest = teaching.announcements_of(offering, limit=1)
+        summaries.append({"offering": offering, "latest_announcement": latest[0] if latest else None,
+                          "new_materials": sum(1 for material in materials if material.created_at >= since),
+                          "materials": len(materials)})
+    return summaries

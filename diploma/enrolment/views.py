@@ -3,17 +3,31 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, REGISTRAR, get_in_scope_or_404, roles
+from diploma.access import (
+    ADMIN,
+    LECTURER,
+    REGISTRAR,
+    STUDENT,
+    get_in_scope_or_404,
+    roles,
+    sees_university,
+    signed_in,
+)
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
 from diploma.curriculum.services import cohort_choices
 from diploma.enrolment import bp, services
 from diploma.enrolment.forms import StudentForm
-from diploma.enrolment.models import Student
+from diploma.enrolment.models import Enrolment, Student
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
+from diploma.markdown import render_markdown
 from diploma.partners.services import university_choices
+from diploma.teaching import services as teaching
+from diploma.teaching.models import Material, Offering
+from diploma.teaching.views import staff_offering_or_404
+from diploma.uploads import send_stored
 from diploma.web import activation_message, apply_rule_violation, int_arg, paginate
 
 STUDENT_FIELDS = ("email", "name_ar", "name_en", "student_number", "gender", "cohort_id")
@@ -23,7 +37,7 @@ def _is_admin():
     return current_user.role == ADMIN
 
 
-@bp.route("/")
+@bp.route("/students/")
 @roles(ADMIN, REGISTRAR)
 def list_students():
     university_id = int_arg("university") if _is_admin() else current_user.university_id
@@ -45,7 +59,7 @@ def _student_form(student=None):
     return form
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/students/new", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def create_student():
     form = _student_form()
@@ -64,7 +78,7 @@ def create_student():
     return render_template("enrolment/student_form.html", form=form, student=None)
 
 
-@bp.route("/<int:student_id>", methods=["GET", "POST"])
+@bp.route("/students/<int:student_id>", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def edit_student(student_id):
     student = get_in_scope_or_404(Student, student_id)
@@ -84,7 +98,7 @@ def edit_student(student_id):
                            confirm_form=ConfirmForm())
 
 
-@bp.route("/<int:student_id>/password-link", methods=["POST"])
+@bp.route("/students/<int:student_id>/password-link", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def student_password_link(student_id):
     student = get_in_scope_or_404(Student, student_id)
@@ -95,7 +109,7 @@ def student_password_link(student_id):
     return render_template("auth/password_link.html", user=student.user, token=token, created=False)
 
 
-@bp.route("/<int:student_id>/active", methods=["POST"])
+@bp.route("/students/<int:student_id>/active", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def toggle_student_active(student_id):
     student = get_in_scope_or_404(Student, student_id)
@@ -105,3 +119,105 @@ def toggle_student_active(student_id):
     db.session.commit()
     flash(activation_message(student.user), "success")
     return redirect(url_for("enrolment.edit_student", student_id=student.id))
+
+
+# --- enrolments in an offering -------------------------------------------------------------------
+
+@bp.route("/offerings/<int:offering_id>/students")
+@roles(ADMIN, REGISTRAR, LECTURER)
+def roster(offering_id):
+    """The offering's students; its registrar (and the administrator) enrol and withdraw here."""
+    offering = staff_offering_or_404(offering_id)
+    search = request.args.get("q", "")
+    manages = current_user.role in (ADMIN, REGISTRAR)
+    candidates = services.candidates_for(offering, search) if manages and search.strip() else []
+    return render_template("enrolment/roster.html", offering=offering,
+                           enrolments=services.enrolments_of(offering), candidates=candidates, search=search,
+                           manages=manages, confirm_form=ConfirmForm(),
+                           enrolled=teaching.active_enrolment_count(offering))
+
+
+def _posted_student():
+    student_id = request.form.get("student_id", "")
+    if not (student_id.isascii() and student_id.isdigit() and len(student_id) < 10):
+        return None
+    return db.session.get(Student, int(student_id))
+
+
+@bp.route("/offerings/<int:offering_id>/students", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def enrol(offering_id):
+    offering = get_in_scope_or_404(Offering, offering_id)
+    student = _posted_student()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if student is None or not sees_university(student.university_id):
+        abort(404)
+    try:
+        services.enrol_student(current_user, offering, student)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(str(violation.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is enrolled.", name=student.user.display_name(current_language())), "success")
+    return redirect(url_for("enrolment.roster", offering_id=offering.id, q=request.form.get("q", "")))
+
+
+@bp.route("/offerings/<int:offering_id>/students/<int:enrolment_id>/withdraw", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def withdraw(offering_id, enrolment_id):
+    offering = get_in_scope_or_404(Offering, offering_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.offering_id != offering.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw_student(current_user, enrolment)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(str(violation.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The student was withdrawn; the enrolment stays in the history."), "success")
+    return redirect(url_for("enrolment.roster", offering_id=offering.id))
+
+
+# --- the student's courses -----------------------------------------------------------------------
+
+def followed_offering_or_404(offering_id):
+    """An offering for someone who may follow it; 404 for everyone else, also for guessed ids."""
+    offering = db.session.get(Offering, offering_id)
+    if offering is None or not services.can_follow(current_user, offering):
+        abort(404)
+    return offering
+
+
+@bp.route("/courses/")
+@roles(STUDENT)
+def my_courses():
+    return render_template("enrolment/my_courses.html", courses=services.course_summaries(current_user))
+
+
+@bp.route("/courses/<int:offering_id>")
+@signed_in
+def course_page(offering_id):
+    offering = followed_offering_or_404(offering_id)
+    materials = teaching.materials_of(offering)
+    return render_template("enrolment/course.html", offering=offering,
+                           groups=teaching.group_by_week(materials),
+                           announcements=teaching.announcements_of(offering), render_markdown=render_markdown)
+
+
+@bp.route("/courses/<int:offering_id>/materials/<int:material_id>/file")
+@signed_in
+def material_file(offering_id, material_id):
+    offering = followed_offering_or_404(offering_id)
+    material = db.session.get(Material, material_id)
+    if material is None or material.offering_id != offering.id or material.kind != "file":
+        abort(404)
+    if material.hidden and current_user.role == STUDENT:
+        abort(404)
+    return send_stored(material.stored_name, material.original_name, material.content_type,
+                       force_download=request.args.get("download") == "1")

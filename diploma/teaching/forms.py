@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField, URLField
+from wtforms.validators import URL, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from diploma.forms import REQUIRED, optional_int, text_field
+
+
+class OfferingForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=optional_int, validators=[REQUIRED])
+    term_id = SelectField(_l("Term"), coerce=optional_int, validators=[REQUIRED])
+    capacity = IntegerField(_l("Capacity (students)"), validators=[REQUIRED, NumberRange(min=1, max=1000)])
+    lecturer_ids = SelectMultipleField(_l("Lecturers"), coerce=int, validators=[REQUIRED],
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
+def _body_field(label, required):
+    return TextAreaField(label, validators=[REQUIRED if required else Optional(), Length(max=20000)],
+                         render_kw={"rows": 8})
+
+
+class MaterialForm(FlaskForm):
+    title = text_field(_l("Title"))
+    week = IntegerField(_l("Week (optional)"), validators=[Optional(), NumberRange(min=1, max=60)])
+    topic = text_field(_l("Topic (optional)"), required=False)
+    url = URLField(_l("Web address"), validators=[Optional(), Length(max=2000),
+                                                  URL(message=_l("Enter a valid web address."))])
+    body = _body_field(_l("Text (Markdown)"), required=False)
+    file = FileField(_l("File"))
+
+
+class AnnouncementForm(FlaskForm):
+    title = text_field(_l("Title"))
+    body = _body_field(_l("Announcement"), required=True)

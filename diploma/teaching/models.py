@@ -1,0 +1,95 @@
+"""Offerings (a course taught at one university in one term), their lecturers, materials and
+announcements."""
+from datetime import UTC, datetime
+
+from diploma.extensions import db
+
+OFFERING_STATUSES = ("open", "closed")
+MATERIAL_KINDS = ("file", "link", "text")
+
+
+def utcnow():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+offering_lecturer = db.Table(
+    "offering_lecturer",
+    db.Column("offering_id", db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Offering(db.Model):
+    __tablename__ = "offering"
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id", ondelete="RESTRICT"), nullable=False)
+    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"), nullable=False,
+                              index=True)
+    term_id = db.Column(db.Integer, db.ForeignKey("term.id", ondelete="RESTRICT"), nullable=False, index=True)
+    capacity = db.Column(db.Integer, nullable=False)
+    status = db.Column(db.String(10), nullable=False, default="open")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    course = db.relationship("Course", lazy="joined")
+    university = db.relationship("University", lazy="joined")
+    term = db.relationship("Term", lazy="joined")
+    lecturers = db.relationship("User", secondary=offering_lecturer, order_by="User.name_en")
+
+    __table_args__ = (
+        db.UniqueConstraint("course_id", "university_id", "term_id"),
+        db.CheckConstraint("capacity > 0", name="capacity_positive"),
+        db.CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+    )
+
+    def title(self, language):
+        return self.course.title(language)
+
+
+class Material(db.Model):
+    """A file, a link or a text note posted to an offering."""
+
+    __tablename__ = "material"
+
+    id = db.Column(db.Integer, primary_key=True)
+    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+    kind = db.Column(db.String(10), nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    week = db.Column(db.Integer)
+    topic = db.Column(db.String(200))
+    url = db.Column(db.String(2000))
+    body = db.Column(db.Text)
+    # Files: stored under UPLOAD_FOLDER/materials with a random name; served under the original one.
+    stored_name = db.Column(db.String(80), unique=True)
+    original_name = db.Column(db.String(255))
+    content_type = db.Column(db.String(120))
+    size = db.Column(db.BigInteger)
+    sha256 = db.Column(db.String(64))
+    hidden = db.Column(db.Boolean, nullable=False, default=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    offering = db.relationship("Offering")
+    author = db.relationship("User")
+
+    __table_args__ = (
+        db.CheckConstraint("kind IN ('file', 'link', 'text')", name="kind_known"),
+        db.CheckConstraint("week IS NULL OR (week >= 1 AND week <= 60)", name="week_range"),
+    )
+
+
+class Announcement(db.Model):
+    __tablename__ = "announcement"
+
+    id = db.Column(db.Integer, primary_key=True)
+    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+    title = db.Column(db.String(200), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    offering = db.relationship("Offering")
+    author = db.relationship("User")

@@ -1,0 +1,221 @@
+"""Offerings and what lecturers post to them: materials and announcements."""
+from flask_babel import lazy_gettext as _l
+
+from diploma import audit, uploads
+from diploma.access import LECTURER
+from diploma.auth.models import User
+from diploma.curriculum.models import Course, Term
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.teaching.models import Announcement, Material, Offering, offering_lecturer
+
+MATERIAL_FIELDS = ("title", "week", "topic", "url", "body")
+
+
+# --- offerings -----------------------------------------------------------------------------------
+
+def offerings_query(university_id=None, term_id=None):
+    query = db.select(Offering).join(Offering.term).join(Offering.course) \
+        .order_by(Term.starts_on.desc(), Course.code)
+    if university_id is not None:
+        query = query.where(Offering.university_id == university_id)
+    if term_id is not None:
+        query = query.where(Offering.term_id == term_id)
+    return query
+
+
+def offerings_taught_by(user):
+    return db.session.scalars(
+        offerings_query().join(offering_lecturer, offering_lecturer.c.offering_id == Offering.id)
+        .where(offering_lecturer.c.user_id == user.id)
+    ).all()
+
+
+def is_lecturer_of(user, offering):
+    return any(lecturer.id == user.id for lecturer in offering.lecturers)
+
+
+def lecturers_of_university(university_id):
+    return db.session.scalars(
+        db.select(User).where(User.university_id == university_id, User.role == LECTURER,
+                              User.active.is_(True)).order_by(User.name_ar)
+    ).all()
+
+
+def _offering_snapshot(offering):
+    return {"course_id": offering.course_id, "term_id": offering.term_id, "capacity": offering.capacity,
+            "status": offering.status, "lecturers": sorted(lecturer.id for lecturer in offering.lecturers)}
+
+
+def _check_offering(offering, university_id, course_id, term_id, lecturer_ids):
+    if db.session.get(Course, course_id) is None:
+        raise RuleViolation(_l("Choose a course."), field="course_id")
+    if db.session.get(Term, term_id) is None:
+        raise RuleViolation(_l("Choose a term."), field="term_id")
+    clash = db.session.scalar(db.select(Offering).where(
+        Offering.course_id == course_id, Offering.term_id == term_id, Offering.university_id == university_id,
+        Offering.id != getattr(offering, "id", None)))
+    if clash is not None:
+        raise RuleViolation(_l("This course is already offered at this university in this term."),
+                            field="course_id")
+    allowed = {lecturer.id: lecturer for lecturer in lecturers_of_university(university_id)}
+    if not lecturer_ids or any(lecturer_id not in allowed for lecturer_id in lecturer_ids):
+        raise RuleViolation(_l("Choose one or more lecturers of this university."), field="lecturer_ids")
+    return [allowed[lecturer_id] for lecturer_id in lecturer_ids]
+
+
+def save_offering(actor, offering, university_id, *, course_id, term_id, capacity, lecturer_ids):
+    """Create (``offering`` None) or update an offering of a course at a university in a term."""
+    lecturers = _check_offering(offering, university_id, course_id, term_id, lecturer_ids)
+    if offering is not None and capacity < active_enrolment_count(offering):
+        raise RuleViolation(_l("The capacity cannot be lower than the number of enrolled students."),
+                            field="capacity")
+    creating = offering is None
+    before = None if creating else _offering_snapshot(offering)
+    offering = offering or Offering(university_id=university_id)
+    offering.course_id, offering.term_id, offering.capacity = course_id, term_id, capacity
+    offering.lecturers = lecturers
+    db.session.add(offering)
+    db.session.flush()
+    audit.record(actor, "offering.created" if creating else "offering.updated", offering,
+                 {"before": before, "after": _offering_snapshot(offering)})
+    return offering
+
+
+def set_offering_status(actor, offering, status):
+    if status not in ("open", "closed"):
+        raise RuleViolation(_l("Unknown status."))
+    before = offering.status
+    offering.status = status
+    db.session.flush()
+    audit.record(actor, "offering.status_changed", offering, {"before": before, "after": status})
+    return offering
+
+
+def active_enrolment_count(offering):
+    """Counted here from the enrolment table by name, so teaching does not import enrolment."""
+    table = db.metadata.tables["enrolment"]
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(table)
+        .where(table.c.offering_id == offering.id, table.c.status == "active")
+    )
+
+
+# --- materials -----------------------------------------------------------------------------------
+
+def _check_material(kind, values):
+    if kind == "link" and not (values.get("url") or "").lower().startswith(("http://", "https://")):
+        raise RuleViolation(_l("Enter a web address starting with http:// or https://."), field="url")
+    if kind == "text" and not (values.get("body") or "").strip():
+        raise RuleViolation(_l("Write the text of the note."), field="body")
+
+
+def _material_snapshot(material):
+    return {"kind": material.kind, "title": material.title, "week": material.week, "topic": material.topic,
+            "url": material.url, "original_name": material.original_name, "size": material.size,
+            "sha256": material.sha256, "hidden": material.hidden}
+
+
+def add_material(actor, offering, kind, values, upload=None):
+    """Post a file, a link or a text note; a file is checked and stored first."""
+    if kind not in ("file", "link", "text"):
+        raise RuleViolation(_l("Unknown kind of material."))
+    _check_material(kind, values)
+    material = Material(offering=offering, kind=kind, author_id=getattr(actor, "id", None),
+                        **{name: values.get(name) for name in MATERIAL_FIELDS})
+    if kind != "link":
+        material.url = None
+    if kind != "text":
+        material.body = None
+    if kind == "file":
+        stored = uploads.store_upload(upload)
+        material.stored_name, material.original_name = stored.stored_name, stored.original_name
+        material.content_type, material.size = stored.content_type, stored.size
+        material.sha256 = stored.sha256
+    db.session.add(material)
+    try:
+        db.session.flush()
+    except Exception:
+        uploads.delete_stored(material.stored_name)
+        raise
+    audit.record(actor, "material.created", material, _material_snapshot(material))
+    return material
+
+
+def update_material(actor, material, values):
+    """Edit the title, week, topic and (for links and notes) the address or text; files stay."""
+    _check_material(material.kind, values)
+    before = _material_snapshot(material)
+    material.title, material.week, material.topic = values["title"], values.get("week"), values.get("topic")
+    if material.kind == "link":
+        material.url = values["url"]
+    if material.kind == "text":
+        material.body = values["body"]
+    db.session.flush()
+    audit.record(actor, "material.updated", material,
+                 {"before": before, "after": _material_snapshot(material)})
+    return material
+
+
+def set_material_hidden(actor, material, hidden):
+    material.hidden = hidden
+    db.session.flush()
+    audit.record(actor, "material.hidden" if hidden else "material.shown", material)
+    return material
+
+
+def delete_material(actor, material):
+    """Delete a material (its file is removed once the deletion is committed; the audit log keeps what it
+    was)."""
+    audit.record(actor, "material.deleted", material, _material_snapshot(material))
+    stored_name = material.stored_name
+    db.session.delete(material)
+    db.session.flush()
+    return stored_name
+
+
+def materials_of(offering, include_hidden=False):
+    query = db.select(Material).where(Material.offering_id == offering.id)
+    if not include_hidden:
+        query = query.where(Material.hidden.is_(False))
+    return db.session.scalars(query.order_by(Material.week.is_(None), Material.week, Material.topic,
+                                             Material.created_at)).all()
+
+
+def group_by_week(materials):
+    """[(week or None, topic or None, [materials])] in the order given."""
+    groups = []
+    for material in materials:
+        key = (material.week, material.topic)
+        if not groups or groups[-1][:2] != key:
+            groups.append((material.week, material.topic, []))
+        groups[-1][2].append(material)
+    return groups
+
+
+# --- announcements -------------------------------------------------------------------------------
+
+def post_announcement(actor, offering, title, body):
+    if not (title or "").strip() or not (body or "").strip():
+        raise RuleViolation(_l("Give the announcement a title and a text."))
+    announcement = Announcement(offering=offering, title=title, body=body,
+                                author_id=getattr(actor, "id", None))
+    db.session.add(announcement)
+    db.session.flush()
+    audit.record(actor, "announcement.created", announcement, {"title": title})
+    return announcement
+
+
+def delete_announcement(actor, announcement):
+    audit.record(actor, "announcement.deleted", announcement, {"title": announcement.title,
+                                                               "body": announcement.body})
+    db.session.delete(announcement)
+    db.session.flush()
+
+
+def announcements_of(offering, limit=None):
+    query = db.select(Announcement).where(Announcement.offering_id == offering.id) \
+        .order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return db.session.scalars(query).all()

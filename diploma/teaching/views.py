@@ -1,0 +1,240 @@
+"""Offerings (registrar) and what lecturers post to them (materials, announcements)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, roles
+from diploma.auth.forms import ConfirmForm
+from diploma.curriculum.services import all_courses, all_terms
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.i18n import current_language
+from diploma.markdown import render_markdown
+from diploma.partners.services import university_choices
+from diploma.teaching import bp, services
+from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
+from diploma.teaching.models import Announcement, Material, Offering
+from diploma.uploads import delete_stored
+from diploma.web import apply_rule_violation, int_arg, paginate
+
+OFFERING_FIELDS = ("course_id", "term_id", "capacity", "lecturer_ids")
+
+
+def staff_offering_or_404(offering_id):
+    """An offering for its staff: the administrator, its university's registrar, its own lecturers."""
+    offering = get_in_scope_or_404(Offering, offering_id)
+    if current_user.role == LECTURER and not services.is_lecturer_of(current_user, offering):
+        abort(404)
+    return offering
+
+
+def _content_offering_or_404(offering_id):
+    """Posting and changing content: the offering's lecturers (and the administrator)."""
+    offering = staff_offering_or_404(offering_id)
+    if current_user.role == REGISTRAR:
+        abort(403)
+    return offering
+
+
+# --- the registrar's offerings -------------------------------------------------------------------
+
+@bp.route("/")
+@roles(ADMIN, REGISTRAR)
+def list_offerings():
+    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
+    term_id = int_arg("term")
+    query = services.offerings_query(university_id=university_id, term_id=term_id)
+    universities = university_choices(current_language()) if current_user.role == ADMIN else None
+    return render_template("teaching/offerings.html", page=paginate(query), terms=all_terms(),
+                           term_id=term_id, universities=universities, university_id=university_id)
+
+
+def _offering_form(offering, university_id):
+    language = current_language()
+    form = OfferingForm(obj=offering, data={"lecturer_ids": [lecturer.id for lecturer in offering.lecturers]}
+                        if offering else None)
+    form.course_id.choices = [(c.id, f"{c.code} — {c.title(language)}") for c in all_courses()]
+    form.term_id.choices = [(t.id, t.name(language)) for t in all_terms()]
+    form.lecturer_ids.choices = [(u.id, u.display_name(language))
+                                 for u in services.lecturers_of_university(university_id)]
+    return form
+
+
+def _university_for_new_offering():
+    if current_user.role != ADMIN:
+        return current_user.university_id
+    university_id = int_arg("university")
+    if university_id is None or university_id not in dict(university_choices()):
+        abort(404)
+    return university_id
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"offering_id": None})
+@bp.route("/<int:offering_id>/edit", methods=["GET", "POST"])
+@roles(ADMIN, REGISTRAR)
+def edit_offering(offering_id):
+    offering = get_in_scope_or_404(Offering, offering_id) if offering_id else None
+    university_id = offering.university_id if offering else _university_for_new_offering()
+    form = _offering_form(offering, university_id)
+    if form.validate_on_submit():
+        try:
+            offering = services.save_offering(current_user, offering, university_id,
+                                              **{name: getattr(form, name).data for name in OFFERING_FIELDS})
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The course offering was saved."), "success")
+            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return render_template("teaching/offering_form.html", form=form, offering=offering)
+
+
+@bp.route("/<int:offering_id>/status", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def toggle_offering_status(offering_id):
+    offering = get_in_scope_or_404(Offering, offering_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_offering_status(current_user, offering, "closed" if offering.status == "open" else "open")
+    db.session.commit()
+    flash(_("The course offering is closed.") if offering.status == "closed"
+          else _("The course offering is open again."), "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+
+
+# --- the offering page (staff) -------------------------------------------------------------------
+
+@bp.route("/mine")
+@roles(LECTURER)
+def my_offerings():
+    return render_template("teaching/my_offerings.html", offerings=services.offerings_taught_by(current_user))
+
+
+@bp.route("/<int:offering_id>")
+@roles(ADMIN, REGISTRAR, LECTURER)
+def offering_page(offering_id):
+    return _render_offering_page(staff_offering_or_404(offering_id), AnnouncementForm())
+
+
+def _render_offering_page(offering, announcement_form):
+    materials = services.materials_of(offering, include_hidden=True)
+    return render_template(
+        "teaching/offering.html", offering=offering, groups=services.group_by_week(materials),
+        announcements=services.announcements_of(offering), render_markdown=render_markdown,
+        enrolled=services.active_enrolment_count(offering), announcement_form=announcement_form,
+        confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True)
+
+
+# --- materials -----------------------------------------------------------------------------------
+
+def _material_of(offering, material_id):
+    material = db.session.get(Material, material_id)
+    if material is None or material.offering_id != offering.id:
+        abort(404)
+    return material
+
+
+def _material_values(form):
+    return {"title": form.title.data, "week": form.week.data, "topic": form.topic.data or None,
+            "url": form.url.data or None, "body": form.body.data or None}
+
+
+@bp.route("/<int:offering_id>/materials/new", methods=["GET", "POST"])
+@roles(ADMIN, LECTURER)
+def add_material(offering_id):
+    offering = _content_offering_or_404(offering_id)
+    kind = request.args.get("kind", "file")
+    if kind not in ("file", "link", "text"):
+        abort(404)
+    form = MaterialForm()
+    if form.validate_on_submit():
+        try:
+            services.add_material(current_user, offering, kind, _material_values(form), form.file.data)
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The material was posted."), "success")
+            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return render_template("teaching/material_form.html", form=form, offering=offering, kind=kind,
+                           material=None)
+
+
+@bp.route("/<int:offering_id>/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@roles(ADMIN, LECTURER)
+def edit_material(offering_id, material_id):
+    offering = _content_offering_or_404(offering_id)
+    material = _material_of(offering, material_id)
+    form = MaterialForm(obj=material)
+    if form.validate_on_submit():
+        try:
+            services.update_material(current_user, material, _material_values(form))
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The material was saved."), "success")
+            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return render_template("teaching/material_form.html", form=form, offering=offering, kind=material.kind,
+                           material=material)
+
+
+@bp.route("/<int:offering_id>/materials/<int:material_id>/hidden", methods=["POST"])
+@roles(ADMIN, LECTURER)
+def toggle_material_hidden(offering_id, material_id):
+    offering = _content_offering_or_404(offering_id)
+    material = _material_of(offering, material_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_material_hidden(current_user, material, not material.hidden)
+    db.session.commit()
+    flash(_("The material is hidden from students.") if material.hidden
+          else _("The material is visible to students."), "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+
+
+@bp.route("/<int:offering_id>/materials/<int:material_id>/delete", methods=["POST"])
+@roles(ADMIN, LECTURER)
+def delete_material(offering_id, material_id):
+    offering = _content_offering_or_404(offering_id)
+    material = _material_of(offering, material_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    stored_name = services.delete_material(current_user, material)
+    db.session.commit()
+    delete_stored(stored_name)  # only once the deletion is committed
+    flash(_("The material was deleted."), "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+
+
+# --- announcements -------------------------------------------------------------------------------
+
+@bp.route("/<int:offering_id>/announcements", methods=["POST"])
+@roles(ADMIN, LECTURER)
+def post_announcement(offering_id):
+    offering = _content_offering_or_404(offering_id)
+    form = AnnouncementForm()
+    if not form.validate_on_submit():
+        return _render_offering_page(offering, form), 400
+    services.post_announcement(current_user, offering, form.title.data, form.body.data)
+    db.session.commit()
+    flash(_("The announcement was posted."), "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+
+
+@bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["POST"])
+@roles(ADMIN, LECTURER)
+def delete_announcement(offering_id, announcement_id):
+    offering = _content_offering_or_404(offering_id)
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None or announcement.offering_id != offering.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_announcement(current_user, announcement)
+    db.session.commit()
+    flash(_("The announcement was deleted."), "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
