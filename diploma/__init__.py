@@ -43,6 +43,7 @@ def _import_models():
     from diploma.auth import models as _auth  # noqa: F401
     from diploma.curriculum import models as _curriculum  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
+    from diploma.grading import models as _grading  # noqa: F401
     from diploma.partners import models as _partners  # noqa: F401
     from diploma.teaching import models as _teaching  # noqa: F401
 
@@ -78,6 +79,7 @@ def _configure_i18n(app):
     from diploma import i18n
     from diploma.arabic import format_long_date
     from diploma.auth.forms import ROLE_LABELS
+    from diploma.web import human_size
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(
@@ -87,6 +89,7 @@ def _configure_i18n(app):
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )
     app.jinja_env.filters["long_date"] = format_long_date
+    app.jinja_env.filters["human_size"] = human_size
 
 
 def _configure_login(app):
@@ -110,6 +113,8 @@ def _register_blueprints(app):
     from diploma.dashboard import views as _dashboard_views  # noqa: F401
     from diploma.enrolment import bp as enrolment_bp
     from diploma.enrolment import views as _enrolment_views  # noqa: F401
+    from diploma.grading import bp as grading_bp
+    from diploma.grading import views as _grading_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401
     from diploma.teaching import bp as teaching_bp
@@ -121,6 +126,7 @@ def _register_blueprints(app):
     app.register_blueprint(curriculum_bp, url_prefix="/admin")
     app.register_blueprint(teaching_bp, url_prefix="/offerings")
     app.register_blueprint(enrolment_bp)
+    app.register_blueprint(grading_bp)
     app.register_blueprint(dashboard_bp)
 
 

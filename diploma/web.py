@@ -45,3 +45,11 @@ def paginate(query, per_page=PAGE_SIZE):
 
 def activation_message(user):
     return _("The account was activated.") if user.active else _("The account was deactivated.")
+
+
+def human_size(size):
+    """A file size for people: '820 KB', '3.4 MB' (in the active language)."""
+    size = size or 0
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=max(1, round(size / 1024)))
+    return _("%(size)s MB", size=round(size / (1024 * 1024), 1))

@@ -61,7 +61,7 @@ def _registrar(make):
 def _lecturer(make):
     user = make.user(role="lecturer", name_ar="سارة عبد الله محمد علي")
     return user, ["مرحباً، سارة عبد الله محمد علي",
-                  "ستظهر هنا المقررات التي تدرّسها بعد أن تسندها إليك شعبة التسجيل."]
+                  "المقررات التي تدرّسها", "لم تُسند إليك أي شعبة مقرر بعد."]
 
 
 def _student(make):

@@ -1,0 +1,116 @@
+"""The grading rules, as pure functions on Decimal (never float): reading a typed mark, the course mark,
+the second round, the band and the credit-weighted average."""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+ABSENT = "absent"
+HUNDRED = Decimal(100)
+TWO_PLACES = Decimal("0.01")
+WHOLE = Decimal(1)
+# What people type for "absent" (غائب): the Arabic word or its first letter, or the English word.
+ABSENT_WORDS = {"غ", "غائب", "غياب", "a", "abs", "absent"}
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫,", "01234567890123456789..")
+
+
+class MarkError(ValueError):
+    """A typed mark that cannot be accepted; ``reason`` is a translated message for the cell."""
+
+    def __init__(self, reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def parse_mark(text, max_score):
+    """'٨٥٫٥' → Decimal('85.5'); 'غ' → ABSENT; '' → None (no mark yet). MarkError when malformed or out of
+    range (0 … max_score, at most two decimals)."""
+    cleaned = "".join((text or "").split()).translate(_DIGITS)
+    if not cleaned:
+        return None
+    if cleaned.casefold() in ABSENT_WORDS:
+        return ABSENT
+    if len(cleaned) > 12 or not cleaned.replace(".", "", 1).isdigit():
+        raise MarkError(_l("Not a mark: type a number, or غ for absent."))
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise MarkError(_l("Not a mark: type a number, or غ for absent.")) from error
+    if value > max_score:
+        raise MarkError(_l("The mark must be between 0 and %(max)s.", max=format_mark(max_score)))
+    if value != value.quantize(TWO_PLACES):
+        raise MarkError(_l("At most two decimals."))
+    return value
+
+
+def format_mark(value):
+    """Decimal('85.50') → '85.5'; Decimal('40.00') → '40'."""
+    if value is None:
+        return ""
+    normalized = value.quantize(TWO_PLACES).normalize()
+    return format(normalized, "f")
+
+
+@dataclass(frozen=True)
+class Component:
+    weight: Decimal
+    max_score: Decimal
+    value: Decimal | None  # None: absent (counts as 0)
+
+
+def round_course_mark(value, rounding):
+    """Half up, to a whole mark when the programme says so, else to two decimals."""
+    return value.quantize(WHOLE if rounding == "whole" else TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def weighted_mark(components):
+    """Σ value / max × weight, unrounded (absent counts 0)."""
+    return sum((((c.value or Decimal(0)) / c.max_score) * c.weight for c in components), Decimal(0))
+
+
+def course_mark(components, rounding):
+    return round_course_mark(weighted_mark(components), rounding)
+
+
+def second_round_mark(components, final_index, second_value, programme):
+    """The mark when the final exam (``components[final_index]``) is replaced by the second-round
+    attempt, after the programme's rule: no cap, cap at the pass mark, or a fixed deduction."""
+    replaced = list(components)
+    final = replaced[final_index]
+    replaced[final_index] = Component(final.weight, final.max_score, second_value)
+    raw = weighted_mark(replaced)
+    if programme.second_round_rule == "cap_at_pass":
+        raw = min(raw, Decimal(programme.pass_mark))
+    elif programme.second_round_rule == "deduction":
+        raw = max(raw - Decimal(programme.second_round_deduction), Decimal(0))
+    return round_course_mark(raw, programme.course_mark_rounding)
+
+
+def passed(mark, programme):
+    return mark is not None and mark >= Decimal(programme.pass_mark)
+
+
+def band_of(mark, bands):
+    """The band a mark falls in: the highest band (ordered from the highest minimum) it reaches."""
+    for band in bands:
+        if mark >= band.min_mark:
+            return band
+    return None
+
+
+def credit_weighted_average(results):
+    """Σ mark × credits / Σ credits over (mark, credits) pairs, half up to two decimals; None when empty."""
+    results = [(mark, credits) for mark, credits in results if mark is not None]
+    total_credits = sum(credits for _mark, credits in results)
+    if not total_credits:
+        return None
+    total = sum((mark * credits for mark, credits in results), Decimal(0))
+    return (total / total_credits).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def weights_error(weights):
+    """None when the weights sum to exactly 100, else the translated reason."""
+    total = sum(weights, Decimal(0))
+    if total != HUNDRED:
+        return _l("The weights must add up to 100 (now %(total)s).", total=format_mark(total))
+    return None

@@ -1,0 +1,184 @@
+"""The gradebook (lecturer, registrar), the registrar's queue, and the student's grades."""
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, roles
+from diploma.auth.forms import ConfirmForm
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.grading import bp, rules, services
+from diploma.grading.forms import AssessmentsForm, MarksForm, ReturnForm, read_mark_cells
+from diploma.grading.models import Score
+from diploma.i18n import current_language
+from diploma.teaching.views import staff_offering_or_404
+
+STAFF = (ADMIN, REGISTRAR, LECTURER)
+
+
+def _gradebook_page(offering, marks_form=None, results=None, typed=None, status=200):
+    sheet = services.load_sheet(offering)
+    return render_template(
+        "grading/gradebook.html", offering=offering, sheet=sheet, marks_form=marks_form or MarksForm(),
+        editable=services.editable_attempts(current_user, sheet), results=results or {}, typed=typed or {},
+        can_edit_assessments=services.can_edit_assessments(current_user, sheet),
+        distribution=services.distribution(sheet), return_form=ReturnForm(), confirm_form=ConfirmForm(),
+        cell_key=services.cell_key, show_mark=rules.format_mark), status
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook")
+@roles(*STAFF)
+def gradebook(offering_id):
+    offering = staff_offering_or_404(offering_id)
+    page = _gradebook_page(offering)
+    db.session.commit()  # the gradebook is created with its default assessments on first sight
+    return page
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook", methods=["POST"])
+@roles(*STAFF)
+def save_marks(offering_id):
+    offering = staff_offering_or_404(offering_id)
+    form = MarksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entries = read_mark_cells(request.form)
+    try:
+        results = services.save_marks(current_user, offering, entries, reason=form.reason.data)
+    except RuleViolation as violation:
+        db.session.rollback()
+        form.reason.errors = [str(violation.message)]
+        return _gradebook_page(offering, form, status=400)
+    db.session.commit()
+    saved = sum(1 for result in results.values() if result.status == "saved")
+    refused = {key: result for key, result in results.items() if result.status in ("error", "stale")}
+    if refused:
+        typed = {services.cell_key(e["enrolment_id"], e["assessment_id"], e["attempt"]): e["text"]
+                 for e in entries}
+        flash(_("%(saved)s marks saved; %(refused)s refused — see the marked cells.", saved=saved,
+                refused=len(refused)), "error")
+        return _gradebook_page(offering, form, results=refused, typed=typed, status=422)
+    flash(_("%(saved)s marks saved.", saved=saved), "success")
+    return redirect(url_for("grading.gradebook", offering_id=offering.id))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/assessments", methods=["GET", "POST"])
+@roles(ADMIN, LECTURER)
+def edit_assessments(offering_id):
+    offering = staff_offering_or_404(offering_id)
+    sheet = services.load_sheet(offering)
+    if not services.can_edit_assessments(current_user, sheet):
+        abort(403)
+    form = AssessmentsForm(data={"assessments": [
+        {"name_ar": a.name_ar, "name_en": a.name_en, "weight": a.weight, "max_score": a.max_score,
+         "is_final": a.is_final} for a in sheet.assessments]} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.save_assessments(current_user, offering, [entry.data for entry in form.assessments])
+        except RuleViolation as violation:
+            db.session.rollback()
+            form.form_errors.append(str(violation.message))
+        else:
+            db.session.commit()
+            flash(_("The assessments were saved."), "success")
+            return redirect(url_for("grading.gradebook", offering_id=offering.id))
+    return render_template("grading/assessments.html", offering=offering, form=form)
+
+
+def _workflow_step(offering_id, step, success_message, **kwargs):
+    offering = staff_offering_or_404(offering_id)
+    try:
+        step(current_user, offering, **kwargs)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(str(violation.message), "error")
+    else:
+        db.session.commit()
+        flash(success_message, "success")
+    return redirect(url_for("grading.gradebook", offering_id=offering.id))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/submit", methods=["POST"])
+@roles(LECTURER)
+def submit(offering_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _workflow_step(offering_id, services.submit_gradebook,
+                          _("The gradebook was submitted to the registration office."))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/publish", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def publish(offering_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _workflow_step(offering_id, services.publish_gradebook,
+                          _("The marks are approved and published to the students."))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/return", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def return_to_lecturer(offering_id):
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        flash(_("Write a comment for the lecturer."), "error")
+        return redirect(url_for("grading.gradebook", offering_id=staff_offering_or_404(offering_id).id))
+    return _workflow_step(offering_id, services.return_gradebook,
+                          _("The gradebook was returned to the lecturer."), comment=form.comment.data)
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/second-round", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def second_round(offering_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _workflow_step(offering_id, services.open_second_round,
+                          _("The second round is open: the lecturer can enter the second-round marks."))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/scores/<int:score_id>/history")
+@roles(*STAFF)
+def mark_history(offering_id, score_id):
+    offering = staff_offering_or_404(offering_id)
+    score = db.session.get(Score, score_id)
+    if score is None or score.assessment.gradebook.offering_id != offering.id:
+        abort(404)
+    return render_template("grading/history.html", offering=offering, score=score,
+                           events=services.mark_history(score))
+
+
+@bp.route("/grades/queue")
+@roles(ADMIN, REGISTRAR)
+def queue():
+    university_id = None if current_user.role == ADMIN else current_user.university_id
+    return render_template("grading/queue.html", gradebooks=services.submitted_gradebooks(university_id))
+
+
+# --- the student's grades ----------------------------------------------------------------------------
+
+@bp.route("/grades/")
+@roles(STUDENT)
+def my_grades():
+    results, average = services.published_results(current_user.student)
+    return render_template("grading/my_grades.html", results=results, average=average,
+                           show_mark=rules.format_mark)
+
+
+@bp.route("/grades/transcript")
+@roles(STUDENT)
+def transcript():
+    results, average = services.published_results(current_user.student)
+    return render_template("grading/transcript.html", results=results, average=average,
+                           student=current_user.student, show_mark=rules.format_mark)
+
+
+@bp.route("/grades.json")
+@roles(STUDENT)
+def my_grades_json():
+    results, average = services.published_results(current_user.student)
+    language = current_language()
+    return jsonify(average=str(average) if average is not None else None, results=[
+        {"course": r.offering.course.code, "title": r.offering.title(language),
+         "term": r.offering.term.name(language), "credits": r.credits, "mark": str(r.mark),
+         "band": r.band.name(language) if r.band else None, "round": r.round, "passed": r.passed}
+        for r in results])
