@@ -1,17 +1,25 @@
 """The demo data set: ``flask --app wsgi demo seed``. Idempotent: running it again changes nothing."""
-from datetime import date
+import functools
+import io
+from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from markupsafe import escape
+from werkzeug.datastructures import FileStorage
 
 from diploma import demo_data
 from diploma.auth.models import User
 from diploma.auth.services import hash_password
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
-from diploma.enrolment.models import Student
+from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.partners.models import Signatory, University
+from diploma.teaching import services as teaching
+from diploma.teaching.models import Announcement, Material, Offering
 
 DEMO_PASSWORD = "peace-demo-2024"
 DEMO_DOMAIN = "example.org"
@@ -19,6 +27,8 @@ IRAQI_SCALE = (
     (90, "امتياز", "Excellent"), (80, "جيد جداً", "Very good"), (70, "جيد", "Good"),
     (60, "متوسط", "Fair"), (50, "مقبول", "Pass"), (0, "راسب", "Fail"),
 )
+CAPACITY = 30
+SEMESTERS = (1, 2, 3, 4)
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
 
@@ -59,9 +69,12 @@ def seed_programme():
 
 
 def seed_terms():
-    for term in demo_data.TERMS:
-        _get_or_add(Term, {"name_en": term["name_en"]}, name_ar=term["name_ar"],
-                    starts_on=date.fromisoformat(term["starts"]), ends_on=date.fromisoformat(term["ends"]))
+    return {
+        term["key"]: _get_or_add(Term, {"name_en": term["name_en"]}, name_ar=term["name_ar"],
+                                 starts_on=date.fromisoformat(term["starts"]),
+                                 ends_on=date.fromisoformat(term["ends"]))
+        for term in demo_data.TERMS
+    }
 
 
 def seed_cohorts(programme):
@@ -78,6 +91,8 @@ def _account(email, password_hash, **values):
 
 
 def seed_staff(universities, password_hash):
+    """The accounts of the staff; returns each university's lecturers."""
+    lecturers = {}
     _account(f"admin@{DEMO_DOMAIN}", password_hash, name_ar="مدير النظام", name_en="System Administrator",
              role="admin")
     for slug, staff in demo_data.STAFF.items():
@@ -87,12 +102,16 @@ def seed_staff(universities, password_hash):
                  name_en=person["name_en"], role="registrar", university_id=university_id)
         for number, person in enumerate(staff["lecturers"], start=1):
             suffix = "" if number == 1 else f".{number}"
-            _account(f"lecturer.{slug}{suffix}@{DEMO_DOMAIN}", password_hash, name_ar=person["name_ar"],
-                     name_en=person["name_en"], role="lecturer", university_id=university_id)
+            lecturers.setdefault(slug, []).append(
+                _account(f"lecturer.{slug}{suffix}@{DEMO_DOMAIN}", password_hash, name_ar=person["name_ar"],
+                         name_en=person["name_en"], role="lecturer", university_id=university_id))
+    return lecturers
 
 
 def seed_students(universities, cohorts, password_hash):
+    """The students' accounts and profiles; returns {cohort key: {university slug: [Student]}}."""
     numbers = dict.fromkeys(universities, 0)
+    students = {}
     for cohort_key in (c["key"] for c in demo_data.COHORTS):
         for person in demo_data.STUDENTS[cohort_key]:
             slug = person["university"]
@@ -101,9 +120,127 @@ def seed_students(universities, cohorts, password_hash):
             user = _account(f"student.{slug}.{numbers[slug]}@{DEMO_DOMAIN}", password_hash,
                             name_ar=person["name_ar"], name_en=person["name_en"], role="student",
                             university_id=university_id)
-            _get_or_add(Student, {"user_id": user.id}, university_id=university_id,
-                        cohort_id=cohorts[cohort_key].id, student_number=person["student_number"],
-                        gender=person["gender"])
+            student = _get_or_add(Student, {"user_id": user.id}, university_id=university_id,
+                                  cohort_id=cohorts[cohort_key].id, student_number=person["student_number"],
+                                  gender=person["gender"])
+            students.setdefault(cohort_key, {}).setdefault(slug, []).append(student)
+    return students
+
+
+def term_key(cohort, semester):
+    """The key of the term in which a cohort takes its courses of ``semester`` (two a year from its start)."""
+    year = cohort["start_year"] + (semester - 1) // 2
+    return f"{year}-{year + 1}-{(semester - 1) % 2 + 1}"
+
+
+def seed_offerings(universities, programme, terms, lecturers, students):
+    """At every university: the first cohort's courses of its four semesters (closed offerings) and the
+    current term's courses of the cohort studying now, taught by the university's lecturers, with the
+    cohort's students of that university enrolled. Returns the current offerings."""
+    first, second = demo_data.COHORTS
+    current_term = demo_data.TERMS[-1]["key"]
+    now_semester = next(semester for semester in SEMESTERS if term_key(second, semester) == current_term)
+    courses = db.session.scalars(db.select(Course).where(Course.programme_id == programme.id)
+                                 .order_by(Course.code)).all()
+    offerings = {(offering.course_id, offering.university_id, offering.term_id): offering
+                 for offering in db.session.scalars(db.select(Offering))}
+    enrolled = set(db.session.execute(db.select(Enrolment.student_id, Enrolment.offering_id)).tuples())
+    plan = [(first, semester, "closed") for semester in SEMESTERS] + [(second, now_semester, "open")]
+    current = []
+    for slug, university in universities.items():
+        for cohort, semester, status in plan:
+            term = terms[term_key(cohort, semester)]
+            for course in (course for course in courses if course.semester == semester):
+                offering = offerings.get((course.id, university.id, term.id))
+                if offering is None:
+                    offering = Offering(course=course, university=university, term=term, capacity=CAPACITY,
+                                        status=status, lecturers=list(lecturers[slug]))
+                    db.session.add(offering)
+                for student in students[cohort["key"]][slug]:
+                    if offering.id is None or (student.id, offering.id) not in enrolled:
+                        db.session.add(Enrolment(student=student, offering=offering, status="active",
+                                                 enrolled_at=datetime.combine(term.starts_on, time(9))))
+                if status == "open":
+                    current.append(offering)
+    db.session.flush()
+    return current
+
+
+# --- what the lecturers have posted to the current offerings -------------------------------------
+
+LECTURE_PAGE = """<!doctype html>
+<html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{title}</title><style>
+@font-face {{ font-family: "Demo Sans"; src: url("{fonts}/noto-sans-arabic-arabic-400-normal.woff2"); }}
+@font-face {{ font-family: "Demo Sans"; unicode-range: U+0000-00FF;
+  src: url("{fonts}/noto-sans-arabic-latin-400-normal.woff2"); }}
+@page {{ size: A5; margin: 2cm; }}
+body {{ font-family: "Demo Sans"; line-height: 1.6; }}
+.muted {{ color: #5b6b76; }}
+</style></head><body>
+<p class="muted">{programme}</p>
+<h1>{title}</h1>
+<p>{course}</p>
+<p>{topic}</p>
+<p class="muted" dir="ltr">{latin}</p>
+</body></html>"""
+
+
+@functools.cache
+def _font_configuration():
+    """One per process: WeasyPrint then decompresses each web font once, not for every PDF."""
+    from weasyprint.text.fonts import FontConfiguration  # imported only when a PDF is needed (0.5 s)
+
+    return FontConfiguration()
+
+
+@functools.cache
+def _render_pdf(html):
+    """A PDF of ``html`` (cached: the same lecture is posted at every university, and tests seed often)."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf(font_config=_font_configuration())
+
+
+def lecture_pdf(course, week, title, topic):
+    """A one-page PDF of a lecture, in Arabic, with an English line (course code and week)."""
+    fonts = Path(current_app.static_folder, "fonts", "noto-sans-arabic").as_uri()
+    html = LECTURE_PAGE.format(
+        fonts=fonts, programme=escape(demo_data.PROGRAMME["name_ar"]), title=escape(title),
+        course=escape(f"{course.code} {course.title_ar}"), topic=escape(topic),
+        latin=escape(f"{course.code} · {course.title_en} · Week {week}"))
+    return _render_pdf(html)
+
+
+def _lectures(course):
+    for week, (topic, short) in enumerate(demo_data.COURSE_MATERIALS[course.code]["lectures"], start=1):
+        ordinal = demo_data.LECTURE_ORDINALS[week - 1]
+        yield week, topic, f"المحاضرة {ordinal}: {short}", f"المحاضرة {ordinal} - {short}.pdf"
+
+
+def seed_course_content(offerings):
+    """PDF lectures for weeks 1-3, a link, a note and announcements in each current offering, posted by
+    its first lecturer through the teaching services (files stored like uploads, audit events)."""
+    posted = set(db.session.execute(db.select(Material.offering_id, Material.title)).tuples())
+    announced = set(db.session.execute(db.select(Announcement.offering_id, Announcement.title)).tuples())
+    for offering in offerings:
+        course, lecturer = offering.course, offering.lecturers[0]
+        content = demo_data.COURSE_MATERIALS[course.code]
+        topics = {}
+        for week, topic, title, file_name in _lectures(course):
+            topics[week] = topic
+            if (offering.id, title) not in posted:
+                upload = FileStorage(io.BytesIO(lecture_pdf(course, week, title, topic)), filename=file_name)
+                values = {"title": title, "week": week, "topic": topic}
+                teaching.add_material(lecturer, offering, "file", values, upload)
+        extras = (("text", 1, {"body": content["note"]["body"]}, content["note"]["title"]),
+                  ("link", 2, {"url": content["link"]["url"]}, content["link"]["title"]))
+        for kind, week, values, title in extras:
+            if (offering.id, title) not in posted:
+                teaching.add_material(lecturer, offering, kind,
+                                      {"title": title, "week": week, "topic": topics[week], **values})
+        for announcement in content["announcements"]:
+            if (offering.id, announcement["title"]) not in announced:
+                teaching.post_announcement(lecturer, offering, announcement["title"], announcement["body"])
 
 
 def seed():
@@ -112,10 +249,12 @@ def seed():
     password_hash = hash_password(DEMO_PASSWORD)
     universities = seed_universities()
     programme = seed_programme()
-    seed_terms()
+    terms = seed_terms()
     cohorts = seed_cohorts(programme)
-    seed_staff(universities, password_hash)
-    seed_students(universities, cohorts, password_hash)
+    lecturers = seed_staff(universities, password_hash)
+    students = seed_students(universities, cohorts, password_hash)
+    current = seed_offerings(universities, programme, terms, lecturers, students)
+    seed_course_content(current)
     db.session.commit()
 
 

@@ -1,16 +1,26 @@
 """The demo data set: ``flask --app wsgi demo seed``."""
+import hashlib
+import subprocess
 from collections import Counter
 
 from markupsafe import escape
 
+from diploma import demo_data
 from diploma.auth.models import User
-from diploma.curriculum.models import Cohort, Course
+from diploma.curriculum.models import Cohort, Course, Term
 from diploma.demo import DEMO_PASSWORD
-from diploma.enrolment.models import Student
+from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.partners.models import University
+from diploma.teaching import services as teaching
+from diploma.teaching.models import Offering
+from diploma.uploads import upload_folder
 
 CODES = ["BGD", "TIK", "ANB", "BSR", "KRB", "KUF", "MSL"]
+CURRENT_COURSES = {"PCS201", "PCS202", "PCS203"}  # the second cohort's third semester
+FIRST_COHORT_TERMS = {1: "First semester 2023–2024", 2: "Second semester 2023–2024",  # by semester
+                      3: "First semester 2024–2025", 4: "Second semester 2024–2025"}
+TEACHING_TABLES = ("offering", "offering_lecturer", "enrolment", "material", "announcement")
 
 
 def row_counts():
@@ -31,9 +41,18 @@ def test_the_seed_command_is_idempotent(runner):
     assert counts["university"] == 7
     assert counts["student"] > 44
 
+    assert all(counts[table] > 0 for table in TEACHING_TABLES), counts
+    files = stored_files()
+    assert len(files) >= 3 * 3 * 7  # three PDF lectures in each of three courses at seven universities
+
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert row_counts() == counts
+    assert stored_files() == files
+
+
+def stored_files():
+    return {path.name for path in upload_folder("materials").iterdir()}
 
 
 def test_seven_universities_with_their_codes_and_signatories(demo):
@@ -112,3 +131,105 @@ def test_a_demo_account_refuses_a_wrong_password(demo, client):
     response = client.post("/login", data={"email": "admin@example.org", "password": "peace-demo-2025"})
     assert response.status_code == 200
     assert client.get("/dashboard").status_code == 302
+
+
+# --- offerings, enrolments, materials ------------------------------------------------------------
+
+def current_term():
+    return db.session.scalar(db.select(Term).where(Term.name_en == demo_data.TERMS[-1]["name_en"]))
+
+
+def current_offerings(university=None):
+    query = db.select(Offering).where(Offering.term_id == current_term().id)
+    if university is not None:
+        query = query.where(Offering.university_id == university.id)
+    return db.session.scalars(query).all()
+
+
+def active_students(offering):
+    return {e.student_id for e in db.session.scalars(db.select(Enrolment).where(
+        Enrolment.offering_id == offering.id, Enrolment.status == "active"))}
+
+
+def test_every_university_teaches_the_second_cohort_its_third_semester_now(demo):
+    _first, second = cohorts()
+    for university in db.session.scalars(db.select(University)):
+        offerings = current_offerings(university)
+        assert {o.course.code for o in offerings} == CURRENT_COURSES, university.code
+        cohort = {s.id for s in db.session.scalars(db.select(Student).where(
+            Student.university_id == university.id, Student.cohort_id == second.id))}
+        assert len(cohort) == 4
+        for offering in offerings:
+            assert offering.status == "open"
+            assert {u.email for u in offering.lecturers} == {f"lecturer.{university.slug}@example.org",
+                                                             f"lecturer.{university.slug}.2@example.org"}
+            assert active_students(offering) == cohort, (university.code, offering.course.code)
+            assert offering.capacity >= len(cohort)
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_each_current_offering_has_pdf_lectures_a_link_a_note_and_announcements(demo):
+    offerings = current_offerings()
+    assert len(offerings) == 3 * 7
+    checked = {}
+    for offering in offerings:
+        materials = teaching.materials_of(offering)
+        files = [m for m in materials if m.kind == "file"]
+        assert sorted(m.week for m in files) == [1, 2, 3], offering.id
+        for material in files:
+            assert material.original_name.startswith("المحاضرة") and material.original_name.endswith(".pdf")
+            assert material.content_type == "application/pdf"
+            path = upload_folder("materials") / material.stored_name
+            data = path.read_bytes()
+            assert (len(data), hashlib.sha256(data).hexdigest()) == (material.size, material.sha256)
+            if material.sha256 not in checked:  # the same lecture is posted at every university
+                checked[material.sha256] = pdf_text(path)
+                assert data.startswith(b"%PDF-")
+            text = checked[material.sha256]
+            assert offering.course.code in text and f"Week {material.week}" in text, text
+        assert [m.url.startswith("https://") for m in materials if m.kind == "link"] == [True]
+        assert [bool(m.body.strip()) for m in materials if m.kind == "text"] == [True]
+        announcements = teaching.announcements_of(offering)
+        assert 1 <= len(announcements) <= 2
+        assert all(a.author in offering.lecturers for a in announcements + materials)
+    assert len(checked) == 3 * 3
+
+
+def test_first_cohort_students_took_every_course_in_closed_offerings(demo):
+    first, _second = cohorts()
+    codes = {course.code for course in db.session.scalars(db.select(Course))}
+    students = db.session.scalars(db.select(Student).where(Student.cohort_id == first.id)).all()
+    assert len(students) == 44
+    for student in students:
+        enrolments = db.session.scalars(db.select(Enrolment).where(Enrolment.student_id == student.id)).all()
+        offerings = [e.offering for e in enrolments]
+        assert all(e.status == "active" for e in enrolments)
+        assert sorted(o.course.code for o in offerings) == sorted(codes), student.student_number
+        assert {o.status for o in offerings} == {"closed"}
+        assert all(o.term.name_en == FIRST_COHORT_TERMS[o.course.semester] for o in offerings)
+        assert {o.university_id for o in offerings} == {student.university_id}
+
+
+def test_a_second_cohort_student_follows_the_current_courses_and_downloads_a_lecture(demo, client):
+    user = db.session.scalar(db.select(User).where(User.email == "student.mosul.7@example.org"))
+    assert user.student.cohort.name_en == "Second cohort"
+    response = client.post("/login", data={"email": user.email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert dashboard.count('data-testid="course-card"') == 3
+    offering = next(o for o in current_offerings(user.university) if o.course.code == "PCS201")
+    page = client.get(f"/courses/{offering.id}").get_data(as_text=True)
+    assert str(escape(demo_data.COURSE_MATERIALS["PCS201"]["announcements"][0]["title"])) in page
+    lecture = next(m for m in teaching.materials_of(offering) if m.kind == "file")
+    assert f"/courses/{offering.id}/materials/{lecture.id}/file" in page
+
+    download = client.get(f"/courses/{offering.id}/materials/{lecture.id}/file?download=1")
+    assert download.status_code == 200
+    assert download.mimetype == "application/pdf"
+    assert download.data == (upload_folder("materials") / lecture.stored_name).read_bytes()
+    download.close()

@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
     # Both names and the e-mail, folded (see arabic.fold_for_search): searched the same way on every database.
-    search_text = db.Column(db.String(700), nullable=False, default="", server_default="")
+    search_text = db.Column(db.String(700), nullable=False, default="")
 
     university = db.relationship("University", lazy="joined")
 

@@ -28,12 +28,12 @@ def registrar_summary(user):
 
 
 def lecturer_summary(user):
-    return {"university": user.university, "offerings": offerings_taught_by(user)}
+    return {"university": user.university, "offerings": offerings_taught_by(user, current_only=True)}
 
 
 def student_summary(user):
     return {"university": user.university, "student": user.student, "programme": the_programme(),
-            "courses": course_summaries(user)}
+            "courses": course_summaries(user, current_only=True)}
 
 
 SUMMARIES = {"admin": admin_summary, "registrar": registrar_summary, "lecturer": lecturer_summary,

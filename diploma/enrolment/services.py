@@ -1,5 +1,5 @@
 """Students of a university: their accounts and profiles."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -98,7 +98,8 @@ def _locked_offering(offering_id):
     """The offering, its row locked until the transaction ends (PostgreSQL), so that two registrars
     enrolling at the same moment are counted one after the other."""
     return db.session.scalar(
-        db.select(Offering).where(Offering.id == offering_id).with_for_update().execution_options(
+        # OF offering: PostgreSQL refuses to lock the outer-joined rows of the eagerly loaded course and term.
+        db.select(Offering).where(Offering.id == offering_id).with_for_update(of=Offering).execution_options(
             populate_existing=True)
     )
 
@@ -187,21 +188,24 @@ def can_follow(user, offering):
     return is_enrolled(user, offering)
 
 
-def current_offerings_of(user):
-    """A student's active enrolments' offerings, the latest term first."""
-    return db.session.scalars(
-        db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id).join(Enrolment.student)
-        .join(Offering.term).where(Student.user_id == user.id, Enrolment.status == "active")
+def current_offerings_of(user, current_only=False):
+    """A student's active enrolments' offerings, the latest term first; ``current_only``: those whose term
+    has not ended."""
+    query = db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id) \
+        .join(Enrolment.student).join(Offering.term) \
+        .where(Student.user_id == user.id, Enrolment.status == "active") \
         .order_by(Term.starts_on.desc(), Offering.id)
-    ).all()
+    if current_only:
+        query = query.where(Term.ends_on >= date.today())
+    return db.session.scalars(query).all()
 
 
-def course_summaries(user):
-    """For a student's dashboard: each current course with its term, lecturers, latest announcement and the
-    number of materials posted in the last 14 days."""
+def course_summaries(user, current_only=False):
+    """Each of a student's courses with its term, lecturers, latest announcement and the number of
+    materials posted in the last 14 days."""
     since = utcnow() - timedelta(days=14)
     summaries = []
-    for offering in current_offerings_of(user):
+    for offering in current_offerings_of(user, current_only):
         materials = teaching.materials_of(offering)
         latest = teaching.announcements_of(offering, limit=1)
         summaries.append({"offering": offering, "latest_announcement": latest[0] if latest else None,

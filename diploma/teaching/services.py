@@ -1,4 +1,6 @@
 """Offerings and what lecturers post to them: materials and announcements."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit, uploads
@@ -24,11 +26,13 @@ def offerings_query(university_id=None, term_id=None):
     return query
 
 
-def offerings_taught_by(user):
-    return db.session.scalars(
-        offerings_query().join(offering_lecturer, offering_lecturer.c.offering_id == Offering.id)
+def offerings_taught_by(user, current_only=False):
+    """The offerings a lecturer teaches, the latest term first; ``current_only``: whose term has not ended."""
+    query = offerings_query().join(offering_lecturer, offering_lecturer.c.offering_id == Offering.id) \
         .where(offering_lecturer.c.user_id == user.id)
-    ).all()
+    if current_only:
+        query = query.where(Term.ends_on >= date.today())
+    return db.session.scalars(query).all()
 
 
 def is_lecturer_of(user, offering):

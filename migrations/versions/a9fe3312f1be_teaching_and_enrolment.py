@@ -108,6 +108,8 @@ def upgrade():
 
     # ### end Alembic commands ###
     _fill_search_text()
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.alter_column('search_text', server_default=None)  # the application fills it from now on
 
 
 def _fill_search_text():
