@@ -112,6 +112,7 @@ def _register_blueprints(app):
     from diploma.dashboard import bp as dashboard_bp
     from diploma.dashboard import views as _dashboard_views  # noqa: F401
     from diploma.enrolment import bp as enrolment_bp
+    from diploma.enrolment import import_views as _enrolment_import_views  # noqa: F401
     from diploma.enrolment import views as _enrolment_views  # noqa: F401
     from diploma.grading import bp as grading_bp
     from diploma.grading import views as _grading_views  # noqa: F401
@@ -146,6 +147,8 @@ def _register_error_handlers(app):
 def _register_cli(app):
     from diploma.auth.cli import users_cli
     from diploma.demo import demo_cli
+    from diploma.enrolment.cli import enrolment_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(enrolment_cli)

@@ -66,6 +66,8 @@ def render_error(code, detail=None):
 
 def register_error_handlers(app):
     def handle_http_error(error):
+        if error.code == 416:  # a range past the end of a file (a player seeking): Werkzeug's own answer
+            return error
         return render_error(error.code if error.code in ERROR_MESSAGES else 500)
 
     def handle_csrf_error(error):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import magic
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from diploma.errors import RuleViolation
@@ -122,6 +122,9 @@ def delete_stored(stored_name, kind="materials"):
 def send_stored(stored_name, original_name, content_type, kind="materials", force_download=False):
     """Send a stored file under its original name, with range requests (a video can be sought)."""
     path = upload_folder(kind) / stored_name
+    if not path.is_file():  # recorded but gone from the disk: data loss to investigate, not the user's fault
+        current_app.logger.error("stored file missing: %s/%s", kind, stored_name)
+        abort(404)
     inline = content_type.startswith(INLINE_PREFIXES) and not force_download
     response = send_file(path, mimetype=content_type, as_attachment=not inline, download_name=original_name,
                          conditional=True, max_age=0, etag=True)

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, RadioField, SelectField
 from wtforms.validators import Regexp
 
 from diploma.forms import REQUIRED, email_field, name_fields, optional_int, text_field
@@ -15,3 +16,18 @@ class StudentForm(FlaskForm):
     cohort_id = SelectField(_l("Cohort"), coerce=optional_int, validators=[REQUIRED])
     # Shown to the administrator only; a registrar's students belong to the registrar's university.
     university_id = SelectField(_l("University"), coerce=optional_int)
+
+
+class ImportForm(FlaskForm):
+    """A CSV or XLSX file of students and enrolments (see diploma.enrolment.importing)."""
+
+    file = FileField(_l("File (Excel workbook or CSV)"),
+                     validators=[FileRequired(message=_l("Choose a file."))],
+                     render_kw={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument."
+                                          "spreadsheetml.sheet"})
+    # Shown to the administrator only; a registrar imports into their own university.
+    university_id = SelectField(_l("University"), coerce=optional_int, validators=[REQUIRED])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField(validators=[REQUIRED])

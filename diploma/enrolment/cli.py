@@ -1,0 +1,93 @@
+"""``flask --app wsgi enrolment import FILE --university CODE``: the bulk enrolment import, without the
+preview: the file is checked, then applied and committed, or refused as a whole with every problem."""
+import os
+from pathlib import Path
+
+import click
+from flask import current_app, url_for
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from diploma.auth import services as accounts
+from diploma.enrolment import importing
+from diploma.extensions import db
+from diploma.i18n import force_language
+from diploma.partners.services import find_university_by_code
+
+enrolment_cli = AppGroup("enrolment", help="Students and enrolments.")
+
+
+def _set_password_links(students):
+    """(student, link) pairs with fresh tokens; BASE_URL sets the site address of the links."""
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    tokens = [(student, accounts.make_password_token(None, student.user)) for student in students]
+    with current_app.test_request_context(base_url=base_url):
+        return [(student, url_for("auth.set_password", token=token, _external=True))
+                for student, token in tokens]
+
+
+def _report_problems(problems):
+    click.echo(_("The file was not imported; nothing was saved. Correct these problems and run the "
+                 "command again:"), err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+
+
+def _report_outcome(outcome, language):
+    click.echo(_("The file was imported at %(university)s.", university=outcome.university.name(language)))
+    click.echo(_("New students (accounts created): %(count)s", count=len(outcome.new_students)))
+    click.echo(_("Students already registered: %(count)s", count=len(outcome.existing_students)))
+    click.echo(_("Enrolments added: %(count)s", count=len(outcome.enrolments)))
+    for summary in outcome.per_offering:
+        offering = summary.offering
+        click.echo("  " + _("%(code)s %(course)s, %(term)s: %(added)s added, %(enrolled)s of %(capacity)s "
+                            "seats taken", code=offering.course.code, course=offering.title(language),
+                            term=offering.term.name(language), added=summary.added,
+                            enrolled=summary.enrolled_after, capacity=offering.capacity))
+
+
+def _run(path, university_code, language, links_file):
+    university = find_university_by_code(university_code)
+    if university is None:
+        raise click.ClickException(_("No university has the code %(code)s.", code=university_code))
+    plan = importing.prepare_import(university, path.read_bytes())
+    if not plan.ok:
+        db.session.rollback()
+        _report_problems(plan.problems)
+        return False
+    try:
+        with click.progressbar(length=plan.steps, label=_("Importing")) as bar:
+            outcome = importing.apply_import(None, plan, on_step=lambda: bar.update(1))
+        links = _set_password_links(outcome.new_students)
+        db.session.commit()
+    except importing.ImportRejected as rejected:
+        db.session.rollback()
+        _report_problems(rejected.problems)
+        return False
+    except Exception:
+        db.session.rollback()
+        raise
+    _report_outcome(outcome, language)
+    if links and links_file:
+        links_file.write_bytes(importing.links_xlsx(links))
+        click.echo(_("The set-password links of the new accounts were written to %(path)s.", path=links_file))
+    elif links:
+        click.echo(_("Set-password links of the new accounts (each works once):"))
+        for student, link in links:
+            click.echo(f"  {student.student_number}\t{student.user.email}\t{link}")
+    return True
+
+
+@enrolment_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--university", "university_code", required=True, help="The university's code (e.g. KUF).")
+@click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
+              help="Language of the report.")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the new accounts' set-password links to this XLSX file instead of printing them.")
+def import_command(file, university_code, language, links_file):
+    """Import students and their enrolments from an XLSX or CSV file (all rows or none)."""
+    with force_language(language):
+        imported = _run(file, university_code, language, links_file)
+    if not imported:
+        raise SystemExit(1)
