@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from diploma import audit
@@ -283,6 +283,8 @@ def save_assessments(actor, offering, entries):
     entries = [e for e in entries if e.get("name_ar") or e.get("name_en") or e.get("weight")]
     if not entries:
         raise RuleViolation(_l("Define at least one assessment."))
+    if not all(e.get("weight") and e.get("max_score") for e in entries):  # blank, or a weight of 0
+        raise RuleViolation(_l("This field is required."), field="assessments")
     problem = rules.weights_error([Decimal(e["weight"] or 0) for e in entries])
     if problem:
         raise RuleViolation(problem, field="assessments")
@@ -414,34 +416,45 @@ class Result:
 def published_results(student):
     """The student's published course results, oldest term first, and their credit-weighted average.
     Unpublished marks are not there at all."""
+    return published_results_of([student])[student.id]
+
+
+def published_results_of(students):
+    """{student id: (results, average)} for many students in a fixed number of queries."""
     programme = the_programme()
     bands = list(programme.bands)
     pairs = db.session.execute(
         db.select(Enrolment, Gradebook).join(Gradebook, Gradebook.offering_id == Enrolment.offering_id)
         .join(Offering, Offering.id == Enrolment.offering_id).join(Term, Term.id == Offering.term_id)
         .join(Course, Course.id == Offering.course_id)
-        .where(Enrolment.student_id == student.id, Enrolment.status == "active",
+        .where(Enrolment.student_id.in_([student.id for student in students]), Enrolment.status == "active",
                Gradebook.published_round >= FIRST_ROUND)
-        .options(selectinload(Gradebook.assessments))
+        .options(selectinload(Gradebook.assessments), contains_eager(Enrolment.offering))
         .order_by(Term.starts_on, Course.code)
-    ).all()
+    ).unique().all()
     scores = _scores_by_enrolment([enrolment.id for enrolment, _ in pairs])
-    results = []
+    by_student = {student.id: [] for student in students}
     for enrolment, gradebook in pairs:
-        row = Row(enrolment=enrolment)
-        final_id = next((a.id for a in gradebook.assessments if a.is_final), None)
-        for score in scores.get(enrolment.id, []):
-            if score.attempt == FIRST_ROUND:
-                row.scores[score.assessment_id] = score
-            elif score.assessment_id == final_id:
-                row.second = score
-        _compute_row(row, list(gradebook.assessments), programme, bands,
-                     visible_round=gradebook.published_round)
-        if row.mark is not None:
-            results.append(Result(enrolment.offering, row.mark, row.band, row.round,
-                                  enrolment.offering.course.credits, rules.passed(row.mark, programme)))
-    average = rules.credit_weighted_average((r.mark, r.credits) for r in results)
-    return results, average
+        result = _published_result(enrolment, gradebook, scores, programme, bands)
+        if result is not None:
+            by_student[enrolment.student_id].append(result)
+    return {student_id: (results, rules.credit_weighted_average((r.mark, r.credits) for r in results))
+            for student_id, results in by_student.items()}
+
+
+def _published_result(enrolment, gradebook, scores, programme, bands):
+    row = Row(enrolment=enrolment)
+    final_id = next((a.id for a in gradebook.assessments if a.is_final), None)
+    for score in scores.get(enrolment.id, []):
+        if score.attempt == FIRST_ROUND:
+            row.scores[score.assessment_id] = score
+        elif score.assessment_id == final_id:
+            row.second = score
+    _compute_row(row, list(gradebook.assessments), programme, bands, visible_round=gradebook.published_round)
+    if row.mark is None:
+        return None
+    return Result(enrolment.offering, row.mark, row.band, row.round, enrolment.offering.course.credits,
+                  rules.passed(row.mark, programme))
 
 
 def _scores_by_enrolment(enrolment_ids):
