@@ -41,6 +41,7 @@ def _import_models():
     """Every table, so that migrations and ``db.metadata`` see the whole schema."""
     from diploma import audit  # noqa: F401
     from diploma.auth import models as _auth  # noqa: F401
+    from diploma.certificates import models as _certificates  # noqa: F401
     from diploma.curriculum import models as _curriculum  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.grading import models as _grading  # noqa: F401
@@ -115,6 +116,7 @@ def _register_blueprints(app):
     from diploma.enrolment import import_views as _enrolment_import_views  # noqa: F401
     from diploma.enrolment import views as _enrolment_views  # noqa: F401
     from diploma.grading import bp as grading_bp
+    from diploma.grading import exchange_views as _grading_exchange_views  # noqa: F401
     from diploma.grading import views as _grading_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401

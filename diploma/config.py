@@ -35,6 +35,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # The site's public address, printed in certificates' QR codes (default: the address of the request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
 
     BABEL_DEFAULT_LOCALE = "ar"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")

@@ -1,0 +1,48 @@
+"""Issued certificates, frozen at issue, and the gap-free serial counters."""
+from diploma.auth.models import utcnow
+from diploma.extensions import db
+
+
+class SerialCounter(db.Model):
+    """The last serial number used per university and year: locked while issuing, so serials are
+    gap-free and unique even when two registrars issue at the same moment."""
+
+    __tablename__ = "serial_counter"
+
+    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"),
+                              primary_key=True)
+    year = db.Column(db.Integer, primary_key=True)
+    last_number = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificate"
+
+    id = db.Column(db.Integer, primary_key=True)
+    serial = db.Column(db.String(30), nullable=False, unique=True)
+    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"), nullable=False)
+    year = db.Column(db.Integer, nullable=False)
+    number = db.Column(db.Integer, nullable=False)
+    # Random, at least 128 bits: printed in the QR code's URL; a serial alone reveals nothing.
+    verification_code = db.Column(db.String(40), nullable=False)
+    student_id = db.Column(db.Integer, db.ForeignKey("student.id", ondelete="RESTRICT"), nullable=False)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), nullable=False)
+    cohort_id = db.Column(db.Integer, db.ForeignKey("cohort.id", ondelete="RESTRICT"), nullable=False)
+    issued_on = db.Column(db.Date, nullable=False)
+    issued_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    status = db.Column(db.String(10), nullable=False, default="valid")
+    revoked_at = db.Column(db.DateTime)
+    revoked_reason = db.Column(db.Text)
+    revoked_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    # Everything the certificate states, frozen at issue: reprints never read today's data.
+    snapshot = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    student = db.relationship("Student")
+    university = db.relationship("University")
+
+    __table_args__ = (
+        db.UniqueConstraint("student_id", "programme_id"),
+        db.UniqueConstraint("university_id", "year", "number"),
+        db.CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
+    )

@@ -1,0 +1,283 @@
+"""Graduation, issuing certificates with gap-free serials, revoking, and public verification."""
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from diploma import audit
+from diploma.arabic import number_in_words
+from diploma.auth.models import User, utcnow
+from diploma.certificates.models import Certificate, SerialCounter
+from diploma.curriculum.models import Course
+from diploma.curriculum.services import the_programme
+from diploma.enrolment.models import Enrolment, Student
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.grading import rules
+from diploma.grading.models import FIRST_ROUND, Gradebook
+from diploma.grading.services import published_results_of
+from diploma.teaching.models import Offering
+
+SERIAL_PATTERN = re.compile(r"^[A-Z]{2,10}-[A-Z]{3}-\d{4}-\d{4,6}$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+# --- graduation ----------------------------------------------------------------------------------
+
+@dataclass
+class Standing:
+    """Where one student of a cohort stands: eligible to graduate or not, and why."""
+
+    student: Student
+    results: list
+    average: object
+    credits: int
+    reasons: list = field(default_factory=list)
+    rank: int | None = None
+    band: object = None
+    certificate: Certificate | None = None
+
+    @property
+    def eligible(self):
+        return not self.reasons
+
+
+@dataclass
+class GraduationReport:
+    university: object
+    cohort: object
+    programme: object
+    standings: list
+
+    @property
+    def graduates(self):
+        return [s for s in self.standings if s.eligible]
+
+
+def _unpublished_courses(student_ids):
+    """{student id: [courses]} of active enrolments whose marks are not published yet."""
+    rows = db.session.execute(
+        db.select(Enrolment.student_id, Course).join(Offering, Offering.id == Enrolment.offering_id)
+        .join(Course, Course.id == Offering.course_id)
+        .outerjoin(Gradebook, Gradebook.offering_id == Offering.id)
+        .where(Enrolment.student_id.in_(student_ids), Enrolment.status == "active",
+               db.or_(Gradebook.id.is_(None), Gradebook.published_round < FIRST_ROUND))
+    ).all()
+    grouped = {}
+    for student_id, course in rows:
+        grouped.setdefault(student_id, []).append(course)
+    return grouped
+
+
+def _reasons(programme, required_courses, results, unpublished, credits):
+    reasons = []
+    passed_codes = {r.offering.course.code for r in results if r.passed}
+    unpublished_codes = {course.code for course in unpublished}
+    for course in required_courses:
+        if course.code in passed_codes:
+            continue
+        if course.code in unpublished_codes:
+            reasons.append(_l("%(course)s: the mark is not published yet", course=course.code))
+        elif any(r.offering.course.code == course.code for r in results):
+            reasons.append(_l("%(course)s: not passed", course=course.code))
+        else:
+            reasons.append(_l("%(course)s: not taken", course=course.code))
+    for course in unpublished:
+        if not course.required:
+            reasons.append(_l("%(course)s: the mark is not published yet", course=course.code))
+    if credits < programme.required_credits:
+        reasons.append(_l("credits short: %(have)s of %(need)s", have=credits,
+                          need=programme.required_credits))
+    return reasons
+
+
+def _rank(standings):
+    """Competition ranking by average within the eligible students: 1, 2, 2, 4 …"""
+    eligible = sorted((s for s in standings if s.eligible), key=lambda s: s.average, reverse=True)
+    for position, standing in enumerate(eligible, start=1):
+        previous = eligible[position - 2] if position > 1 else None
+        standing.rank = previous.rank if previous and previous.average == standing.average else position
+
+
+def graduation_report(university, cohort):
+    """Who of a cohort at a university can graduate, who cannot and why, with averages and ranks."""
+    programme = the_programme()
+    students = db.session.scalars(
+        db.select(Student).join(Student.user)
+        .where(Student.university_id == university.id, Student.cohort_id == cohort.id)
+        .order_by(User.name_ar)
+    ).all()
+    ids = [s.id for s in students]
+    results = published_results_of(students) if students else {}
+    unpublished = _unpublished_courses(ids) if ids else {}
+    required = db.session.scalars(db.select(Course).where(Course.programme_id == programme.id,
+                                                          Course.required.is_(True))).all()
+    certificates = {c.student_id: c for c in db.session.scalars(
+        db.select(Certificate).where(Certificate.student_id.in_(ids),
+                                     Certificate.programme_id == programme.id))}
+    standings = []
+    for student in students:
+        student_results, average = results[student.id]
+        credits = sum(r.credits for r in student_results if r.passed)
+        standing = Standing(student, student_results, average, credits,
+                            _reasons(programme, required, student_results, unpublished.get(student.id, []),
+                                     credits), certificate=certificates.get(student.id))
+        if standing.eligible and average is not None:
+            standing.band = rules.band_of(average, list(programme.bands))
+        elif standing.eligible:
+            standing.reasons.append(_l("no published marks"))
+        standings.append(standing)
+    _rank(standings)
+    return GraduationReport(university, cohort, programme, standings)
+
+
+# --- issuing -------------------------------------------------------------------------------------
+
+def _counter(university_id, year):
+    """The serial counter row, locked until the transaction ends (created the first time)."""
+    lookup = db.select(SerialCounter).where(SerialCounter.university_id == university_id,
+                                            SerialCounter.year == year).with_for_update() \
+        .execution_options(populate_existing=True)
+    counter = db.session.scalar(lookup)
+    if counter is None:
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add(SerialCounter(university_id=university_id, year=year, last_number=0))
+            db.session.flush()
+            savepoint.commit()
+        except IntegrityError:  # another registrar created it at the same moment
+            savepoint.rollback()
+        counter = db.session.scalar(lookup)
+    return counter
+
+
+def allocate_numbers(university_id, year, count):
+    """``count`` consecutive serial numbers; gap-free because they are taken in the issuing transaction."""
+    counter = _counter(university_id, year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    db.session.flush()
+    return list(range(first, first + count))
+
+
+def public_base_url():
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def verification_url(serial, code):
+    return f"{public_base_url()}/verify/{serial}?code={code}"
+
+
+def _snapshot(standing, report, serial, code, issued_on):
+    student, university = standing.student, report.university
+    programme, cohort = report.programme, report.cohort
+    average = format(standing.average, ".2f")
+    return {
+        "serial": serial, "verification_url": verification_url(serial, code),
+        "issued_on": issued_on.isoformat(),
+        "student": {"name_ar": student.user.name_ar, "name_en": student.user.name_en,
+                    "gender": student.gender, "student_number": student.student_number},
+        "university": {"code": university.code, "name_ar": university.name_ar, "name_en": university.name_en,
+                       "city_ar": university.city_ar, "city_en": university.city_en,
+                       "logo": university.logo_filename,
+                       "signatories": [{"title_ar": s.title_ar, "title_en": s.title_en, "name_ar": s.name_ar,
+                                        "name_en": s.name_en} for s in university.signatories]},
+        "programme": {"code": programme.code, "name_ar": programme.name_ar, "name_en": programme.name_en},
+        "cohort": {"name_ar": cohort.name_ar, "name_en": cohort.name_en, "start_year": cohort.start_year,
+                   "end_year": cohort.end_year},
+        "average": average, "average_in_words_ar": number_in_words(average),
+        "band": {"ar": standing.band.name_ar, "en": standing.band.name_en},
+        "rank": standing.rank, "cohort_size": len(report.graduates), "credits": standing.credits,
+        "digits": programme.certificate_digits,
+        "courses": [{"code": r.offering.course.code, "title_ar": r.offering.course.title_ar,
+                     "title_en": r.offering.course.title_en, "credits": r.credits,
+                     "mark": format(r.mark, ".2f"),
+                     "band_ar": r.band.name_ar if r.band else "", "band_en": r.band.name_en if r.band else "",
+                     "round": r.round, "term_ar": r.offering.term.name_ar, "term_en": r.offering.term.name_en}
+                    for r in standing.results],
+    }
+
+
+def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
+    """Issue the certificates of the chosen eligible students in one go: all of them or none."""
+    issued_on = issued_on or date.today()
+    report = graduation_report(university, cohort)
+    chosen = [s for s in report.standings if s.student.id in set(student_ids)]
+    if not chosen or len(chosen) != len(set(student_ids)):
+        raise RuleViolation(_l("Choose students of this cohort at your university."))
+    for standing in chosen:
+        name = standing.student.user.name_ar
+        if standing.certificate is not None:
+            raise RuleViolation(_l("%(name)s already has a certificate.", name=name))
+        if not standing.eligible:
+            raise RuleViolation(_l("%(name)s cannot graduate yet.", name=name))
+    numbers = allocate_numbers(university.id, issued_on.year, len(chosen))
+    certificates = []
+    for standing, number in zip(sorted(chosen, key=lambda s: (s.rank, s.student.user.name_ar)), numbers,
+                                strict=True):
+        serial = f"{report.programme.code}-{university.code}-{issued_on.year}-{number:04d}"
+        code = secrets.token_urlsafe(16)
+        certificate = Certificate(
+            serial=serial, university_id=university.id, year=issued_on.year, number=number,
+            verification_code=code, student_id=standing.student.id, programme_id=report.programme.id,
+            cohort_id=cohort.id, issued_on=issued_on, issued_by_id=getattr(actor, "id", None),
+            status="valid", snapshot=_snapshot(standing, report, serial, code, issued_on))
+        db.session.add(certificate)
+        certificates.append(certificate)
+    db.session.flush()
+    for certificate in certificates:
+        audit.record(actor, "certificate.issued", certificate, {"serial": certificate.serial,
+                                                                 "student_id": certificate.student_id})
+    return certificates
+
+
+def revoke_certificate(actor, certificate, reason):
+    if certificate.status == "revoked":
+        raise RuleViolation(_l("This certificate is already revoked."))
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for revoking the certificate."), field="reason")
+    certificate.status, certificate.revoked_at = "revoked", utcnow()
+    certificate.revoked_reason, certificate.revoked_by_id = reason.strip(), getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(actor, "certificate.revoked", certificate, {"serial": certificate.serial,
+                                                              "reason": certificate.revoked_reason})
+    return certificate
+
+
+def certificates_of(university_id=None, cohort_id=None):
+    query = db.select(Certificate).order_by(Certificate.year, Certificate.number)
+    if university_id is not None:
+        query = query.where(Certificate.university_id == university_id)
+    if cohort_id is not None:
+        query = query.where(Certificate.cohort_id == cohort_id)
+    return db.session.scalars(query).all()
+
+
+def find_by_serial(serial):
+    return db.session.scalar(db.select(Certificate).where(Certificate.serial == serial))
+
+
+# --- public verification -------------------------------------------------------------------------
+
+_DUMMY_CODE = secrets.token_urlsafe(16)
+
+
+def verify(serial, code):
+    """The certificate when serial and code both match, else None — the same work and the same answer
+    whichever part is wrong (unknown, wrong code, missing, malformed)."""
+    serial = serial if isinstance(serial, str) and SERIAL_PATTERN.match(serial or "") else "-"
+    code = code if isinstance(code, str) and CODE_PATTERN.match(code or "") else ""
+    certificate = find_by_serial(serial)
+    expected = certificate.verification_code if certificate is not None else _DUMMY_CODE
+    matches = hmac.compare_digest(expected.encode(), code.encode())
+    return certificate if certificate is not None and matches and code else None
