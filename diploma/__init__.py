@@ -108,6 +108,8 @@ def _register_blueprints(app):
     from diploma import system
     from diploma.auth import bp as auth_bp
     from diploma.auth import views as _auth_views  # noqa: F401  (routes register on import)
+    from diploma.certificates import bp as certificates_bp
+    from diploma.certificates import views as _certificates_views  # noqa: F401
     from diploma.curriculum import bp as curriculum_bp
     from diploma.curriculum import views as _curriculum_views  # noqa: F401
     from diploma.dashboard import bp as dashboard_bp
@@ -130,6 +132,7 @@ def _register_blueprints(app):
     app.register_blueprint(teaching_bp, url_prefix="/offerings")
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(grading_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(dashboard_bp)
 
 
@@ -148,9 +151,11 @@ def _register_error_handlers(app):
 
 def _register_cli(app):
     from diploma.auth.cli import users_cli
+    from diploma.certificates.cli import certificates_cli
     from diploma.demo import demo_cli
     from diploma.enrolment.cli import enrolment_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(enrolment_cli)
+    app.cli.add_command(certificates_cli)

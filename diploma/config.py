@@ -46,6 +46,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    # The public certificate verification page, per address (it answers whether a serial and code match).
+    VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "30 per minute")
+    # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
+    CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
     PASSWORD_TOKEN_MAX_AGE = int(os.environ.get("PASSWORD_TOKEN_HOURS", "72")) * 3600
@@ -66,5 +70,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
+    VERIFY_LIMIT = "1000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

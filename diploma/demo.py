@@ -1,8 +1,10 @@
 """The demo data set: ``flask --app wsgi demo seed``. Idempotent: running it again changes nothing."""
+import atexit
 import functools
 import io
-from datetime import date, datetime, time
-from decimal import Decimal
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import click
@@ -11,12 +13,17 @@ from flask.cli import AppGroup
 from markupsafe import escape
 from werkzeug.datastructures import FileStorage
 
-from diploma import demo_data
-from diploma.auth.models import User
+from diploma import audit, demo_data
+from diploma.auth.models import User, utcnow
 from diploma.auth.services import hash_password
+from diploma.certificates import services as certificates
+from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
+from diploma.grading import rules
+from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Assessment, Gradebook, Score
+from diploma.grading.services import gradebook_of
 from diploma.partners.models import Signatory, University
 from diploma.teaching import services as teaching
 from diploma.teaching.models import Announcement, Material, Offering
@@ -28,6 +35,8 @@ IRAQI_SCALE = (
     (60, "متوسط", "Fair"), (50, "مقبول", "Pass"), (0, "راسب", "Fail"),
 )
 CAPACITY = 30
+# The default assessments (diploma.grading.services.DEFAULT_ASSESSMENTS): coursework 40%, final 60%.
+COURSEWORK_SHARE, FINAL_SHARE = Decimal("0.4"), Decimal("0.6")
 SEMESTERS = (1, 2, 3, 4)
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -193,6 +202,10 @@ def _font_configuration():
     return FontConfiguration()
 
 
+# Release it while the interpreter still works (its __del__ fails noisily during shutdown).
+atexit.register(_font_configuration.cache_clear)
+
+
 @functools.cache
 def _render_pdf(html):
     """A PDF of ``html`` (cached: the same lecture is posted at every university, and tests seed often)."""
@@ -243,6 +256,196 @@ def seed_course_content(offerings):
                 teaching.post_announcement(lecturer, offering, announcement["title"], announcement["body"])
 
 
+# --- the marks ---------------------------------------------------------------------------------------
+
+def _level(student_number):
+    """A student's usual level, around which their marks scatter."""
+    if student_number in demo_data.EXCELLENT_STUDENTS:
+        return demo_data.EXCELLENT_STUDENTS[student_number]
+    return random.Random(f"level:{student_number}").randint(*demo_data.GRADE_LEVELS)
+
+
+def drawn_marks(student_number, course_code):
+    """The (coursework, final) a student scored in a course, both out of 100: the same on every call, and
+    never a course mark below LOWEST_DRAWN_MARK."""
+    draw = random.Random(f"marks:{student_number}:{course_code}")
+    level = _level(student_number)
+    coursework = Decimal(min(100, max(40, round(level + draw.uniform(-7, 7)))))
+    final = Decimal(min(200, max(60, round((level + draw.uniform(-11, 9)) * 2)))) / 2  # half marks happen
+    lowest = Decimal(demo_data.LOWEST_DRAWN_MARK)
+    if coursework * COURSEWORK_SHARE + final * FINAL_SHARE < lowest:  # lift the final to the lowest mark
+        final = ((lowest - coursework * COURSEWORK_SHARE) / FINAL_SHARE).to_integral_value(ROUND_CEILING)
+    return coursework, final
+
+
+def _at(day, hour=10):
+    """A moment of ``day``, never later than now (the demo may be loaded before its current term ends)."""
+    return min(datetime.combine(day, time(hour)), utcnow())
+
+
+def _grading_context():
+    """The offerings, their active enrolments with student numbers, the registrars, and the offerings
+    whose gradebook is no longer an untouched draft (those are never changed again)."""
+    offerings = db.session.scalars(db.select(Offering).order_by(Offering.id)).all()
+    enrolments = {}
+    for enrolment_id, offering_id, number in db.session.execute(
+            db.select(Enrolment.id, Enrolment.offering_id, Student.student_number)
+            .join(Student, Student.id == Enrolment.student_id)
+            .where(Enrolment.status == "active").order_by(Enrolment.id)):
+        enrolments.setdefault(offering_id, []).append((enrolment_id, number))
+    registrars = dict(db.session.execute(
+        db.select(User.university_id, User.id).where(User.role == "registrar")).tuples().all())
+    with_marks = db.select(Assessment.gradebook_id).join(Score, Score.assessment_id == Assessment.id)
+    graded = set(db.session.scalars(db.select(Gradebook.offering_id).where(
+        (Gradebook.status != "draft") | (Gradebook.published_round > 0) | Gradebook.id.in_(with_marks))))
+    return offerings, enrolments, registrars, graded
+
+
+def _score(enrolment_id, assessment, attempt, value, by, at):
+    return {"enrolment_id": enrolment_id, "assessment_id": assessment.id, "attempt": attempt, "value": value,
+            "absent": False, "version": 1, "updated_at": at, "updated_by_id": by}
+
+
+def _grade_past_offering(gradebook, enrolments, lecturer_id, registrar_id, failures):
+    """Every first-round mark of a closed offering, published by the registrar; a second round, published
+    too, when one of its students failed. Returns the score rows to insert."""
+    offering = gradebook.offering
+    coursework, final = gradebook.assessments
+    ends = offering.term.ends_on
+    first_at = _at(ends + timedelta(days=demo_data.FIRST_ROUND_SUBMITTED_DAYS))
+    rows = []
+    for enrolment_id, number in enrolments:
+        failure = failures.get((number, offering.course.code))
+        if failure is None:
+            marks = drawn_marks(number, offering.course.code)
+        else:
+            marks = (Decimal(str(failure["coursework"])), Decimal(str(failure["final"])))
+        rows += [_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, first_at),
+                 _score(enrolment_id, final, FIRST_ROUND, marks[1], lecturer_id, first_at)]
+        if failure is not None:
+            second_at = _at(ends + timedelta(days=demo_data.SECOND_ROUND_SUBMITTED_DAYS))
+            rows.append(_score(enrolment_id, final, SECOND_ROUND, Decimal(str(failure["second_final"])),
+                               lecturer_id, second_at))
+    second_round = any(row["attempt"] == SECOND_ROUND for row in rows)
+    submitted, published = (
+        (demo_data.SECOND_ROUND_SUBMITTED_DAYS, demo_data.SECOND_ROUND_PUBLISHED_DAYS) if second_round
+        else (demo_data.FIRST_ROUND_SUBMITTED_DAYS, demo_data.FIRST_ROUND_PUBLISHED_DAYS))
+    gradebook.status = "published"
+    gradebook.current_round = gradebook.published_round = SECOND_ROUND if second_round else FIRST_ROUND
+    gradebook.submitted_at, gradebook.submitted_by_id = _at(ends + timedelta(days=submitted)), lecturer_id
+    gradebook.published_at, gradebook.published_by_id = _at(ends + timedelta(days=published)), registrar_id
+    return rows
+
+
+def _grade_current_offering(gradebook, enrolments, lecturer_id, submitted):
+    """A submitted gradebook has every mark; a draft has the coursework of all its students but the last."""
+    offering = gradebook.offering
+    coursework, final = gradebook.assessments
+    starts = offering.term.starts_on
+    entered_at = _at(starts + timedelta(days=demo_data.DRAFT_MARKS_DAYS))
+    rows = []
+    for position, (enrolment_id, number) in enumerate(enrolments, start=1):
+        marks = drawn_marks(number, offering.course.code)
+        if submitted:
+            rows += [_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, entered_at),
+                     _score(enrolment_id, final, FIRST_ROUND, marks[1], lecturer_id, entered_at)]
+        elif position < len(enrolments):
+            rows.append(_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, entered_at))
+    if submitted:
+        gradebook.status = "submitted"
+        gradebook.submitted_at = _at(starts + timedelta(days=demo_data.SUBMITTED_DAYS))
+        gradebook.submitted_by_id = lecturer_id
+    return rows
+
+
+def seed_grades(universities, terms, lecturers):
+    """The first cohort's published marks in every closed offering (first round, and a few second rounds),
+    and the second cohort's gradebooks in progress (see demo_data). Gradebooks are created with the
+    default assessments; the marks are inserted in bulk, each with the audit event of its entry."""
+    offerings, enrolments, registrars, graded = _grading_context()
+    failures = {(case["student_number"], case["course"]): case for case in demo_data.SECOND_ROUND}
+    slugs = {university.id: slug for slug, university in universities.items()}
+    first = demo_data.COHORTS[0]
+    past_terms = {semester: terms[term_key(first, semester)].id for semester in SEMESTERS}
+    current_term = terms[demo_data.TERMS[-1]["key"]].id
+    rows = []
+    for offering in offerings:
+        slug = slugs[offering.university_id]
+        code = offering.course.code
+        current = offering.term_id == current_term
+        wanted = {demo_data.DRAFT_GRADEBOOKS.get(slug), demo_data.SUBMITTED_GRADEBOOKS.get(slug)}
+        if current and code not in wanted:
+            continue
+        if offering.id in graded or not (current or offering.term_id == past_terms[offering.course.semester]):
+            continue  # already graded (by an earlier seed, or by hand), or not one of the demo's offerings
+        gradebook = gradebook_of(offering)
+        lecturer_id = lecturers[slug][0].id
+        students = enrolments.get(offering.id, [])
+        if current:
+            rows += _grade_current_offering(gradebook, students, lecturer_id,
+                                            submitted=code == demo_data.SUBMITTED_GRADEBOOKS.get(slug))
+        else:
+            rows += _grade_past_offering(gradebook, students, lecturer_id, registrars[offering.university_id],
+                                         failures)
+    if rows:
+        _insert_scores(rows)
+    db.session.flush()
+
+
+def _insert_scores(rows):
+    """Insert the scores, each with the audit event of its entry (what the mark's history page lists)."""
+    enrolments = {enrolment_id: (student_id, offering_id) for enrolment_id, student_id, offering_id
+                  in db.session.execute(db.select(Enrolment.id, Enrolment.student_id, Enrolment.offering_id)
+                                        .where(Enrolment.id.in_({row["enrolment_id"] for row in rows})))}
+    assessments = dict(db.session.execute(db.select(Assessment.id, Assessment.name_en).where(
+        Assessment.id.in_({row["assessment_id"] for row in rows}))).tuples().all())
+    ids = db.session.scalars(db.insert(Score).returning(Score.id, sort_by_parameter_order=True), rows).all()
+    events = []
+    for score_id, row in zip(ids, rows, strict=True):
+        student_id, offering_id = enrolments[row["enrolment_id"]]
+        events.append({
+            "created_at": row["updated_at"], "actor_id": row["updated_by_id"], "action": "score.changed",
+            "target_type": "Score", "target_id": str(score_id), "data": {
+                "student_id": student_id, "offering_id": offering_id,
+                "assessment": assessments[row["assessment_id"]], "round": row["attempt"], "old": "",
+                "new": rules.format_mark(row["value"]), "reason": None}})
+    db.session.execute(db.insert(audit.AuditEvent), events)
+
+
+# --- the first cohort's certificates -------------------------------------------------------------
+
+# Issued at these universities; the others (Kufa among them) are left for their registrar to issue.
+CERTIFICATE_UNIVERSITIES = ("mosul", "baghdad", "basra")
+CERTIFICATES_ISSUED_ON = date(2025, 7, 15)
+
+
+def seed_certificates(universities, cohorts):
+    """The first cohort's certificates at CERTIFICATE_UNIVERSITIES, issued by the university's registrar
+    through the certificates service (gap-free serials, frozen snapshots, audit events). Students who
+    already have one, or cannot graduate, are skipped."""
+    cohort = cohorts[demo_data.COHORTS[0]["key"]]
+    for slug in CERTIFICATE_UNIVERSITIES:
+        university = universities[slug]
+        registrar = db.session.scalar(db.select(User).where(User.role == "registrar",
+                                                            User.university_id == university.id)
+                                      .order_by(User.id))
+        report = certificates.graduation_report(university, cohort)
+        waiting = [standing.student.id for standing in report.standings
+                   if standing.eligible and standing.certificate is None]
+        if waiting:
+            certificates.issue_certificates(registrar, university, cohort, waiting,
+                                            issued_on=CERTIFICATES_ISSUED_ON)
+
+
+def demo_verification_url():
+    """The public verification address of the first demo certificate, or None."""
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.status == "valid")
+                                    .order_by(Certificate.id))
+    if certificate is None:
+        return None
+    return certificates.verification_url(certificate.serial, certificate.verification_code)
+
+
 def seed():
     """Load the whole demo data set in one transaction."""
     # One hash for every demo account: they share the published demo password anyway.
@@ -255,6 +458,8 @@ def seed():
     students = seed_students(universities, cohorts, password_hash)
     current = seed_offerings(universities, programme, terms, lecturers, students)
     seed_course_content(current)
+    seed_grades(universities, terms, lecturers)
+    seed_certificates(universities, cohorts)
     db.session.commit()
 
 
@@ -273,3 +478,6 @@ def seed_command():
     seed()
     click.echo("Demo data loaded. Password for every demo account: " + DEMO_PASSWORD)
     click.echo(demo_logins())
+    link = demo_verification_url()
+    if link:
+        click.echo("A demo certificate's public verification page: " + link)

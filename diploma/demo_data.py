@@ -1092,3 +1092,44 @@ COURSE_MATERIALS = {
         ),
     },
 }
+
+# --- grades ------------------------------------------------------------------------------------------
+# Every gradebook of the demo has the default assessments: coursework (السعي, 40%) and the final exam
+# (60%), each out of 100. The seed draws each student's marks around a level of their own (the same draw
+# every time: seeded by student number and course code). Levels run from GRADE_LEVELS; the students of
+# EXCELLENT_STUDENTS are top of their university. A drawn course mark never falls below
+# LOWEST_DRAWN_MARK, so the only failures of the first cohort are those of SECOND_ROUND below.
+GRADE_LEVELS = (62, 88)
+EXCELLENT_STUDENTS = {
+    "BGD-23-002": 94, "TIK-23-004": 92, "ANB-23-001": 91, "BSR-23-005": 93, "KRB-23-002": 95,
+    "KUF-23-003": 92, "MSL-23-006": 94,
+}
+LOWEST_DRAWN_MARK = 52
+
+# First-cohort students who failed a course in the first round (course mark < 50) and passed its second
+# round (الدور الثاني): their first-round coursework and final, and the final they re-sat. The programme caps
+# a second-round mark at the pass mark.
+SECOND_ROUND = (
+    {"student_number": "BGD-23-004", "course": "PCS103", "coursework": 52, "final": 31, "second_final": 64},
+    {"student_number": "TIK-23-005", "course": "PCS104", "coursework": 47, "final": 38, "second_final": 61},
+    {"student_number": "ANB-23-003", "course": "PCS102", "coursework": 55, "final": 29.5, "second_final": 58},
+    {"student_number": "BSR-23-006", "course": "PCS201", "coursework": 44, "final": 41, "second_final": 66},
+    {"student_number": "KRB-23-004", "course": "PCS105", "coursework": 50, "final": 36, "second_final": 57.5},
+    {"student_number": "KUF-23-006", "course": "PCS204", "coursework": 58, "final": 24, "second_final": 62},
+    {"student_number": "MSL-23-003", "course": "PCS101", "coursework": 49, "final": 40, "second_final": 70},
+)
+
+# When the first cohort's marks went through the workflow: days after the end of the course's term.
+FIRST_ROUND_SUBMITTED_DAYS, FIRST_ROUND_PUBLISHED_DAYS = 12, 19
+SECOND_ROUND_SUBMITTED_DAYS, SECOND_ROUND_PUBLISHED_DAYS = 40, 44
+
+# The second cohort's current term. At every university one gradebook is a draft in progress: the
+# coursework of all its students but the last is entered, no final exam yet. At Mosul, one more
+# gradebook is complete and submitted, waiting for the registrar's approval.
+DRAFT_GRADEBOOKS = {
+    "baghdad": "PCS201", "tikrit": "PCS201", "anbar": "PCS201", "basra": "PCS201", "karbala": "PCS201",
+    "kufa": "PCS201", "mosul": "PCS202",
+}
+SUBMITTED_GRADEBOOKS = {"mosul": "PCS201"}
+# Days after the start of the current term when the marks were entered, and when submitted.
+DRAFT_MARKS_DAYS, SUBMITTED_DAYS = 45, 52

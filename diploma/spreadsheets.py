@@ -169,14 +169,13 @@ def workbook_bytes(header, rows, title, *, right_to_left=True, freeze="A2", min_
     sheet = workbook.active
     sheet.title = title
     sheet.sheet_view.rightToLeft = right_to_left
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
+    for row in (header, *rows):
         sheet.append(list(row))
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # a name is text, never a formula Excel would run
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
     for column_cells in sheet.columns:
         width = max(_width(cell.value) for cell in column_cells) + 2
         sheet.column_dimensions[column_cells[0].column_letter].width = min(max(width, min_width), max_width)

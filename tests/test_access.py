@@ -13,7 +13,7 @@ from diploma.config import TestConfig
 from diploma.extensions import db
 from tests.factories import PASSWORD
 
-INT_ARGUMENT = re.compile(r"<int:(\w+)>")
+URL_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 NON_ADMIN_ROLES = ("registrar", "lecturer", "student")
 # Under /admin/, the only page not reserved to the administrator: a university's logo, which every
 # signed-in user's pages (and certificates) show.
@@ -28,10 +28,11 @@ def undeclared_endpoints(app):
 
 
 def url_of(rule, values):
-    """The path of a rule with its ``<int:...>`` parts filled from ``values`` (a dict or a callable)."""
-    path = INT_ARGUMENT.sub(lambda match: str(values(match.group(1)) if callable(values)
+    """The path of a rule with its ``<...>`` parts (``<int:id>``, ``<serial>``) filled from ``values`` (a dict
+    or a callable)."""
+    path = URL_ARGUMENT.sub(lambda match: str(values(match.group(1)) if callable(values)
                                               else values[match.group(1)]), rule.rule)
-    assert "<" not in path, f"{rule.rule}: only <int:...> parameters are filled by these tests"
+    assert "<" not in path, f"{rule.rule}: a parameter these tests do not fill"
     return path
 
 

@@ -2,15 +2,19 @@
 import hashlib
 import subprocess
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import escape
 
 from diploma import demo_data
 from diploma.auth.models import User
 from diploma.curriculum.models import Cohort, Course, Term
-from diploma.demo import DEMO_PASSWORD
+from diploma.demo import DEMO_PASSWORD, seed
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
+from diploma.grading import rules
+from diploma.grading import services as grading
+from diploma.grading.models import Gradebook, Score
 from diploma.partners.models import University
 from diploma.teaching import services as teaching
 from diploma.teaching.models import Offering
@@ -21,6 +25,7 @@ CURRENT_COURSES = {"PCS201", "PCS202", "PCS203"}  # the second cohort's third se
 FIRST_COHORT_TERMS = {1: "First semester 2023–2024", 2: "Second semester 2023–2024",  # by semester
                       3: "First semester 2024–2025", 4: "Second semester 2024–2025"}
 TEACHING_TABLES = ("offering", "offering_lecturer", "enrolment", "material", "announcement")
+GRADING_TABLES = ("gradebook", "assessment", "score")
 
 
 def row_counts():
@@ -41,7 +46,7 @@ def test_the_seed_command_is_idempotent(runner):
     assert counts["university"] == 7
     assert counts["student"] > 44
 
-    assert all(counts[table] > 0 for table in TEACHING_TABLES), counts
+    assert all(counts[table] > 0 for table in TEACHING_TABLES + GRADING_TABLES), counts
     files = stored_files()
     assert len(files) >= 3 * 3 * 7  # three PDF lectures in each of three courses at seven universities
 
@@ -233,3 +238,159 @@ def test_a_second_cohort_student_follows_the_current_courses_and_downloads_a_lec
     assert download.mimetype == "application/pdf"
     assert download.data == (upload_folder("materials") / lecture.stored_name).read_bytes()
     download.close()
+
+
+# --- grades ----------------------------------------------------------------------------------------
+
+def students_of(cohort):
+    return db.session.scalars(db.select(Student).where(Student.cohort_id == cohort.id)
+                              .order_by(Student.student_number)).all()
+
+
+def user_named(email):
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def test_every_first_cohort_student_has_passed_eleven_published_courses(demo):
+    first, _second = cohorts()
+    programme = first.programme
+    required = {c.code: c.credits for c in db.session.scalars(db.select(Course).where(Course.required))}
+    assert sum(required.values()) == programme.required_credits == 30
+    averages, marks, second_round = [], [], []
+    for student in students_of(first):
+        results, average = grading.published_results(student)
+        assert len(results) == 11, student.student_number
+        assert {r.offering.course.code for r in results} >= set(required)
+        assert all(r.passed and r.mark >= 50 and r.band is not None for r in results), student.student_number
+        assert sum(r.credits for r in results if r.offering.course.code in required) >= 30
+        expected = sum(r.mark * r.credits for r in results) / sum(r.credits for r in results)
+        assert average == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        averages.append(average)
+        marks += [r.mark for r in results]
+        second_round += [(student.university.code, r.offering.course.code) for r in results if r.round == 2]
+    assert len(averages) == 44
+    assert 5 <= len(second_round) <= 8
+    assert len({code for code, _course in second_round}) >= 5  # across universities
+    assert len(set(averages)) > 30  # a realistic spread, not one mark for everybody
+    assert sum(60 <= mark <= 95 for mark in marks) > 0.75 * len(marks)
+    assert any(mark >= 90 for mark in marks) and any(average >= 90 for average in averages)
+
+
+def test_past_gradebooks_are_published_by_the_registrar_with_the_default_assessments(demo):
+    first, _second = cohorts()
+    gradebooks = db.session.scalars(db.select(Gradebook).join(Gradebook.offering)
+                                     .where(Offering.status == "closed")).all()
+    assert len(gradebooks) == 11 * 7
+    rounds = Counter()
+    for gradebook in gradebooks:
+        assert gradebook.status == "published", gradebook.offering_id
+        assert gradebook.published_round == gradebook.current_round >= 1
+        assert gradebook.published_at is not None and gradebook.submitted_at is not None
+        assert gradebook.published_at > gradebook.submitted_at
+        registrar = db.session.get(User, gradebook.published_by_id)
+        assert registrar.role == "registrar" and registrar.university_id == gradebook.offering.university_id
+        lecturer = db.session.get(User, gradebook.submitted_by_id)
+        assert lecturer in gradebook.offering.lecturers
+        assert [(a.name_en, a.weight, a.is_final) for a in gradebook.assessments] == [
+            ("Coursework", 40, False), ("Final exam", 60, True)]
+        rounds[gradebook.current_round] += 1
+        sheet = grading.load_sheet(gradebook.offering)
+        assert sheet.complete and len(sheet.rows) == len(active_students(gradebook.offering))
+        failed = [row for row in sheet.rows if row.first_passed is False]
+        assert bool(failed) == (gradebook.current_round == 2)
+        assert all(row.round == 2 and row.mark >= 50 for row in failed)
+        for row in failed:  # each mark's history tells who entered it
+            [entry] = grading.mark_history(row.second)
+            assert (entry.actor, entry.data["old"], entry.data["round"]) == (lecturer, "", 2)
+            assert entry.data["new"] == rules.format_mark(row.second.value)
+    assert 5 <= rounds[2] <= 8
+
+
+def test_registrar_mosul_has_a_submitted_gradebook_to_approve(demo, client):
+    registrar = user_named("registrar.mosul@example.org")
+    queue = grading.submitted_gradebooks(registrar.university_id)
+    assert len(queue) == 1
+    gradebook = queue[0]
+    assert gradebook.offering.term_id == current_term().id
+    assert db.session.get(User, gradebook.submitted_by_id) in gradebook.offering.lecturers
+    sheet = grading.load_sheet(gradebook.offering)
+    assert sheet.rows and sheet.complete
+    assert len(grading.submitted_gradebooks()) == 1  # the other universities have none waiting
+
+    client.post("/login", data={"email": registrar.email, "password": DEMO_PASSWORD})
+    page = client.get("/grades/queue").get_data(as_text=True)
+    assert page.count('data-testid="queue-item"') == 1
+    assert f'href="/offerings/{gradebook.offering_id}/gradebook"' in page
+
+
+def test_every_university_has_a_current_draft_gradebook_with_some_marks(demo, client):
+    for university in db.session.scalars(db.select(University)):
+        drafts = [gradebook for offering in current_offerings(university)
+                  if (gradebook := db.session.scalar(db.select(Gradebook).where(
+                      Gradebook.offering_id == offering.id))) is not None and gradebook.status == "draft"]
+        assert len(drafts) == 1, university.code
+        sheet = grading.load_sheet(drafts[0].offering)
+        cells = [row.scores.get(a.id) for row in sheet.rows for a in sheet.assessments]
+        assert 0 < sum(score is not None for score in cells) < len(cells), university.code
+        assert not sheet.complete
+    # The second cohort sees none of it: nothing of theirs is published yet.
+    _first, second = cohorts()
+    assert all(grading.published_results(s) == ([], None) for s in students_of(second))
+
+    lecturer = user_named("lecturer.basra@example.org")
+    offering = next(o for o in current_offerings(lecturer.university)
+                    if o.course.code == demo_data.DRAFT_GRADEBOOKS["basra"])
+    client.post("/login", data={"email": lecturer.email, "password": DEMO_PASSWORD})
+    page = client.get(f"/offerings/{offering.id}/gradebook").get_data(as_text=True)
+    assert 'data-testid="save-marks"' in page and 'data-testid="submit-gradebook"' in page
+    assert page.count('class="mark-input"') == 2 * 4
+
+
+def test_a_graduate_sees_all_eleven_published_marks_and_the_average(demo, client):
+    case = demo_data.SECOND_ROUND[0]
+    student = db.session.scalar(db.select(Student).where(Student.student_number == case["student_number"]))
+    results, average = grading.published_results(student)
+    client.post("/login", data={"email": student.user.email, "password": DEMO_PASSWORD})
+    page = client.get("/grades/").get_data(as_text=True)
+    assert page.count("<tr><td><bdi") == 11
+    assert f'data-testid="average">{average:.2f}<' in page
+    data = client.get("/grades.json").get_json()
+    assert data["average"] == str(average) and len(data["results"]) == 11
+    resat = [r for r in data["results"] if r["round"] == 2]
+    assert [(r["course"], r["mark"], r["passed"]) for r in resat] == [(case["course"], "50.00", True)]
+
+
+def test_seeding_twice_adds_no_grade(demo):
+    counts = row_counts()
+    scores = set(db.session.execute(db.select(Score.enrolment_id, Score.assessment_id, Score.attempt,
+                                              Score.value, Score.version)).tuples())
+    gradebooks = set(db.session.execute(db.select(
+        Gradebook.offering_id, Gradebook.status, Gradebook.current_round, Gradebook.published_round,
+        Gradebook.published_at, Gradebook.submitted_at)).tuples())
+    seed()
+    assert row_counts() == counts
+    assert counts["gradebook"] == 11 * 7 + 7 + 1 and counts["assessment"] == 2 * counts["gradebook"]
+    assert set(db.session.execute(db.select(Score.enrolment_id, Score.assessment_id, Score.attempt,
+                                            Score.value, Score.version)).tuples()) == scores
+    assert set(db.session.execute(db.select(
+        Gradebook.offering_id, Gradebook.status, Gradebook.current_round, Gradebook.published_round,
+        Gradebook.published_at, Gradebook.submitted_at)).tuples()) == gradebooks
+
+
+def test_a_second_round_gradebook_and_transcript_show_the_round(demo, client):
+    case = demo_data.SECOND_ROUND[-1]
+    student = db.session.scalar(db.select(Student).where(Student.student_number == case["student_number"]))
+    offering = db.session.scalar(db.select(Offering).join(Offering.course).join(Enrolment).where(
+        Enrolment.student_id == student.id, Course.code == case["course"]))
+    client.post("/login", data={"email": f"registrar.{student.university.slug}@example.org",
+                                "password": DEMO_PASSWORD})
+    page = client.get(f"/offerings/{offering.id}/gradebook").get_data(as_text=True)
+    assert page.count('data-testid="course-mark"') == len(active_students(offering))
+    assert page.count('class="history-link"') == 2 * len(active_students(offering)) + 1
+    assert 'data-testid="publish-gradebook"' not in page and 'name="reason"' in page
+    client.post("/logout")
+
+    client.post("/login", data={"email": student.user.email, "password": DEMO_PASSWORD})
+    transcript = client.get("/grades/transcript")
+    assert transcript.status_code == 200
+    assert str(escape(offering.course.title_ar)) in transcript.get_data(as_text=True)

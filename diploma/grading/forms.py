@@ -4,6 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -35,6 +36,17 @@ def _version(text):
 class MarksForm(FlaskForm):
     """The gradebook's save button (CSRF) and, after publication, the reason for a change."""
 
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2})
+
+
+class ImportMarksForm(FlaskForm):
+    """A CSV or XLSX file of marks (see diploma.grading.exchange) and, after publication, the reason."""
+
+    file = FileField(_l("File (Excel workbook or CSV)"),
+                     validators=[FileRequired(message=_l("Choose a file."))],
+                     render_kw={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument."
+                                          "spreadsheetml.sheet"})
     reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)],
                            render_kw={"rows": 2})
 

@@ -2,6 +2,7 @@
 the second round, the band and the credit-weighted average."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
@@ -64,8 +65,12 @@ def round_course_mark(value, rounding):
 
 
 def weighted_mark(components):
-    """Σ value / max × weight, unrounded (absent counts 0)."""
-    return sum((((c.value or Decimal(0)) / c.max_score) * c.weight for c in components), Decimal(0))
+    """Σ value / max × weight, unrounded (absent counts 0). Summed as exact fractions: parts such as
+    15.5/30 × 35 do not terminate, and a sum of 28-digit approximations can fall a hair below a half
+    (49.4999… instead of 49.5) that rounding half up must see."""
+    total = sum((Fraction(c.value or 0) * Fraction(c.weight) / Fraction(c.max_score) for c in components),
+                Fraction(0))
+    return Decimal(total.numerator) / Decimal(total.denominator)
 
 
 def course_mark(components, rounding):

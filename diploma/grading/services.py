@@ -163,8 +163,16 @@ def editable_attempts(user, sheet):
 
 
 def can_edit_assessments(user, sheet):
+    """Only the lecturer, in the first round's draft, before any mark exists (also a withdrawn student's,
+    which replacing the assessments would delete)."""
     return (_editor_kind(user, sheet.gradebook) == "lecturer" and sheet.gradebook.current_round == FIRST_ROUND
-            and not any(row.scores or row.second for row in sheet.rows))
+            and not _any_score(sheet.gradebook))
+
+
+def _any_score(gradebook):
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(Score).join(Assessment, Assessment.id == Score.assessment_id)
+        .where(Assessment.gradebook_id == gradebook.id)) > 0
 
 
 # --- saving marks ----------------------------------------------------------------------------------
@@ -283,8 +291,10 @@ def save_assessments(actor, offering, entries):
     entries = [e for e in entries if e.get("name_ar") or e.get("name_en") or e.get("weight")]
     if not entries:
         raise RuleViolation(_l("Define at least one assessment."))
-    if not all(e.get("weight") and e.get("max_score") for e in entries):  # blank, or a weight of 0
-        raise RuleViolation(_l("This field is required."), field="assessments")
+    if not all(e.get("weight") and e.get("max_score") and e.get("name_ar") and e.get("name_en")
+               for e in entries):  # blank, or a weight of 0
+        raise RuleViolation(_l("Give each assessment its names in Arabic and English, a weight and a maximum "
+                               "score."), field="assessments")
     problem = rules.weights_error([Decimal(e["weight"] or 0) for e in entries])
     if problem:
         raise RuleViolation(problem, field="assessments")

@@ -41,13 +41,18 @@ def save_marks(offering_id):
     offering = staff_offering_or_404(offering_id)
     form = MarksForm()
     if not form.validate_on_submit():
-        abort(400)
+        if set(form.errors) != {"reason"}:
+            abort(400)
+        return _gradebook_page(offering, form, status=400)  # e.g. a reason longer than allowed
     entries = read_mark_cells(request.form)
     try:
         results = services.save_marks(current_user, offering, entries, reason=form.reason.data)
     except RuleViolation as violation:
         db.session.rollback()
-        form.reason.errors = [str(violation.message)]
+        if violation.field == "reason":
+            form.reason.errors = [str(violation.message)]
+        else:  # the gradebook is locked: no field to show it beside, and the page must say why
+            flash(str(violation.message), "error")
         return _gradebook_page(offering, form, status=400)
     db.session.commit()
     saved = sum(1 for result in results.values() if result.status == "saved")

@@ -1,0 +1,128 @@
+"""``flask --app wsgi certificates …``: issue the certificates of a cohort, print them in one PDF, render one.
+
+    flask --app wsgi certificates issue --university MSL --cohort 1
+    flask --app wsgi certificates print --university MSL --cohort 1 -o all.pdf [--language en] [--order name]
+    flask --app wsgi certificates render PCS-MSL-2025-0001 -o one.pdf [--language en] [--transcript]
+
+Messages are in Arabic unless ``--language en`` (the language of the PDF too). The PDF module is imported
+by the commands that need it: WeasyPrint takes half a second to load, and the app registers this group at
+every start.
+"""
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from diploma.arabic import fold_for_search
+from diploma.certificates import services
+from diploma.curriculum.models import Cohort
+from diploma.errors import RuleViolation
+from diploma.extensions import db
+from diploma.i18n import force_language
+from diploma.partners.services import find_university_by_code
+
+certificates_cli = AppGroup("certificates", help="Graduation certificates: issue, print, render.")
+
+LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
+                        help="Language of the PDF and of the messages.")
+UNIVERSITY = click.option("--university", "university_code", required=True,
+                          help="The university's code (e.g. MSL).")
+COHORT = click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's number (id).")
+OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                      required=True, help="The PDF file to write.")
+
+
+def _university_and_cohort(university_code, cohort_id):
+    university = find_university_by_code(university_code)
+    if university is None:
+        raise click.ClickException(_("No university has the code %(code)s.", code=university_code))
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise click.ClickException(_("No cohort has the number %(number)s.", number=cohort_id))
+    return university, cohort
+
+
+@certificates_cli.command("issue")
+@UNIVERSITY
+@COHORT
+@click.option("--date", "issued_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The graduation date printed on the certificates (YYYY-MM-DD; today by default).")
+@LANGUAGE
+def issue_command(university_code, cohort_id, issued_on, language):
+    """Issue a certificate to every eligible student of the cohort who has none yet (all or none)."""
+    with force_language(language):
+        university, cohort = _university_and_cohort(university_code, cohort_id)
+        report = services.graduation_report(university, cohort)
+        waiting = [s for s in report.graduates if s.certificate is None]
+        if not waiting:
+            click.echo(_("No eligible student is waiting for a certificate."))
+            return
+        try:
+            issued = services.issue_certificates(None, university, cohort, [s.student.id for s in waiting],
+                                                 issued_on=issued_on.date() if issued_on else None)
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            raise click.ClickException(str(violation.message)) from violation
+        click.echo(_("%(count)s certificates issued:", count=len(issued)))
+        for certificate in sorted(issued, key=lambda c: c.number):
+            student = certificate.snapshot["student"]
+            click.echo(f"  {certificate.serial}\t{student['name_ar' if language == 'ar' else 'name_en']}")
+
+
+def _sort_key(order, language):
+    def by_name(certificate):
+        student = certificate.snapshot["student"]
+        return fold_for_search(student["name_ar"] if language == "ar" else student["name_en"])
+
+    if order == "name":
+        return by_name
+    return lambda certificate: (certificate.snapshot["rank"], by_name(certificate))
+
+
+@certificates_cli.command("print")
+@UNIVERSITY
+@COHORT
+@OUTPUT
+@LANGUAGE
+@click.option("--order", type=click.Choice(["rank", "name"]), default="rank", show_default=True,
+              help="Order of the pages: by rank in the cohort, or by name.")
+def print_command(university_code, cohort_id, output, language, order):
+    """Every valid certificate of the cohort in one PDF, one page each, for printing."""
+    from diploma.certificates import pdf
+
+    with force_language(language):
+        university, cohort = _university_and_cohort(university_code, cohort_id)
+        chosen = [c for c in services.certificates_of(university.id, cohort.id) if c.status == "valid"]
+        if not chosen:
+            raise click.ClickException(_("This cohort has no valid certificate to print."))
+        chosen.sort(key=_sort_key(order, language))
+        with click.progressbar(length=len(chosen), label=_("Rendering the certificates")) as bar:
+            def progress(done, total):
+                bar.update(done - bar.pos)
+
+            data = pdf.render_batch([c.snapshot for c in chosen], language, progress=progress)
+        output.write_bytes(data)
+        click.echo(_("%(count)s certificates written to %(path)s.", count=len(chosen), path=output))
+
+
+@certificates_cli.command("render")
+@click.argument("serial")
+@OUTPUT
+@LANGUAGE
+@click.option("--transcript", is_flag=True, help="The transcript (كشف الدرجات) instead of the certificate.")
+def render_command(serial, output, language, transcript):
+    """One certificate (or its transcript) as an archival PDF (PDF/A-3b, its data attached)."""
+    from diploma.certificates import pdf
+
+    with force_language(language):
+        certificate = services.find_by_serial(serial.strip().upper())
+        if certificate is None:
+            raise click.ClickException(_("No certificate has the serial number %(serial)s.", serial=serial))
+        if certificate.status != "valid":
+            raise click.ClickException(_("The certificate %(serial)s is revoked: it is not printed.",
+                                         serial=certificate.serial))
+        render = pdf.render_transcript if transcript else pdf.render_certificate
+        output.write_bytes(render(certificate.snapshot, language))
+        click.echo(_("Written to %(path)s.", path=output))

@@ -1,0 +1,62 @@
+"""Forms of the certificates pages: issuing a batch, revoking, and the public verification form.
+
+The students chosen for issuing are read by ``read_student_ids`` (one checkbox per eligible student,
+named ``student_id``): the service decides whether the choice is acceptable, so the form only keeps
+what looks like an id.
+"""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
+
+from diploma.forms import REQUIRED
+from diploma.text import clean_text
+
+STUDENT_FIELD = "student_id"
+MAX_CHOSEN = 5000
+LANGUAGES = ("ar", "en")
+ORDERS = ("rank", "name")
+# Arabic-Indic and Persian digits, as a phone keyboard may type them, to the Latin digits of serials.
+_LATIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def read_student_ids(formdata):
+    """The ids of the ticked students, in the order posted, without duplicates or malformed values."""
+    ids = []
+    for value in formdata.getlist(STUDENT_FIELD)[:MAX_CHOSEN]:
+        if value.isascii() and value.isdigit() and len(value) < 10 and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+def serial_text(value):
+    """A typed serial as printed: no stray spaces, upper case, Latin digits."""
+    value = clean_text(value)
+    return value.translate(_LATIN_DIGITS).upper() if value else value
+
+
+def choice_arg(args, name, choices):
+    """A query parameter that must be one of ``choices``; the first choice when missing or unknown."""
+    value = args.get(name, "")
+    return value if value in choices else choices[0]
+
+
+class IssueForm(FlaskForm):
+    """The button that issues the ticked students' certificates (the CSRF token; ids: see above)."""
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for revoking"), filters=[clean_text],
+                           validators=[REQUIRED, Length(max=1000)], render_kw={"rows": 3})
+
+
+class VerifyForm(FlaskForm):
+    """Sent with GET (nothing changes): no CSRF token, so that a verification link can be shared."""
+
+    class Meta:
+        csrf = False
+
+    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, Length(max=100)],
+                         render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
+    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, Length(max=100)],
+                       render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})

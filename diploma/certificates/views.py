@@ -1,0 +1,329 @@
+"""Certificates on the web: the registrar's graduation report, issuing, printing and revoking; the student's
+own certificate; and the public verification page.
+
+Every PDF is rendered from the certificate's frozen snapshot (diploma.certificates.pdf), never from
+today's records. The verification page answers "not found" in one and the same way, after the same work,
+whether the serial is unknown, the code wrong or missing, or the input malformed; it is rate-limited per
+address and never kept by shared caches.
+"""
+from io import BytesIO
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
+from diploma.certificates import bp, services
+from diploma.certificates.forms import (
+    LANGUAGES,
+    ORDERS,
+    IssueForm,
+    RevokeForm,
+    VerifyForm,
+    choice_arg,
+    read_student_ids,
+)
+from diploma.certificates.models import Certificate
+from diploma.curriculum.models import Cohort
+from diploma.curriculum.services import all_cohorts
+from diploma.enrolment.models import Student
+from diploma.errors import RuleViolation
+from diploma.extensions import db, limiter
+from diploma.partners.models import University
+from diploma.partners.services import all_universities
+from diploma.web import apply_rule_violation, int_arg
+
+STAFF = (ADMIN, REGISTRAR)
+PDF_MIMETYPE = "application/pdf"
+PRINT_COMMAND = "flask --app wsgi certificates print"
+
+
+@bp.after_request
+def keep_out_of_shared_caches(response):
+    """Certificates, reports and verification answers are personal: no proxy or shared cache keeps them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- what a page is about ------------------------------------------------------------------------
+
+def _is_admin():
+    return current_user.role == ADMIN
+
+
+def _university_or_404():
+    """The registrar's own university; for the administrator, the one chosen (``?university=<id>``)."""
+    if _is_admin():
+        university_id = int_arg("university")
+        university = db.session.get(University, university_id) if university_id else None
+    else:
+        university = db.session.get(University, current_user.university_id)
+    if university is None:
+        abort(404)
+    return university
+
+
+def _cohort_or_404(cohort_id):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def _certificate_or_404(serial):
+    """A certificate of a university the user may see; 404 for any other, as if it did not exist."""
+    certificate = services.find_by_serial(serial)
+    if certificate is None or not sees_university(certificate.university_id):
+        abort(404)
+    return certificate
+
+
+def _scope(university):
+    """The query arguments that keep the administrator on the same university from page to page."""
+    return {"university": university.id} if _is_admin() else {}
+
+
+def _report_url(cohort_id, university_id):
+    return url_for("certificates.cohort_report", cohort_id=cohort_id,
+                   **({"university": university_id} if _is_admin() else {}))
+
+
+def _send_pdf(data, filename):
+    return send_file(BytesIO(data), mimetype=PDF_MIMETYPE, as_attachment=True, download_name=filename,
+                     max_age=0)
+
+
+def _printed(certificate, document):
+    """The certificate or its transcript (``document``) as a PDF in ``?language=`` (Arabic by default),
+    rendered from the frozen snapshot."""
+    from diploma.certificates import pdf  # WeasyPrint loads in half a second: only when a PDF is asked for
+
+    language = choice_arg(request.args, "language", LANGUAGES)
+    if document == "transcript":
+        return _send_pdf(pdf.render_transcript(certificate.snapshot, language),
+                         f"{certificate.serial}-transcript-{language}.pdf")
+    return _send_pdf(pdf.render_certificate(certificate.snapshot, language),
+                     f"{certificate.serial}-{language}.pdf")
+
+
+# --- the registrar's pages -----------------------------------------------------------------------
+
+def _counts_by_cohort_and_university(model):
+    return {(cohort_id, university_id): count for cohort_id, university_id, count in db.session.execute(
+        db.select(model.cohort_id, model.university_id, db.func.count()).group_by(model.cohort_id,
+                                                                                   model.university_id))}
+
+
+@bp.route("/certificates/")
+@roles(*STAFF)
+def index():
+    """The cohorts, with how many students and certificates each has at the university (or at each)."""
+    universities = all_universities() if _is_admin() else [_university_or_404()]
+    return render_template("certificates/index.html", cohorts=all_cohorts(), universities=universities,
+                           students=_counts_by_cohort_and_university(Student),
+                           issued=_counts_by_cohort_and_university(Certificate))
+
+
+def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200):
+    report = services.graduation_report(university, cohort)
+    issuable = [s for s in report.standings if s.eligible and s.certificate is None]
+    if select_all:
+        selected = [s.student.id for s in issuable]
+    return render_template(
+        "certificates/report.html", report=report, university=university, cohort=cohort,
+        issuable=issuable, selected=set(selected), error=error, issue_form=IssueForm(),
+        scope=_scope(university), valid_count=sum(1 for s in report.standings
+                                                  if s.certificate and s.certificate.status == "valid"),
+        batch_limit=current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]), status
+
+
+@bp.route("/certificates/cohorts/<int:cohort_id>")
+@roles(*STAFF)
+def cohort_report(cohort_id):
+    """The graduation report of a cohort at the university; ``?select=all`` ticks every issuable student."""
+    cohort, university = _cohort_or_404(cohort_id), _university_or_404()
+    return _report_page(university, cohort, select_all=request.args.get("select") == "all")
+
+
+@bp.route("/certificates/cohorts/<int:cohort_id>/issue", methods=["POST"])
+@roles(*STAFF)
+def issue(cohort_id):
+    """Issue the ticked students' certificates in one transaction: all of them, or none."""
+    cohort, university = _cohort_or_404(cohort_id), _university_or_404()
+    if not IssueForm().validate_on_submit():
+        abort(400)
+    student_ids = read_student_ids(request.form)
+    if not student_ids:
+        return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
+                            status=422)
+    try:
+        certificates = services.issue_certificates(current_user, university, cohort, student_ids)
+        db.session.commit()
+    except RuleViolation as violation:
+        db.session.rollback()
+        return _report_page(university, cohort, selected=student_ids, error=str(violation.message),
+                            status=422)
+    except (IntegrityError, OperationalError):  # another issue of the same students or serials, at once
+        db.session.rollback()
+        return _report_page(university, cohort, selected=student_ids, status=409, error=_(
+            "Nothing was issued: certificates of this university were being issued at the same moment. "
+            "Check the report and try again."))
+    flash(_("Certificates issued: %(count)s (%(first)s to %(last)s).", count=len(certificates),
+            first=certificates[0].serial, last=certificates[-1].serial), "success")
+    return redirect(_report_url(cohort.id, university.id))
+
+
+def _batch_snapshots(certificates, language, order):
+    if order == "name":
+        def key(certificate):
+            return certificate.snapshot["student"][f"name_{language}"]
+    else:
+        def key(certificate):
+            return (certificate.snapshot["rank"], certificate.snapshot["student"]["name_ar"])
+    return [certificate.snapshot for certificate in sorted(certificates, key=key)]
+
+
+@bp.route("/certificates/cohorts/<int:cohort_id>/batch.pdf")
+@roles(*STAFF)
+def batch_pdf(cohort_id):
+    """One PDF of the cohort's valid certificates at the university, one page each (``language``,
+    ``order=rank|name``); larger batches than the web serves are printed from the command line."""
+    cohort, university = _cohort_or_404(cohort_id), _university_or_404()
+    language = choice_arg(request.args, "language", LANGUAGES)
+    order = choice_arg(request.args, "order", ORDERS)
+    certificates = [c for c in services.certificates_of(university.id, cohort.id) if c.status == "valid"]
+    if not certificates:
+        flash(_("This cohort has no valid certificates to print at this university."), "error")
+        return redirect(_report_url(cohort.id, university.id))
+    filename = f"certificates-{university.code}-{cohort.start_year}-{language}.pdf"
+    limit = current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]
+    if len(certificates) > limit:
+        command = (f"{PRINT_COMMAND} --university {university.code} --cohort {cohort.id} "
+                   f"--language {language} --order {order} -o {filename}")
+        return render_template("certificates/batch_too_large.html", cohort=cohort, university=university,
+                               count=len(certificates), limit=limit, command=command,
+                               scope=_scope(university))
+    from diploma.certificates import pdf
+
+    data = pdf.render_batch(_batch_snapshots(certificates, language, order), language)
+    return _send_pdf(data, filename)
+
+
+def _detail_page(certificate, revoke_form=None, status=200):
+    return render_template("certificates/detail.html", certificate=certificate, snapshot=certificate.snapshot,
+                           revoke_form=revoke_form or RevokeForm(),
+                           report_url=_report_url(certificate.cohort_id, certificate.university_id),
+                           verification_url=services.verification_url(certificate.serial,
+                                                                      certificate.verification_code)), status
+
+
+@bp.route("/certificates/<serial>")
+@roles(*STAFF)
+def certificate_detail(serial):
+    return _detail_page(_certificate_or_404(serial))
+
+
+def _printable_or_redirect(certificate):
+    """A revoked certificate is never printed again: back to its page with the reason."""
+    if certificate.status == "valid":
+        return None
+    flash(_("This certificate is revoked: it cannot be printed."), "error")
+    return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
+
+
+@bp.route("/certificates/<serial>.pdf")
+@roles(*STAFF)
+def certificate_pdf(serial):
+    certificate = _certificate_or_404(serial)
+    return _printable_or_redirect(certificate) or _printed(certificate, "certificate")
+
+
+@bp.route("/certificates/<serial>/transcript.pdf")
+@roles(*STAFF)
+def transcript_pdf(serial):
+    certificate = _certificate_or_404(serial)
+    return _printable_or_redirect(certificate) or _printed(certificate, "transcript")
+
+
+@bp.route("/certificates/<serial>/revoke", methods=["POST"])
+@roles(*STAFF)
+def revoke(serial):
+    certificate = _certificate_or_404(serial)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_certificate(current_user, certificate, form.reason.data)
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_rule_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")
+            return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
+    return _detail_page(certificate, revoke_form=form, status=422)
+
+
+# --- the student's own certificate ---------------------------------------------------------------
+
+def _own_certificate():
+    student = current_user.student
+    if student is None:
+        return None
+    return db.session.scalar(db.select(Certificate).where(Certificate.student_id == student.id)
+                             .order_by(Certificate.id.desc()))
+
+
+def _own_valid_certificate_or_404():
+    certificate = _own_certificate()
+    if certificate is None or certificate.status != "valid":
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/mine")
+@roles(STUDENT)
+def mine():
+    certificate = _own_certificate()
+    if certificate is None:
+        return render_template("certificates/mine.html", certificate=None)
+    return render_template("certificates/mine.html", certificate=certificate, snapshot=certificate.snapshot,
+                           verification_url=services.verification_url(certificate.serial,
+                                                                      certificate.verification_code))
+
+
+@bp.route("/certificates/mine/certificate.pdf")
+@roles(STUDENT)
+def my_certificate_pdf():
+    return _printed(_own_valid_certificate_or_404(), "certificate")
+
+
+@bp.route("/certificates/mine/transcript.pdf")
+@roles(STUDENT)
+def my_transcript_pdf():
+    return _printed(_own_valid_certificate_or_404(), "transcript")
+
+
+# --- public verification -------------------------------------------------------------------------
+
+@bp.route("/verify")
+@public
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
+def verify_form():
+    """The form for a serial and code read off a paper certificate; it is sent with GET and lands on the
+    same page as the certificate's QR code."""
+    form = VerifyForm(formdata=request.args or None)
+    if request.args and form.validate():
+        return redirect(url_for("certificates.verify", serial=form.serial.data, code=form.code.data))
+    return render_template("certificates/verify_form.html", form=form)
+
+
+@bp.route("/verify/", defaults={"serial": ""})
+@bp.route("/verify/<path:serial>")
+@public
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
+def verify(serial):
+    certificate = services.verify(serial, request.args.get("code"))
+    if certificate is None:
+        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+    return render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot)
