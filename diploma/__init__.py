@@ -1,10 +1,11 @@
 """The diploma application factory: a list of small configuration steps, no database queries."""
 import sqlite3
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from diploma.config import INSTANCE_PATH, PROJECT_ROOT, Config
 from diploma.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -29,12 +30,22 @@ def create_app(config=None):
 
 
 def _configure(app, config):
+    from diploma.web import DatabaseIdConverter
+
     app.config.from_object(config)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     if not app.config.get("SECRET_KEY"):
         if not (app.debug or app.testing):
             raise RuntimeError("SECRET_KEY must be set (environment variable) unless FLASK_DEBUG=1.")
         app.config["SECRET_KEY"] = "insecure-debug-key"
+    _trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
     INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+
+
+def _trust_proxies(app, count):
+    """Behind ``count`` proxies, the visitor's address and scheme come from their X-Forwarded-* headers."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _import_models():
@@ -72,8 +83,13 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite_transaction(connection):
+    """SQLite: a request that may write (POST …) takes the write lock as its transaction begins, and so
+    waits (busy_timeout) for another writer. Begun as a read, it would have to upgrade its lock at its
+    first write, which SQLite refuses at once ("database is locked") while another writer is committing.
+    Reads (GET) keep deferred transactions, which never block one another."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _configure_i18n(app):
@@ -151,6 +167,7 @@ def _register_error_handlers(app):
 
 def _register_cli(app):
     from diploma.auth.cli import users_cli
+    from diploma.backup_cli import backup_cli
     from diploma.certificates.cli import certificates_cli
     from diploma.demo import demo_cli
     from diploma.enrolment.cli import enrolment_cli
@@ -159,3 +176,4 @@ def _register_cli(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(enrolment_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(backup_cli)

@@ -1,6 +1,8 @@
 """Arabic text helpers: Arabic-Indic digits and Iraqi dates."""
 from flask_babel import format_date
 
+from diploma.text import clean_text
+
 ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 ARABIC_DECIMAL_SEPARATOR = "٫"
 
@@ -24,7 +26,8 @@ _ARABIC_MARKS = {chr(code) for code in [*range(0x064B, 0x0653), 0x0670]}
 def fold_for_search(text):
     """'أحمد  الكبيسيّ' → 'احمد الكبيسي': the form names are stored and searched in (also lower-cases
     Latin letters)."""
-    folded = "".join(ch for ch in (text or "") if ch not in _ARABIC_MARKS).translate(_ARABIC_FOLDING)
+    cleaned = clean_text(text or "")  # no control or bidi characters (nor a NUL, which PostgreSQL refuses)
+    folded = "".join(ch for ch in cleaned if ch not in _ARABIC_MARKS).translate(_ARABIC_FOLDING)
     return " ".join(folded.casefold().split())
 
 

@@ -37,12 +37,18 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     # The site's public address, printed in certificates' QR codes (default: the address of the request).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    # How many proxies (nginx …) stand in front of the app and set X-Forwarded-For/-Proto/-Host. With 0 those
+    # headers are ignored, as any client could send them; behind one proxy, set 1, so that the per-address
+    # limits and the audit log see the visitor's address rather than the proxy's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     BABEL_DEFAULT_LOCALE = "ar"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     LANGUAGES = ("ar", "en")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Prepended to the limiter's keys, so that several sites (or test runs) can share one Redis database.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")

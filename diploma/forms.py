@@ -1,22 +1,39 @@
 """Field helpers shared by the forms of every domain."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField
+from flask_wtf.i18n import translations as wtforms_translations
+from wtforms import EmailField, Form, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from diploma.text import clean_text
 
 REQUIRED = DataRequired(message=_l("This field is required."))
+# WTForms' own Arabic message for a too long value lacks most plural forms, and shows in English.
+TOO_LONG = _l("At most %(max)d characters.")
+
+
+def at_most(limit):
+    """Length(max=limit), with a message in the site's languages."""
+    return Length(max=limit, message=TOO_LONG)
+
+
+class SubForm(Form):
+    """A form nested in a FlaskForm (a FieldList of FormField). A plain WTForms form would show WTForms'
+    own messages ("Not a valid decimal value.") in English; this one shows them in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
 
 
 def text_field(label, max_length=200, required=True, extra_validators=()):
     """A one-line text field, cleaned of control and bidi-format characters."""
-    validators = [REQUIRED if required else Optional(), Length(max=max_length), *extra_validators]
+    validators = [REQUIRED if required else Optional(), at_most(max_length), *extra_validators]
     return StringField(label, filters=[clean_text], validators=validators)
 
 
 def email_field(label=None):
     return EmailField(label or _l("E-mail"), filters=[clean_text],
-                      validators=[REQUIRED, Length(max=254),
+                      validators=[REQUIRED, at_most(254),
                                   Email(message=_l("Enter a valid e-mail address."))])
 
 

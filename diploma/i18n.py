@@ -11,6 +11,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 LANGUAGE_COOKIE = "lang"
 # The Babel locale each interface language is rendered in.
@@ -27,8 +28,12 @@ def choose_language():
     languages = supported_languages()
     if not has_request_context():  # a service or CLI command outside any request: the default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    try:
+        saved = current_user.locale if current_user and current_user.is_authenticated else None
+    except SQLAlchemyError:  # the database is down: no user to ask, and the error page still needs a language
+        saved = None
+    if saved in languages:
+        return saved
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in languages:
         return cookie

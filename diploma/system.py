@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from diploma.access import public
 from diploma.extensions import db
+from diploma.i18n import current_language, text_direction
 
 bp = Blueprint("system", __name__)
 
@@ -61,7 +62,8 @@ def render_error(code, detail=None):
     except Exception:  # e.g. the database is down while the page asks for the user
         db.session.rollback()
         title, message = escape(title), escape(detail or message)
-        return f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", code
+        return (f'<!doctype html><html lang="{current_language()}" dir="{text_direction()}">'
+                f"<title>{title}</title><h1>{title}</h1><p>{message}</p></html>", code)
 
 
 def register_error_handlers(app):

@@ -6,6 +6,14 @@ import unicodedata
 _REMOVED_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
 
 
+def clean_multiline(value):
+    """Free text (a note, an announcement, a comment) as typed, less the control characters but tab and
+    line breaks (PostgreSQL refuses a NUL in text)."""
+    if value is None:
+        return None
+    return "".join(ch for ch in str(value) if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
+
+
 def clean_text(value):
     """Strip, drop control and bidi-format characters, and collapse runs of white space."""
     if value is None:

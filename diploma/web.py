@@ -3,13 +3,22 @@ from urllib.parse import urlsplit
 
 from flask import request
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 PAGE_SIZE = 50
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` within the range of the database's integer columns: a larger number is no record's id
+    (404), not an overflow in the database driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
+
+
 def is_safe_next(target):
     """Only a path on this site may be a redirect target (no scheme, no host, no '//')."""
-    if not target or not isinstance(target, str):
+    if not target or not isinstance(target, str) or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \

@@ -1,11 +1,18 @@
-"""Cross-cutting behaviour: the factory, health check, security headers, cookies, CSRF, error pages."""
+"""Cross-cutting behaviour: the factory, health check, security headers, cookies, CSRF, error pages, SQLite
+transactions."""
 import re
+import sqlite3
+import threading
+import time
 
 import pytest
+from flask import request
+from sqlalchemy import text
 
 from diploma import create_app
 from diploma.access import public
 from diploma.config import Config, TestConfig
+from diploma.extensions import db
 from tests.factories import PASSWORD
 
 ARABIC_PAGE = '<html lang="ar" dir="rtl">'
@@ -238,3 +245,103 @@ def test_an_unexpected_error_gives_a_translated_500_page_without_the_stack_trace
     for leak in ("Traceback", "ZeroDivisionError", "secret internals", "boom()"):
         assert leak not in text
     assert "unhandled error" in caplog.text  # the details go to the log instead
+
+
+# --- SQLite transactions --------------------------------------------------------------------------
+
+@pytest.fixture
+def sqlite_file_app(tmp_path):
+    """An app on a SQLite file with one small table, and the file's path (for other connections)."""
+    path = tmp_path / "locks.sqlite"
+
+    class Config(StandaloneConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+
+    app = create_app(Config)
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE note (body TEXT)"))
+        db.session.commit()
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _write_and_commit(path, outcome):
+    """Another worker's write, on a connection of its own: it takes the write lock and commits."""
+    connection = sqlite3.connect(path, timeout=5, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO note VALUES ('other worker')")
+        connection.execute("COMMIT")
+        outcome.append("committed")
+    except sqlite3.Error as error:
+        outcome.append(repr(error))
+    finally:
+        connection.close()
+
+
+def test_sqlite_a_writing_request_waits_for_another_writer_instead_of_failing(sqlite_file_app):
+    """Found by tests/faults/test_rate_limits_across_workers.py: concurrent logins (a read, then the audit
+    event written) failed with "database is locked" — a read transaction cannot upgrade to a write one
+    while another writer commits. A POST now takes the write lock when its transaction begins."""
+    app, path = sqlite_file_app
+    outcome = []
+    with app.test_request_context("/login", method="POST"):
+        assert db.session.execute(text("SELECT count(*) FROM note")).scalar() == 0  # the transaction begins
+        other = threading.Thread(target=_write_and_commit, args=(path, outcome))
+        other.start()
+        time.sleep(0.3)  # the other worker is committing meanwhile (or waits for this request's lock)
+        db.session.execute(text("INSERT INTO note VALUES ('request')"))
+        db.session.commit()
+        other.join(timeout=10)
+
+    assert outcome == ["committed"]
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM note")).scalar() == 2
+
+
+def test_sqlite_reading_requests_do_not_wait_for_the_write_lock(sqlite_file_app):
+    app, path = sqlite_file_app
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another worker holds the write lock
+    try:
+        with app.test_request_context("/dashboard", method="GET"):
+            started = time.perf_counter()
+            assert db.session.execute(text("SELECT count(*) FROM note")).scalar() == 0
+            assert time.perf_counter() - started < 1
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+# --- Behind a proxy --------------------------------------------------------------------------------
+
+def _address_app(trusted_proxies):
+    class Config(StandaloneConfig):
+        TRUSTED_PROXIES = trusted_proxies
+
+    app = create_app(Config)
+
+    @app.route("/address")
+    @public
+    def address():
+        return f"{request.remote_addr} {request.scheme}"
+
+    return app
+
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored():
+    """Any client can send X-Forwarded-For: trusted blindly, it would escape the per-address limits."""
+    response = _address_app(0).test_client().get("/address", headers=FORWARDED,
+                                                  environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert response.get_data(as_text=True) == "10.0.0.5 http"
+
+
+def test_behind_one_trusted_proxy_the_visitor_address_is_the_forwarded_one():
+    """The per-address limits (Flask-Limiter's get_remote_address) and the audit log read remote_addr."""
+    response = _address_app(1).test_client().get("/address", headers=FORWARDED,
+                                                  environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert response.get_data(as_text=True) == "203.0.113.7 https"

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField
-from wtforms.validators import EqualTo, Length, Optional
+from wtforms.validators import EqualTo, Optional
 
 from diploma.access import ROLES
-from diploma.forms import REQUIRED, email_field, name_fields, optional_int
+from diploma.forms import REQUIRED, at_most, email_field, name_fields, optional_int
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -16,12 +16,12 @@ ROLE_LABELS = {
 
 class LoginForm(FlaskForm):
     email = email_field()
-    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=1024)])
+    password = PasswordField(_l("Password"), validators=[REQUIRED, at_most(1024)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[REQUIRED, Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[REQUIRED, at_most(1024)])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[REQUIRED,
                                         EqualTo("password", message=_l("The two passwords differ."))])

@@ -10,6 +10,7 @@ from diploma.access import ADMIN, ROLES
 from diploma.auth.models import User, new_session_token, utcnow
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.text import clean_text
 
 TOKEN_SALT = "set-password"
 
@@ -182,7 +183,7 @@ def users_query(role=None, search="", university_id=None):
         query = query.where(User.role == role)
     if university_id is not None:
         query = query.where(User.university_id == university_id)
-    search = (search or "").strip()
+    search = clean_text(search or "")  # as names are stored (and no NUL, which PostgreSQL refuses)
     if search:
         query = query.where(db.or_(db.func.lower(User.email).contains(search.lower(), autoescape=True),
                                    db.func.lower(User.name_en).contains(search.lower(), autoescape=True),

@@ -7,9 +7,8 @@ what looks like an id.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
 
-from diploma.forms import REQUIRED
+from diploma.forms import REQUIRED, at_most
 from diploma.text import clean_text
 
 STUDENT_FIELD = "student_id"
@@ -47,7 +46,7 @@ class IssueForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for revoking"), filters=[clean_text],
-                           validators=[REQUIRED, Length(max=1000)], render_kw={"rows": 3})
+                           validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
 
 
 class VerifyForm(FlaskForm):
@@ -56,7 +55,7 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, Length(max=100)],
+    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, at_most(100)],
                          render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
-    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, Length(max=100)],
+    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, at_most(100)],
                        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})

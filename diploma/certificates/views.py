@@ -73,7 +73,7 @@ def _cohort_or_404(cohort_id):
 
 def _certificate_or_404(serial):
     """A certificate of a university the user may see; 404 for any other, as if it did not exist."""
-    certificate = services.find_by_serial(serial)
+    certificate = services.find_by_serial(serial) if services.SERIAL_PATTERN.match(serial) else None
     if certificate is None or not sees_university(certificate.university_id):
         abort(404)
     return certificate

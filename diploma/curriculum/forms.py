@@ -5,14 +5,13 @@ from wtforms import (
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from diploma.forms import REQUIRED
+from diploma.forms import REQUIRED, SubForm
 from diploma.forms import text_field as _text
 
 ROUNDING_LABELS = (("none", _l("Keep two decimals")), ("whole", _l("Round half up to a whole mark")))
@@ -33,7 +32,7 @@ def _mark(label, required=True):
     return DecimalField(label, places=2, validators=validators, render_kw={"inputmode": "decimal"})
 
 
-class BandForm(Form):
+class BandForm(SubForm):
     min_mark = _mark(_l("From mark"), required=False)
     name_ar = _text(_l("Band in Arabic"), 60, required=False)
     name_en = _text(_l("Band in English"), 60, required=False)

@@ -5,10 +5,11 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import BooleanField, DecimalField, FieldList, FormField, TextAreaField
+from wtforms.validators import NumberRange, Optional
 
-from diploma.forms import REQUIRED, text_field
+from diploma.forms import REQUIRED, SubForm, at_most, text_field
+from diploma.text import clean_multiline
 
 CELL_NAME = re.compile(r"^mark-(\d{1,9})-(\d{1,9})-([12])$")
 MAX_CELLS = 20000
@@ -36,8 +37,8 @@ def _version(text):
 class MarksForm(FlaskForm):
     """The gradebook's save button (CSRF) and, after publication, the reason for a change."""
 
-    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), at_most(500)],
+                           filters=[clean_multiline], render_kw={"rows": 2})
 
 
 class ImportMarksForm(FlaskForm):
@@ -47,16 +48,16 @@ class ImportMarksForm(FlaskForm):
                      validators=[FileRequired(message=_l("Choose a file."))],
                      render_kw={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument."
                                           "spreadsheetml.sheet"})
-    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), at_most(500)],
+                           filters=[clean_multiline], render_kw={"rows": 2})
 
 
 class ReturnForm(FlaskForm):
-    comment = TextAreaField(_l("Comment for the lecturer"), validators=[REQUIRED, Length(max=2000)],
-                            render_kw={"rows": 3})
+    comment = TextAreaField(_l("Comment for the lecturer"), validators=[REQUIRED, at_most(2000)],
+                            filters=[clean_multiline], render_kw={"rows": 3})
 
 
-class AssessmentRow(Form):
+class AssessmentRow(SubForm):
     name_ar = text_field(_l("Name in Arabic"), 120, required=False)
     name_en = text_field(_l("Name in English"), 120, required=False)
     weight = DecimalField(_l("Weight"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])

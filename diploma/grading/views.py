@@ -40,13 +40,16 @@ def gradebook(offering_id):
 def save_marks(offering_id):
     offering = staff_offering_or_404(offering_id)
     form = MarksForm()
+    if current_user.role not in (ADMIN, REGISTRAR):
+        del form.reason  # not shown to lecturers, who change no published mark: never an unseen error
     if not form.validate_on_submit():
         if set(form.errors) != {"reason"}:
             abort(400)
         return _gradebook_page(offering, form, status=400)  # e.g. a reason longer than allowed
     entries = read_mark_cells(request.form)
     try:
-        results = services.save_marks(current_user, offering, entries, reason=form.reason.data)
+        results = services.save_marks(current_user, offering, entries,
+                                      reason=form.reason.data if "reason" in form else None)
     except RuleViolation as violation:
         db.session.rollback()
         if violation.field == "reason":
@@ -124,10 +127,11 @@ def publish(offering_id):
 @bp.route("/offerings/<int:offering_id>/gradebook/return", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def return_to_lecturer(offering_id):
+    offering = staff_offering_or_404(offering_id)  # before the form: no message on another's 404 page
     form = ReturnForm()
     if not form.validate_on_submit():
         flash(_("Write a comment for the lecturer."), "error")
-        return redirect(url_for("grading.gradebook", offering_id=staff_offering_or_404(offering_id).id))
+        return redirect(url_for("grading.gradebook", offering_id=offering.id))
     return _workflow_step(offering_id, services.return_gradebook,
                           _("The gradebook was returned to the lecturer."), comment=form.comment.data)
 

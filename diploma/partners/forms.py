@@ -1,15 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import FieldList, Form, FormField
+from wtforms import FieldList, FormField
 from wtforms.validators import Regexp
 
+from diploma.forms import SubForm
 from diploma.forms import text_field as _text
 
 MAX_SIGNATORIES = 3
 
 
-class SignatoryForm(Form):
+class SignatoryForm(SubForm):
     title_ar = _text(_l("Title in Arabic"), required=False)
     title_en = _text(_l("Title in English"), required=False)
     name_ar = _text(_l("Name in Arabic"), required=False)

@@ -2,10 +2,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField, URLField
-from wtforms.validators import URL, Length, NumberRange, Optional
+from wtforms.validators import URL, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diploma.forms import REQUIRED, optional_int, text_field
+from diploma.forms import REQUIRED, at_most, optional_int, text_field
+from diploma.text import clean_multiline
 
 
 class OfferingForm(FlaskForm):
@@ -17,15 +18,15 @@ class OfferingForm(FlaskForm):
 
 
 def _body_field(label, required):
-    return TextAreaField(label, validators=[REQUIRED if required else Optional(), Length(max=20000)],
-                         render_kw={"rows": 8})
+    return TextAreaField(label, validators=[REQUIRED if required else Optional(), at_most(20000)],
+                         filters=[clean_multiline], render_kw={"rows": 8})
 
 
 class MaterialForm(FlaskForm):
     title = text_field(_l("Title"))
     week = IntegerField(_l("Week (optional)"), validators=[Optional(), NumberRange(min=1, max=60)])
     topic = text_field(_l("Topic (optional)"), required=False)
-    url = URLField(_l("Web address"), validators=[Optional(), Length(max=2000),
+    url = URLField(_l("Web address"), validators=[Optional(), at_most(2000),
                                                   URL(message=_l("Enter a valid web address."))])
     body = _body_field(_l("Text (Markdown)"), required=False)
     file = FileField(_l("File"))

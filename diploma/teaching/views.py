@@ -135,9 +135,21 @@ def _material_of(offering, material_id):
     return material
 
 
+# The fields a kind of material does not show: left in, their errors would refuse the form unseen.
+UNSHOWN_FIELDS = {"file": ("url", "body"), "link": ("body",), "text": ("url",)}
+
+
+def _material_form(kind, **values):
+    form = MaterialForm(**values)
+    for name in UNSHOWN_FIELDS[kind]:
+        delattr(form, name)
+    return form
+
+
 def _material_values(form):
     return {"title": form.title.data, "week": form.week.data, "topic": form.topic.data or None,
-            "url": form.url.data or None, "body": form.body.data or None}
+            "url": (form.url.data or None) if "url" in form else None,
+            "body": (form.body.data or None) if "body" in form else None}
 
 
 @bp.route("/<int:offering_id>/materials/new", methods=["GET", "POST"])
@@ -147,7 +159,7 @@ def add_material(offering_id):
     kind = request.args.get("kind", "file")
     if kind not in ("file", "link", "text"):
         abort(404)
-    form = MaterialForm()
+    form = _material_form(kind)
     if form.validate_on_submit():
         try:
             services.add_material(current_user, offering, kind, _material_values(form), form.file.data)
@@ -167,7 +179,7 @@ def add_material(offering_id):
 def edit_material(offering_id, material_id):
     offering = _content_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
-    form = MaterialForm(obj=material)
+    form = _material_form(material.kind, obj=material)
     if form.validate_on_submit():
         try:
             services.update_material(current_user, material, _material_values(form))
