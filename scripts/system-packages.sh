@@ -4,7 +4,7 @@
 #   scripts/system-packages.sh test   that, plus what the tests use (Chromium, PDF and QR readers)
 set -eu
 RUN_PACKAGES="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmagic1 postgresql-client"
-TEST_PACKAGES="chromium poppler-utils qpdf zbar-tools"
+TEST_PACKAGES="chromium poppler-utils qpdf zbar-tools postgresql redis-server"
 
 case "${1:-run}" in
   run) wanted="$RUN_PACKAGES" ;;
