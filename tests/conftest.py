@@ -49,6 +49,20 @@ def upload_folder():
         yield folder
 
 
+@pytest.fixture
+def another_app(database_url, upload_folder):
+    """A second app on the suite's database, for a test that adds routes of its own to it."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = upload_folder
+
+    other = create_app(Config)
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url, upload_folder):
     class Config(TestConfig):

@@ -5,11 +5,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from diploma import create_app
 from diploma.access import PUBLIC, access_rule
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
-from diploma.config import TestConfig
 from diploma.extensions import db
 from tests.factories import PASSWORD
 
@@ -60,20 +58,14 @@ def test_every_endpoint_declares_who_may_use_it(app):
 
 
 @pytest.fixture
-def app_with_undeclared_route(database_url, upload_folder):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        UPLOAD_FOLDER = upload_folder
-
-    other = create_app(Config)
+def app_with_undeclared_route(another_app):
+    other = another_app
 
     @other.route("/undeclared")
     def undeclared():
         return "should never be served"
 
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    return other
 
 
 def test_a_new_undeclared_route_is_reported_by_the_walk(app_with_undeclared_route):

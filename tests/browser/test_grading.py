@@ -199,3 +199,27 @@ def test_the_gradebook_table_scrolls_inside_its_frame_on_a_phone(page, draft_gra
     assert frame.evaluate("wrap => getComputedStyle(wrap).overflowX") == "auto"
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
     screenshot(page, "gradebook-lecturer-ar-phone")
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_on_a_phone_a_student_s_results_are_cards_that_need_no_sideways_scrolling(page):
+    log_in(page, f"student.{SLUG}.1@example.org")  # a graduate of the demo: eleven published results
+    page.goto("/grades/")
+    results = page.get_by_test_id("results")
+    expect(results.locator("tbody tr")).to_have_count(11)
+    frame = page.locator(".table-wrap", has=results)
+    assert frame.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")  # nothing hidden to the side
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    mark = results.locator("tbody tr").first.locator("td").nth(3)
+    assert mark.evaluate("cell => getComputedStyle(cell, '::before').content") == '"الدرجة"'  # its label
+    screenshot(page, "grades-student-ar-phone")
+
+
+def test_on_a_desktop_the_student_s_results_stay_a_table(page):
+    log_in(page, f"student.{SLUG}.1@example.org")
+    page.goto("/grades/")
+    results = page.get_by_test_id("results")
+    expect(results.locator("thead")).to_be_visible()
+    assert results.evaluate("table => getComputedStyle(table).display") == "table"
+    mark = results.locator("tbody tr").first.locator("td").nth(3)
+    assert mark.evaluate("cell => getComputedStyle(cell, '::before').content") in ("none", "normal")

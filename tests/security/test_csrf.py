@@ -13,10 +13,8 @@ import pytest
 from flask import current_app
 from flask_babel import gettext
 
-from diploma import create_app
 from diploma.access import ADMIN, PUBLIC, access_rule, roles
 from diploma.audit import AuditEvent
-from diploma.config import TestConfig
 from diploma.extensions import db
 from diploma.i18n import force_language
 from tests.security.personas import build_world, forget_flashes, log_in
@@ -189,21 +187,15 @@ def test_with_the_token_the_same_request_goes_through(app, demo, csrf_on):
 # --- a new state-changing route is covered by itself ---------------------------------------------------
 
 @pytest.fixture
-def app_with_a_new_post_route(database_url, upload_folder):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        UPLOAD_FOLDER = upload_folder
-
-    other = create_app(Config)
+def app_with_a_new_post_route(another_app):
+    other = another_app
 
     @other.route("/admin/reindex", methods=["POST"])
     @roles(ADMIN)
     def reindex():
         return "reindexed"
 
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    return other
 
 
 def test_a_new_post_route_is_enumerated_and_refused_without_token(app, app_with_a_new_post_route, demo):

@@ -16,9 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask_babel import gettext
 
-from diploma import create_app
 from diploma.access import PUBLIC, access_rule, roles
-from diploma.config import TestConfig
 from diploma.extensions import db
 from diploma.i18n import force_language
 from tests.security.personas import PERSONA_KEYS, build_world, forget_flashes, log_in
@@ -214,12 +212,8 @@ def test_the_table_of_expectations_covers_every_rule_for_every_persona(app, demo
 # --- an undeclared route fails the walk --------------------------------------------------------------
 
 @pytest.fixture
-def app_with_new_routes(database_url, upload_folder):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        UPLOAD_FOLDER = upload_folder
-
-    other = create_app(Config)
+def app_with_new_routes(another_app):
+    other = another_app
 
     @other.route("/undeclared-report", methods=["GET", "POST"])
     def undeclared_report():
@@ -230,9 +224,7 @@ def app_with_new_routes(database_url, upload_folder):
     def declared_report():
         return "the registrar's report"
 
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    return other
 
 
 def test_the_walk_fails_on_a_route_that_declares_nothing(app, app_with_new_routes, demo):
