@@ -4,7 +4,9 @@
 * declared roles: anonymous → 302 to /login; a role not declared → 403 (the generic page);
 * a declared role asking for a record it may not see (another university's, another offering's)
   → 404, the generic not-found page, naming none of the record's people or contents;
-* no 500 anywhere; an undeclared route fails the walk.
+* no 500 anywhere; an undeclared route fails the walk;
+* every response, whatever its status, carries the security headers (a Content-Security-Policy with
+  script-src 'self' and frame-ancestors 'none', nosniff, X-Frame-Options, Referrer-Policy).
 
 One test per persona, over the demo data set (seeded per test: the conftest empties every table after
 each). In a walk, the GETs come first, then the POSTs, those that remove or switch off what later
@@ -123,6 +125,8 @@ class Walker:
         status = response.status_code
         if status >= 500:
             self.problem(rule, method, f"answered {status}")
+        for weakness in header_weaknesses(response):
+            self.problem(rule, method, weakness)
         if expected == "undeclared":
             self.problem(rule, method, "declares no access rule (@public, @signed_in or @roles(...))")
         elif expected == "public":
@@ -159,6 +163,22 @@ class Walker:
         leaked = [text for text in self.private if text in normalized(page)]  # not in the URL asked for
         if leaked:
             self.problem(rule, method, f"the {code} page names {leaked}")
+
+
+# Sent with every response, whatever its status (pages, files, redirects, errors).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "same-origin"}
+
+
+def header_weaknesses(response):
+    """What is missing or weak in the response's security headers (nothing, as it should be)."""
+    weaknesses = [f"no {name}: {value}" for name, value in SECURITY_HEADERS.items()
+                  if response.headers.get(name) != value]
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    if directives.get("script-src") != ["'self'"] or directives.get("frame-ancestors") != ["'none'"]:
+        weaknesses.append(f"a weak Content-Security-Policy: {policy!r}")
+    return weaknesses
 
 
 @pytest.mark.parametrize("persona_key", PERSONA_KEYS)
