@@ -19,6 +19,7 @@ from diploma.auth.services import hash_password
 from diploma.certificates import services as certificates
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
+from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading import rules
@@ -306,9 +307,9 @@ def _score(enrolment_id, assessment, attempt, value, by, at):
             "absent": False, "version": 1, "updated_at": at, "updated_by_id": by}
 
 
-def _grade_past_offering(gradebook, enrolments, lecturer_id, registrar_id, failures):
-    """Every first-round mark of a closed offering, published by the registrar; a second round, published
-    too, when one of its students failed. Returns the score rows to insert."""
+def _grade_past_offering(gradebook, enrolments, lecturer_id, registrar_id, failures, grading_rules):
+    """Every first-round mark of a closed offering, published by the registrar (under ``grading_rules``); a
+    second round, published too, when one of its students failed. Returns the score rows to insert."""
     offering = gradebook.offering
     coursework, final = gradebook.assessments
     ends = offering.term.ends_on
@@ -334,6 +335,7 @@ def _grade_past_offering(gradebook, enrolments, lecturer_id, registrar_id, failu
     gradebook.current_round = gradebook.published_round = SECOND_ROUND if second_round else FIRST_ROUND
     gradebook.submitted_at, gradebook.submitted_by_id = _at(ends + timedelta(days=submitted)), lecturer_id
     gradebook.published_at, gradebook.published_by_id = _at(ends + timedelta(days=published)), registrar_id
+    gradebook.published_rules = grading_rules.as_json()
     return rows
 
 
@@ -368,6 +370,7 @@ def seed_grades(universities, terms, lecturers):
     first = demo_data.COHORTS[0]
     past_terms = {semester: terms[term_key(first, semester)].id for semester in SEMESTERS}
     current_term = terms[demo_data.TERMS[-1]["key"]].id
+    grading_rules = rules.GradingRules.of_programme(the_programme())
     rows = []
     for offering in offerings:
         slug = slugs[offering.university_id]
@@ -386,7 +389,7 @@ def seed_grades(universities, terms, lecturers):
                                             submitted=code == demo_data.SUBMITTED_GRADEBOOKS.get(slug))
         else:
             rows += _grade_past_offering(gradebook, students, lecturer_id, registrars[offering.university_id],
-                                         failures)
+                                         failures, grading_rules)
     if rows:
         _insert_scores(rows)
     db.session.flush()

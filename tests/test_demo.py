@@ -352,7 +352,7 @@ def test_a_graduate_sees_all_eleven_published_marks_and_the_average(demo, client
     results, average = grading.published_results(student)
     client.post("/login", data={"email": student.user.email, "password": DEMO_PASSWORD})
     page = client.get("/grades/").get_data(as_text=True)
-    assert page.count("<tr><td><bdi") == 11
+    assert page.count("<tr><td class=\"stacked-title\"><bdi") == 11
     assert f'data-testid="average">{average:.2f}<' in page
     data = client.get("/grades.json").get_json()
     assert data["average"] == str(average) and len(data["results"]) == 11

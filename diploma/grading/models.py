@@ -26,6 +26,9 @@ class Gradebook(db.Model):
     # The highest round whose marks students see: 0 none yet, 1 the first round, 2 the second round too.
     published_round = db.Column(db.Integer, nullable=False, default=0)
     published_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    # The programme's grading rules when the first round was published (rules.GradingRules.as_json): the
+    # published results are computed with them, whatever the programme's settings become later.
+    published_rules = db.Column(db.JSON)
 
     offering = db.relationship("Offering", lazy="joined")
     assessments = db.relationship("Assessment", back_populates="gradebook", order_by="Assessment.position",

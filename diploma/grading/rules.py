@@ -15,6 +15,53 @@ ABSENT_WORDS = {"غ", "غائب", "غياب", "a", "abs", "absent"}
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫,", "01234567890123456789..")
 
 
+@dataclass(frozen=True)
+class Band:
+    """One step of the grading scale, as it stood when a gradebook was published."""
+
+    id: int
+    min_mark: Decimal
+    name_ar: str
+    name_en: str
+
+    def name(self, language):
+        return self.name_ar if language == "ar" else self.name_en
+
+
+@dataclass(frozen=True)
+class GradingRules:
+    """The programme's settings that turn marks into results: pass mark, rounding, second-round rule and
+    bands (highest minimum first). A gradebook keeps a copy taken when it is first published, so that a
+    later change of the programme's settings changes no published result."""
+
+    pass_mark: Decimal
+    course_mark_rounding: str
+    second_round_rule: str
+    second_round_deduction: Decimal
+    bands: tuple
+
+    @classmethod
+    def of_programme(cls, programme):
+        bands = tuple(Band(band.id, Decimal(band.min_mark), band.name_ar, band.name_en)
+                      for band in sorted(programme.bands, key=lambda band: band.min_mark, reverse=True))
+        return cls(Decimal(programme.pass_mark), programme.course_mark_rounding, programme.second_round_rule,
+                   Decimal(programme.second_round_deduction), bands)
+
+    def as_json(self):
+        return {"pass_mark": str(self.pass_mark), "course_mark_rounding": self.course_mark_rounding,
+                "second_round_rule": self.second_round_rule,
+                "second_round_deduction": str(self.second_round_deduction),
+                "bands": [{"id": band.id, "min_mark": str(band.min_mark), "name_ar": band.name_ar,
+                           "name_en": band.name_en} for band in self.bands]}
+
+    @classmethod
+    def from_json(cls, data):
+        bands = tuple(Band(band["id"], Decimal(band["min_mark"]), band["name_ar"], band["name_en"])
+                      for band in data["bands"])
+        return cls(Decimal(data["pass_mark"]), data["course_mark_rounding"], data["second_round_rule"],
+                   Decimal(data["second_round_deduction"]), bands)
+
+
 class MarkError(ValueError):
     """A typed mark that cannot be accepted; ``reason`` is a translated message for the cell."""
 
@@ -77,22 +124,23 @@ def course_mark(components, rounding):
     return round_course_mark(weighted_mark(components), rounding)
 
 
-def second_round_mark(components, final_index, second_value, programme):
+def second_round_mark(components, final_index, second_value, grading):
     """The mark when the final exam (``components[final_index]``) is replaced by the second-round
     attempt, after the programme's rule: no cap, cap at the pass mark, or a fixed deduction."""
     replaced = list(components)
     final = replaced[final_index]
     replaced[final_index] = Component(final.weight, final.max_score, second_value)
     raw = weighted_mark(replaced)
-    if programme.second_round_rule == "cap_at_pass":
-        raw = min(raw, Decimal(programme.pass_mark))
-    elif programme.second_round_rule == "deduction":
-        raw = max(raw - Decimal(programme.second_round_deduction), Decimal(0))
-    return round_course_mark(raw, programme.course_mark_rounding)
+    if grading.second_round_rule == "cap_at_pass":
+        raw = min(raw, Decimal(grading.pass_mark))
+    elif grading.second_round_rule == "deduction":
+        raw = max(raw - Decimal(grading.second_round_deduction), Decimal(0))
+    return round_course_mark(raw, grading.course_mark_rounding)
 
 
-def passed(mark, programme):
-    return mark is not None and mark >= Decimal(programme.pass_mark)
+def passed(mark, grading):
+    """``grading``: the GradingRules (or the programme) whose pass mark applies."""
+    return mark is not None and mark >= Decimal(grading.pass_mark)
 
 
 def band_of(mark, bands):

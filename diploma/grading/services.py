@@ -64,7 +64,7 @@ class Row:
 @dataclass
 class Sheet:
     gradebook: Gradebook
-    programme: object
+    grading: rules.GradingRules
     assessments: list
     rows: list
 
@@ -102,28 +102,36 @@ def _components(assessments, scores):
     return components
 
 
-def _compute_row(row, assessments, programme, bands, visible_round=SECOND_ROUND):
+def grading_rules_of(gradebook, programme):
+    """The rules a gradebook's results are computed with: those frozen at its first publication (a later
+    change of the programme's pass mark, rounding, bands or second-round rule changes no published
+    result), the programme's current ones before it."""
+    if gradebook.published_rules:
+        return rules.GradingRules.from_json(gradebook.published_rules)
+    return rules.GradingRules.of_programme(programme)
+
+
+def _compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
     components = _components(assessments, row.scores)
     row.complete = components is not None
     if components is None:
         return row
-    row.first_mark = row.mark = rules.course_mark(components, programme.course_mark_rounding)
-    row.first_passed = rules.passed(row.first_mark, programme)
+    row.first_mark = row.mark = rules.course_mark(components, grading.course_mark_rounding)
+    row.first_passed = rules.passed(row.first_mark, grading)
     second = row.second
     if (visible_round >= SECOND_ROUND and not row.first_passed and second is not None
             and (second.value is not None or second.absent)):
         final_index = next(i for i, a in enumerate(assessments) if a.is_final)
-        row.mark = rules.second_round_mark(components, final_index, second.value, programme)
+        row.mark = rules.second_round_mark(components, final_index, second.value, grading)
         row.round = SECOND_ROUND
-    row.band = rules.band_of(row.mark, bands)
+    row.band = rules.band_of(row.mark, grading.bands)
     return row
 
 
 def load_sheet(offering):
     """The whole gradebook in a fixed number of queries, whatever the number of students."""
     gradebook = gradebook_of(offering)
-    programme = the_programme()
-    bands = list(programme.bands)
+    grading = grading_rules_of(gradebook, the_programme())
     assessments = list(gradebook.assessments)
     rows = {e.id: Row(enrolment=e) for e in _active_enrolments(offering)}
     final_id = next((a.id for a in assessments if a.is_final), None)
@@ -136,8 +144,8 @@ def load_sheet(offering):
         elif score.assessment_id == final_id:
             row.second = score
     for row in rows.values():
-        _compute_row(row, assessments, programme, bands)
-    return Sheet(gradebook, programme, assessments, list(rows.values()))
+        _compute_row(row, assessments, grading)
+    return Sheet(gradebook, grading, assessments, list(rows.values()))
 
 
 # --- who may edit what -----------------------------------------------------------------------------
@@ -362,6 +370,8 @@ def publish_gradebook(actor, offering):
         raise RuleViolation(_l("Only a submitted gradebook can be published."))
     gradebook.published_at, gradebook.published_by_id = utcnow(), actor.id
     gradebook.published_round = gradebook.current_round
+    if gradebook.published_rules is None:  # the first round's publication: the second keeps the same rules
+        gradebook.published_rules = rules.GradingRules.of_programme(the_programme()).as_json()
     _change_status(actor, gradebook, "published", "gradebook.published", {"round": gradebook.current_round})
     return gradebook
 
@@ -397,14 +407,14 @@ def submitted_gradebooks(university_id=None):
 
 def distribution(sheet):
     """How many students in each band, and in each tenth of the scale (0–9, 10–19 … 90–100)."""
-    by_band = {band.id: 0 for band in sheet.programme.bands}
+    by_band = {band.id: 0 for band in sheet.grading.bands}
     by_tenth = [0] * 10
     for row in sheet.rows:
         if row.mark is None:
             continue
         by_band[row.band.id] = by_band.get(row.band.id, 0) + 1
         by_tenth[min(int(row.mark // 10), 9)] += 1
-    return {"bands": [(band, by_band[band.id]) for band in sheet.programme.bands], "tenths": by_tenth}
+    return {"bands": [(band, by_band[band.id]) for band in sheet.grading.bands], "tenths": by_tenth}
 
 
 def mark_history(score):
@@ -432,7 +442,6 @@ def published_results(student):
 def published_results_of(students):
     """{student id: (results, average)} for many students in a fixed number of queries."""
     programme = the_programme()
-    bands = list(programme.bands)
     pairs = db.session.execute(
         db.select(Enrolment, Gradebook).join(Gradebook, Gradebook.offering_id == Enrolment.offering_id)
         .join(Offering, Offering.id == Enrolment.offering_id).join(Term, Term.id == Offering.term_id)
@@ -445,14 +454,14 @@ def published_results_of(students):
     scores = _scores_by_enrolment([enrolment.id for enrolment, _ in pairs])
     by_student = {student.id: [] for student in students}
     for enrolment, gradebook in pairs:
-        result = _published_result(enrolment, gradebook, scores, programme, bands)
+        result = _published_result(enrolment, gradebook, scores, grading_rules_of(gradebook, programme))
         if result is not None:
             by_student[enrolment.student_id].append(result)
     return {student_id: (results, rules.credit_weighted_average((r.mark, r.credits) for r in results))
             for student_id, results in by_student.items()}
 
 
-def _published_result(enrolment, gradebook, scores, programme, bands):
+def _published_result(enrolment, gradebook, scores, grading):
     row = Row(enrolment=enrolment)
     final_id = next((a.id for a in gradebook.assessments if a.is_final), None)
     for score in scores.get(enrolment.id, []):
@@ -460,11 +469,11 @@ def _published_result(enrolment, gradebook, scores, programme, bands):
             row.scores[score.assessment_id] = score
         elif score.assessment_id == final_id:
             row.second = score
-    _compute_row(row, list(gradebook.assessments), programme, bands, visible_round=gradebook.published_round)
+    _compute_row(row, list(gradebook.assessments), grading, visible_round=gradebook.published_round)
     if row.mark is None:
         return None
     return Result(enrolment.offering, row.mark, row.band, row.round, enrolment.offering.course.credits,
-                  rules.passed(row.mark, programme))
+                  rules.passed(row.mark, grading))
 
 
 def _scores_by_enrolment(enrolment_ids):

@@ -58,6 +58,8 @@ def test_the_programme_page_shows_the_current_settings(admin, client, programme)
     page = client.get("/admin/programme").get_data(as_text=True)
     assert 'value="Diploma in Peace and Crisis Studies"' in page
     assert 'value="Very good"' in page
+    # The administrator is told that changed rules do not reach results already published.
+    assert "تبقى على القواعد التي نُشرت بموجبها" in page
 
 
 def test_the_programme_settings_are_saved(admin, client, programme):

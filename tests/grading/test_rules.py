@@ -1,6 +1,7 @@
 """The grading rules, table by table: marks are Decimal from the typed text to the average (never float),
 rounded half up; the Iraqi scale's boundaries; weights and maximum scores; the three second-round rules;
 credit-weighted averages."""
+import json
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -324,3 +325,13 @@ def test_weights_error(weights, error):
     else:
         assert in_english(problem) == error
         assert in_arabic(problem) != error
+
+
+def test_grading_rules_survive_their_json_copy():
+    bands = (rules.Band(3, D("90.00"), "امتياز", "Excellent"), rules.Band(9, D("0.00"), "راسب", "Fail"))
+    kept = rules.GradingRules(D("50.00"), "whole", "deduction", D("7.50"), bands)
+
+    copy = json.loads(json.dumps(kept.as_json()))
+
+    assert rules.GradingRules.from_json(copy) == kept
+    assert rules.band_of(D("91"), rules.GradingRules.from_json(copy).bands).name("ar") == "امتياز"
