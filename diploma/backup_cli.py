@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma import backup
+from diploma.cli import CommandError
 from diploma.i18n import force_language
 
 backup_cli = AppGroup("backup", help="Back up the database and the uploaded files; restore a backup.")
@@ -31,7 +32,7 @@ def create_command(file, language):
         try:
             summary = backup.create_backup(file)
         except backup.BackupError as error:
-            raise click.ClickException(str(error.message)) from error
+            raise CommandError(error.message) from error
         click.echo(_("Backup written to %(path)s: the %(kind)s database (revision %(revision)s) and "
                      "%(count)s uploaded files.", path=summary.path, kind=backup.KIND_NAMES[summary.kind],
                      revision=summary.revision or "—", count=summary.file_count))
@@ -48,7 +49,7 @@ def restore_command(file, force, language):
         try:
             summary = backup.restore_backup(file, force=force)
         except backup.BackupError as error:
-            raise click.ClickException(str(error.message)) from error
+            raise CommandError(error.message) from error
         click.echo(_("Restored %(path)s (made %(created)s): the %(kind)s database and %(count)s uploaded "
                      "files.", path=summary.path, created=summary.manifest["created_at"],
                      kind=backup.KIND_NAMES[summary.kind], count=summary.file_count))

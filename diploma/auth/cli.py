@@ -1,45 +1,59 @@
-"""``flask --app wsgi users ...``: the first administrator of a new installation, and new links."""
-import os
+"""``flask --app wsgi users ...``: the first administrator of a new installation, and new links.
 
+    flask --app wsgi users create-admin admin@example.edu.iq --name-ar "…" --name-en "…"
+    flask --app wsgi users password-link someone@example.edu.iq
+
+The set-password links use PUBLIC_BASE_URL (or BASE_URL) as the site's address. Messages are in Arabic
+unless ``--language en``.
+"""
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from diploma.auth import services
+from diploma.cli import CommandError, site_url
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.i18n import force_language
 
 users_cli = AppGroup("users", help="Accounts.")
 
+LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
+                        help="Language of the messages.")
+
 
 def _link(token):
-    base = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/set-password/{token}"
+    return site_url("auth.set_password", token=token)
 
 
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name-ar", required=True, help="Arabic name.")
 @click.option("--name-en", required=True, help="English name.")
-def create_admin(email, name_ar, name_en):
-    """Create an administrator and print their set-password link (BASE_URL sets the site address)."""
-    try:
-        user = services.create_user(None, email=email, name_ar=name_ar, name_en=name_en, role="admin")
-        token = services.make_password_token(None, user)
-    except RuleViolation as violation:
-        db.session.rollback()
-        raise click.ClickException(str(violation.message)) from violation
-    db.session.commit()
-    click.echo(f"Administrator {user.email} created. Set-password link (valid once):")
-    click.echo(_link(token))
+@LANGUAGE
+def create_admin(email, name_ar, name_en, language):
+    """Create an administrator and print their set-password link."""
+    with force_language(language):
+        try:
+            user = services.create_user(None, email=email, name_ar=name_ar, name_en=name_en, role="admin")
+            token = services.make_password_token(None, user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            raise CommandError(violation.message) from violation
+        db.session.commit()
+        click.echo(_("Administrator %(email)s created. Set-password link (it works once):", email=user.email))
+        click.echo(_link(token))
 
 
 @users_cli.command("password-link")
 @click.argument("email")
-def password_link(email):
+@LANGUAGE
+def password_link(email, language):
     """Print a new set-password link for an existing account."""
-    user = services.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with the e-mail address {email}.")
-    token = services.make_password_token(None, user)
-    db.session.commit()
-    click.echo(_link(token))
+    with force_language(language):
+        user = services.find_user_by_email(email)
+        if user is None:
+            raise CommandError(_("No account has the e-mail address %(email)s.", email=email))
+        token = services.make_password_token(None, user)
+        db.session.commit()
+        click.echo(_link(token))

@@ -1,6 +1,7 @@
 """Accounts: creating them, passwords, set-password links, logging in."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -61,13 +62,32 @@ def _check_email_free(email, user=None):
         raise RuleViolation(_l("An account with this e-mail address already exists."), field="email")
 
 
+def _check_email_valid(email):
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleViolation(_l("Enter a valid e-mail address."), field="email") from None
+
+
+def _clean_names(name_ar, name_en):
+    """Both names as stored (no control or bidi characters: a name cannot be made to display reversed);
+    refused when either is empty. The forms check this too; the command line and the import rely on it."""
+    name_ar, name_en = clean_text(name_ar), clean_text(name_en)
+    if not name_ar or not name_en:
+        raise RuleViolation(_l("Enter the name in Arabic and in English."), field="name_ar" if not name_ar
+                            else "name_en")
+    return name_ar, name_en
+
+
 def create_user(actor, *, email, name_ar, name_en, role, university_id=None, locale=None):
     """A new account without a password: the person sets it through a set-password link."""
     email = normalize_email(email)
+    _check_email_valid(email)
+    name_ar, name_en = _clean_names(name_ar, name_en)
     university_id = None if role == ADMIN else university_id
     _check_role_and_university(role, university_id)
     _check_email_free(email)
-    user = User(email=email, name_ar=name_ar.strip(), name_en=name_en.strip(), role=role,
+    user = User(email=email, name_ar=name_ar, name_en=name_en, role=role,
                 university_id=university_id, locale=locale)
     db.session.add(user)
     db.session.flush()
@@ -77,6 +97,8 @@ def create_user(actor, *, email, name_ar, name_en, role, university_id=None, loc
 
 def update_user(actor, user, *, email, name_ar, name_en, role=None, university_id=None):
     email = normalize_email(email)
+    _check_email_valid(email)
+    name_ar, name_en = _clean_names(name_ar, name_en)
     role = role or user.role
     university_id = None if role == ADMIN else (university_id if university_id is not None
                                                  else user.university_id)
@@ -84,7 +106,7 @@ def update_user(actor, user, *, email, name_ar, name_en, role=None, university_i
     _check_email_free(email, user)
     before = {"email": user.email, "name_ar": user.name_ar, "name_en": user.name_en, "role": user.role,
               "university_id": user.university_id}
-    user.email, user.name_ar, user.name_en = email, name_ar.strip(), name_en.strip()
+    user.email, user.name_ar, user.name_en = email, name_ar, name_en
     user.role, user.university_id = role, university_id
     after = {"email": email, "name_ar": user.name_ar, "name_en": user.name_en, "role": role,
              "university_id": university_id}

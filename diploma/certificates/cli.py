@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from diploma.arabic import fold_for_search
 from diploma.certificates import services
+from diploma.cli import CommandError
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -36,10 +37,10 @@ OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, writable
 def _university_and_cohort(university_code, cohort_id):
     university = find_university_by_code(university_code)
     if university is None:
-        raise click.ClickException(_("No university has the code %(code)s.", code=university_code))
+        raise CommandError(_("No university has the code %(code)s.", code=university_code))
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
-        raise click.ClickException(_("No cohort has the number %(number)s.", number=cohort_id))
+        raise CommandError(_("No cohort has the number %(number)s.", number=cohort_id))
     return university, cohort
 
 
@@ -64,7 +65,7 @@ def issue_command(university_code, cohort_id, issued_on, language):
             db.session.commit()
         except RuleViolation as violation:
             db.session.rollback()
-            raise click.ClickException(str(violation.message)) from violation
+            raise CommandError(violation.message) from violation
         click.echo(_("%(count)s certificates issued:", count=len(issued)))
         for certificate in sorted(issued, key=lambda c: c.number):
             student = certificate.snapshot["student"]
@@ -96,7 +97,7 @@ def print_command(university_code, cohort_id, output, language, order):
         university, cohort = _university_and_cohort(university_code, cohort_id)
         chosen = [c for c in services.certificates_of(university.id, cohort.id) if c.status == "valid"]
         if not chosen:
-            raise click.ClickException(_("This cohort has no valid certificate to print."))
+            raise CommandError(_("This cohort has no valid certificate to print."))
         chosen.sort(key=_sort_key(order, language))
         with click.progressbar(length=len(chosen), label=_("Rendering the certificates")) as bar:
             def progress(done, total):
@@ -119,9 +120,9 @@ def render_command(serial, output, language, transcript):
     with force_language(language):
         certificate = services.find_by_serial(serial.strip().upper())
         if certificate is None:
-            raise click.ClickException(_("No certificate has the serial number %(serial)s.", serial=serial))
+            raise CommandError(_("No certificate has the serial number %(serial)s.", serial=serial))
         if certificate.status != "valid":
-            raise click.ClickException(_("The certificate %(serial)s is revoked: it is not printed.",
+            raise CommandError(_("The certificate %(serial)s is revoked: it is not printed.",
                                          serial=certificate.serial))
         render = pdf.render_transcript if transcript else pdf.render_certificate
         output.write_bytes(render(certificate.snapshot, language))

@@ -1,14 +1,13 @@
 """``flask --app wsgi enrolment import FILE --university CODE``: the bulk enrolment import, without the
 preview: the file is checked, then applied and committed, or refused as a whole with every problem."""
-import os
 from pathlib import Path
 
 import click
-from flask import current_app, url_for
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services as accounts
+from diploma.cli import CommandError, site_url
 from diploma.enrolment import importing
 from diploma.extensions import db
 from diploma.i18n import force_language
@@ -18,12 +17,9 @@ enrolment_cli = AppGroup("enrolment", help="Students and enrolments.")
 
 
 def _set_password_links(students):
-    """(student, link) pairs with fresh tokens; BASE_URL sets the site address of the links."""
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    tokens = [(student, accounts.make_password_token(None, student.user)) for student in students]
-    with current_app.test_request_context(base_url=base_url):
-        return [(student, url_for("auth.set_password", token=token, _external=True))
-                for student, token in tokens]
+    """(student, link) pairs with fresh tokens; PUBLIC_BASE_URL (or BASE_URL) sets the links' site."""
+    return [(student, site_url("auth.set_password", token=accounts.make_password_token(None, student.user)))
+            for student in students]
 
 
 def _report_problems(problems):
@@ -49,7 +45,7 @@ def _report_outcome(outcome, language):
 def _run(path, university_code, language, links_file):
     university = find_university_by_code(university_code)
     if university is None:
-        raise click.ClickException(_("No university has the code %(code)s.", code=university_code))
+        raise CommandError(_("No university has the code %(code)s.", code=university_code))
     plan = importing.prepare_import(university, path.read_bytes())
     if not plan.ok:
         db.session.rollback()

@@ -68,10 +68,17 @@ def test_issue_refuses_an_unknown_university_or_cohort(runner, cohort):
     unknown_cohort = invoke(runner, "issue", "--university", "MSL", "--cohort", 999999, "--language", "en")
 
     assert unknown_university.exit_code == 1
-    assert "No university has the code XYZ." in unknown_university.output
+    assert "Error: No university has the code XYZ." in unknown_university.output
     assert unknown_cohort.exit_code == 1
     assert "No cohort has the number 999999." in unknown_cohort.output
     assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
+
+
+def test_a_refusal_is_in_arabic_by_default_its_heading_too(runner, cohort):
+    refused = invoke(runner, "issue", "--university", "XYZ", "--cohort", cohort.cohort.id)
+
+    assert refused.exit_code == 1
+    assert refused.output.strip() == "خطأ: لا توجد جامعة بالرمز XYZ."
 
 
 def test_issue_then_print_gives_one_page_per_graduate_in_rank_order(runner, cohort, tmp_path):
