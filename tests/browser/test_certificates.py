@@ -4,7 +4,6 @@ certificates, downloads the batch PDF (one page per graduate), and a certificate
 opened by anyone, shows it as valid, in Arabic."""
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,35 +11,15 @@ from playwright.sync_api import expect
 from diploma import demo_data
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
-from diploma.demo import DEMO_PASSWORD
 from diploma.enrolment.models import Student
 from diploma.extensions import db
 from diploma.partners.models import University
-from tests.browser.conftest import SHOTS
+from tests.browser.helpers import log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
 
 SLUG = "kufa"
 REGISTRAR = f"registrar.{SLUG}@example.org"
-
-
-def screenshot(page, name):
-    """A picture for humans to look at; nothing asserts on it."""
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def log_in(page, email, password=DEMO_PASSWORD):
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-
-
-def log_out(page):
-    page.get_by_test_id("logout").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def pdf_pages(path):

@@ -11,12 +11,12 @@ from playwright.sync_api import expect
 from diploma import demo_data
 from diploma.auth.models import User
 from diploma.curriculum.models import Course, Term
-from diploma.demo import DEMO_PASSWORD
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.partners.models import University
 from diploma.teaching.models import Offering
-from tests.browser.conftest import PHONE, SHOTS
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import NO_HORIZONTAL_SCROLL, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
 
@@ -25,26 +25,6 @@ FILE_NAME = "المحاضرة الرابعة - الحوار المجتمعي.pdf
 MATERIAL_TITLE = "المحاضرة الرابعة: الحوار المجتمعي"
 ANNOUNCEMENT_TITLE = "تأجيل محاضرة الأحد"
 ANNOUNCEMENT_BODY = "تؤجَّل محاضرة يوم الأحد إلى **الثلاثاء** في الموعد نفسه."
-NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def screenshot(page, name):
-    """A picture for humans to look at; nothing asserts on it."""
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def log_in(page, email, password=DEMO_PASSWORD):
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-
-
-def log_out(page):
-    page.get_by_test_id("logout").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def one_page_pdf(text):

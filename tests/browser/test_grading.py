@@ -4,26 +4,25 @@ sees the mark and its band, the registrar corrects the mark with a reason, and t
 the correction. The gradebook fits a phone: its table scrolls inside its frame, not the page."""
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from diploma import demo_data
 from diploma.curriculum.models import Course, Term
-from diploma.demo import DEMO_PASSWORD, IRAQI_SCALE
+from diploma.demo import IRAQI_SCALE
 from diploma.extensions import db
 from diploma.grading import services as grading
 from diploma.partners.models import University
 from diploma.teaching.models import Offering
-from tests.browser.conftest import PHONE, SHOTS
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import NO_HORIZONTAL_SCROLL, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
 
 SLUG = "basra"
 LECTURER = f"lecturer.{SLUG}@example.org"
 REGISTRAR = f"registrar.{SLUG}@example.org"
-NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 # The student who has no mark yet gets coursework 82 and final ٨٥٫٥ (85.5): 0.4 × 82 + 0.6 × 85.5 = 84.1.
 COURSEWORK, FINAL, MARK = "82", "٨٥٫٥", "84.1"
 # The registrar then corrects the final to 90: 0.4 × 82 + 0.6 × 90 = 86.8.
@@ -31,25 +30,6 @@ CORRECTED_FINAL, CORRECTED_MARK = "90", "86.8"
 REASON = "تصحيح خطأ في جمع درجات الامتحان النهائي"
 OTHER_FINALS = ("74", "66.5", "91", "58")
 VERY_GOOD = next(name_ar for minimum, name_ar, _en in IRAQI_SCALE if minimum == 80)
-
-
-def screenshot(page, name):
-    """A picture for humans to look at; nothing asserts on it."""
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def log_in(page, email, password=DEMO_PASSWORD):
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-
-
-def log_out(page):
-    page.get_by_test_id("logout").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def mark_input(page, enrolment_id, assessment_id, attempt=1):

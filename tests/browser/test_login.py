@@ -7,7 +7,8 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from diploma.demo import DEMO_PASSWORD
-from tests.browser.conftest import PHONE, SHOTS
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
 
@@ -24,12 +25,6 @@ def translation(language, msgid):
         message = read_po(po).get(msgid)
     assert message is not None, f"{msgid!r} is missing from the {language} catalogue"
     return message.string or msgid
-
-
-def screenshot(page, name):
-    """A picture for humans to look at; nothing asserts on it."""
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 def expect_direction(page, language, direction):
