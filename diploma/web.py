@@ -1,9 +1,12 @@
 """Small helpers shared by the views of every domain."""
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import flash, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
+
+from diploma.errors import RuleViolation
+from diploma.extensions import db
 
 PAGE_SIZE = 50
 
@@ -33,6 +36,33 @@ def apply_rule_violation(form, violation):
             else [str(violation.message)]
     else:
         form.form_errors.append(str(violation.message))
+
+
+def save_or_show(form, change):
+    """Run ``change`` (a call to a service) for a submitted form and commit what it did: returns
+    ``(True, its result)``. When a business rule refuses it, roll back, show the refusal on the form
+    and return ``(False, None)``, so that the view shows the form again."""
+    try:
+        result = change()
+    except RuleViolation as violation:
+        db.session.rollback()
+        apply_rule_violation(form, violation)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def commit_or_flash(change):
+    """Run ``change`` (a call to a service) for a button with no form to show errors on: commit it and
+    return True, or roll back, flash the refusal and return False."""
+    try:
+        change()
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(str(violation.message), "error")
+        return False
+    db.session.commit()
+    return True
 
 
 def int_arg(name):

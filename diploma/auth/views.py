@@ -6,10 +6,9 @@ from flask_login import current_user, login_user, logout_user
 from diploma.access import public, signed_in
 from diploma.auth import bp, services
 from diploma.auth.forms import ConfirmForm, LanguageForm, LoginForm, SetPasswordForm
-from diploma.errors import RuleViolation
 from diploma.extensions import db, limiter
 from diploma.i18n import LANGUAGE_COOKIE, supported_languages
-from diploma.web import apply_rule_violation, is_safe_next
+from diploma.web import is_safe_next, save_or_show
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -56,12 +55,8 @@ def set_password(token):
         return render_template("auth/link_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data)
-        except RuleViolation as violation:
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, _user = save_or_show(form, lambda: services.set_password(user, form.password.data))
+        if saved:
             logout_user()
             flash(_("Your password is set. You can log in now."), "success")
             return redirect(url_for("auth.login"))

@@ -32,7 +32,7 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db, limiter
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
-from diploma.web import apply_rule_violation, int_arg
+from diploma.web import int_arg, save_or_show
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
@@ -252,13 +252,9 @@ def revoke(serial):
     certificate = _certificate_or_404(serial)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            services.revoke_certificate(current_user, certificate, form.reason.data)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, _revoked = save_or_show(form, lambda: services.revoke_certificate(current_user, certificate,
+                                                                                 form.reason.data))
+        if saved:
             flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")
             return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
     return _detail_page(certificate, revoke_form=form, status=422)

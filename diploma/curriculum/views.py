@@ -7,9 +7,8 @@ from diploma.access import ADMIN, roles
 from diploma.curriculum import bp, services
 from diploma.curriculum.forms import CohortForm, CourseForm, ProgrammeForm, TermForm
 from diploma.curriculum.models import Cohort, Course, Term
-from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.web import apply_rule_violation
+from diploma.web import save_or_show
 
 
 @bp.route("/programme", methods=["GET", "POST"])
@@ -21,13 +20,10 @@ def edit_programme():
     form = ProgrammeForm(obj=programme)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.PROGRAMME_SETTINGS}
-        try:
-            services.update_programme(current_user, programme, values, [entry.data for entry in form.bands])
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        bands = [entry.data for entry in form.bands]
+        saved, _programme = save_or_show(form, lambda: services.update_programme(current_user, programme,
+                                                                                 values, bands))
+        if saved:
             flash(_("The programme was saved."), "success")
             return redirect(url_for("curriculum.edit_programme"))
     return render_template("curriculum/programme_form.html", form=form)
@@ -51,13 +47,9 @@ def _edit(kind, record_id):
     record = db.get_or_404(model, record_id) if record_id else None
     form = form_class(obj=record)
     if form.validate_on_submit():
-        try:
-            save(current_user, record, {name: getattr(form, name).data for name in fields})
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        values = {name: getattr(form, name).data for name in fields}
+        saved, _record = save_or_show(form, lambda: save(current_user, record, values))
+        if saved:
             flash(_("Saved."), "success")
             return redirect(url_for(f"curriculum.list_{kind}"))
     return render_template("curriculum/record_form.html", form=form, record=record, kind=kind,

@@ -19,7 +19,6 @@ from diploma.curriculum.services import cohort_choices
 from diploma.enrolment import bp, services
 from diploma.enrolment.forms import StudentForm
 from diploma.enrolment.models import Enrolment, Student
-from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.markdown import render_markdown
@@ -28,7 +27,13 @@ from diploma.teaching import services as teaching
 from diploma.teaching.models import Material, Offering
 from diploma.teaching.views import staff_offering_or_404
 from diploma.uploads import send_stored
-from diploma.web import activation_message, apply_rule_violation, int_arg, paginate
+from diploma.web import (
+    activation_message,
+    commit_or_flash,
+    int_arg,
+    paginate,
+    save_or_show,
+)
 
 STUDENT_FIELDS = ("email", "name_ar", "name_en", "student_number", "gender", "cohort_id")
 
@@ -59,21 +64,22 @@ def _student_form(student=None):
     return form
 
 
+def _create_student(university_id, values):
+    """The new student and a set-password link's token for them."""
+    student = services.create_student(current_user, university_id, **values)
+    return student, accounts.make_password_token(current_user, student.user)
+
+
 @bp.route("/students/new", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def create_student():
     form = _student_form()
     if form.validate_on_submit():
         university_id = form.university_id.data if _is_admin() else current_user.university_id
-        try:
-            student = services.create_student(current_user, university_id,
-                                              **{name: getattr(form, name).data for name in STUDENT_FIELDS})
-            token = accounts.make_password_token(current_user, student.user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        values = {name: getattr(form, name).data for name in STUDENT_FIELDS}
+        saved, created = save_or_show(form, lambda: _create_student(university_id, values))
+        if saved:
+            student, token = created
             return render_template("auth/password_link.html", user=student.user, token=token, created=True)
     return render_template("enrolment/student_form.html", form=form, student=None)
 
@@ -84,14 +90,9 @@ def edit_student(student_id):
     student = get_in_scope_or_404(Student, student_id)
     form = _student_form(student)
     if form.validate_on_submit():
-        try:
-            services.update_student(current_user, student,
-                                    **{name: getattr(form, name).data for name in STUDENT_FIELDS})
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        values = {name: getattr(form, name).data for name in STUDENT_FIELDS}
+        saved, _student = save_or_show(form, lambda: services.update_student(current_user, student, **values))
+        if saved:
             flash(_("The student was saved."), "success")
             return redirect(url_for("enrolment.list_students"))
     return render_template("enrolment/student_form.html", form=form, student=student,
@@ -153,13 +154,7 @@ def enrol(offering_id):
         abort(400)
     if student is None or not sees_university(student.university_id):
         abort(404)
-    try:
-        services.enrol_student(current_user, offering, student)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(str(violation.message), "error")
-    else:
-        db.session.commit()
+    if commit_or_flash(lambda: services.enrol_student(current_user, offering, student)):
         flash(_("%(name)s is enrolled.", name=student.user.display_name(current_language())), "success")
     return redirect(url_for("enrolment.roster", offering_id=offering.id, q=request.form.get("q", "")))
 
@@ -173,13 +168,7 @@ def withdraw(offering_id, enrolment_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.withdraw_student(current_user, enrolment)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(str(violation.message), "error")
-    else:
-        db.session.commit()
+    if commit_or_flash(lambda: services.withdraw_student(current_user, enrolment)):
         flash(_("The student was withdrawn; the enrolment stays in the history."), "success")
     return redirect(url_for("enrolment.roster", offering_id=offering.id))
 

@@ -12,6 +12,7 @@ from diploma.grading.forms import AssessmentsForm, MarksForm, ReturnForm, read_m
 from diploma.grading.models import Score
 from diploma.i18n import current_language
 from diploma.teaching.views import staff_offering_or_404
+from diploma.web import commit_or_flash, save_or_show
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
 
@@ -81,13 +82,10 @@ def edit_assessments(offering_id):
         {"name_ar": a.name_ar, "name_en": a.name_en, "weight": a.weight, "max_score": a.max_score,
          "is_final": a.is_final} for a in sheet.assessments]} if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            services.save_assessments(current_user, offering, [entry.data for entry in form.assessments])
-        except RuleViolation as violation:
-            db.session.rollback()
-            form.form_errors.append(str(violation.message))
-        else:
-            db.session.commit()
+        entries = [entry.data for entry in form.assessments]
+        saved, _assessments = save_or_show(form, lambda: services.save_assessments(current_user, offering,
+                                                                                   entries))
+        if saved:
             flash(_("The assessments were saved."), "success")
             return redirect(url_for("grading.gradebook", offering_id=offering.id))
     return render_template("grading/assessments.html", offering=offering, form=form)
@@ -95,13 +93,7 @@ def edit_assessments(offering_id):
 
 def _workflow_step(offering_id, step, success_message, **kwargs):
     offering = staff_offering_or_404(offering_id)
-    try:
-        step(current_user, offering, **kwargs)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(str(violation.message), "error")
-    else:
-        db.session.commit()
+    if commit_or_flash(lambda: step(current_user, offering, **kwargs)):
         flash(success_message, "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
 

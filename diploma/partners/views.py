@@ -7,13 +7,12 @@ from diploma.access import ADMIN, ROLES, roles, signed_in
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm, UserForm
 from diploma.auth.models import User
-from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.partners import bp, services
 from diploma.partners.forms import UniversityForm
 from diploma.partners.models import University
-from diploma.web import activation_message, apply_rule_violation, paginate
+from diploma.web import activation_message, commit_or_flash, paginate, save_or_show
 
 
 @bp.route("/universities")
@@ -38,13 +37,8 @@ def edit_university(university_id):
     university = db.get_or_404(University, university_id) if university_id else None
     form = UniversityForm(obj=university)
     if form.validate_on_submit():
-        try:
-            _save_university_from(form, university)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, _university = save_or_show(form, lambda: _save_university_from(form, university))
+        if saved:
             flash(_("The university was saved."), "success")
             return redirect(url_for("partners.list_universities"))
     return render_template("partners/university_form.html", form=form, university=university)
@@ -86,19 +80,20 @@ def _user_values(form):
             "role": form.role.data, "university_id": form.university_id.data}
 
 
+def _create_user(form):
+    """The new account and a set-password link's token for it."""
+    user = accounts.create_user(current_user, **_user_values(form))
+    return user, accounts.make_password_token(current_user, user)
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles(ADMIN)
 def create_user():
     form = _user_form()
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(current_user, **_user_values(form))
-            token = accounts.make_password_token(current_user, user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, created = save_or_show(form, lambda: _create_user(form))
+        if saved:
+            user, token = created
             return render_template("auth/password_link.html", user=user, token=token, created=True)
     return render_template("partners/user_form.html", form=form, user=None)
 
@@ -111,13 +106,9 @@ def edit_user(user_id):
         return redirect(url_for("enrolment.edit_student", student_id=user.student.id))
     form = _user_form(user)
     if form.validate_on_submit():
-        try:
-            accounts.update_user(current_user, user, **_user_values(form))
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        values = _user_values(form)
+        saved, _user = save_or_show(form, lambda: accounts.update_user(current_user, user, **values))
+        if saved:
             flash(_("The account was saved."), "success")
             return redirect(url_for("partners.list_users"))
     return render_template("partners/user_form.html", form=form, user=user, confirm_form=ConfirmForm())
@@ -140,12 +131,6 @@ def toggle_user_active(user_id):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        accounts.set_user_active(current_user, user, not user.active)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(str(violation.message), "error")
-    else:
-        db.session.commit()
+    if commit_or_flash(lambda: accounts.set_user_active(current_user, user, not user.active)):
         flash(activation_message(user), "success")
     return redirect(url_for("partners.edit_user", user_id=user.id))

@@ -6,7 +6,6 @@ from flask_login import current_user
 from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, roles
 from diploma.auth.forms import ConfirmForm
 from diploma.curriculum.services import all_courses, all_terms
-from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.markdown import render_markdown
@@ -15,7 +14,7 @@ from diploma.teaching import bp, services
 from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.uploads import delete_stored
-from diploma.web import apply_rule_violation, int_arg, paginate
+from diploma.web import int_arg, paginate, save_or_show
 
 OFFERING_FIELDS = ("course_id", "term_id", "capacity", "lecturer_ids")
 
@@ -77,16 +76,12 @@ def edit_offering(offering_id):
     university_id = offering.university_id if offering else _university_for_new_offering()
     form = _offering_form(offering, university_id)
     if form.validate_on_submit():
-        try:
-            offering = services.save_offering(current_user, offering, university_id,
-                                              **{name: getattr(form, name).data for name in OFFERING_FIELDS})
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        values = {name: getattr(form, name).data for name in OFFERING_FIELDS}
+        saved, saved_offering = save_or_show(form, lambda: services.save_offering(current_user, offering,
+                                                                                  university_id, **values))
+        if saved:
             flash(_("The course offering was saved."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+            return redirect(url_for("teaching.offering_page", offering_id=saved_offering.id))
     return render_template("teaching/offering_form.html", form=form, offering=offering)
 
 
@@ -161,13 +156,9 @@ def add_material(offering_id):
         abort(404)
     form = _material_form(kind)
     if form.validate_on_submit():
-        try:
-            services.add_material(current_user, offering, kind, _material_values(form), form.file.data)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, _material = save_or_show(form, lambda: services.add_material(
+            current_user, offering, kind, _material_values(form), form.file.data))
+        if saved:
             flash(_("The material was posted."), "success")
             return redirect(url_for("teaching.offering_page", offering_id=offering.id))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=kind,
@@ -181,13 +172,9 @@ def edit_material(offering_id, material_id):
     material = _material_of(offering, material_id)
     form = _material_form(material.kind, obj=material)
     if form.validate_on_submit():
-        try:
-            services.update_material(current_user, material, _material_values(form))
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_rule_violation(form, violation)
-        else:
-            db.session.commit()
+        saved, _material = save_or_show(form, lambda: services.update_material(current_user, material,
+                                                                               _material_values(form)))
+        if saved:
             flash(_("The material was saved."), "success")
             return redirect(url_for("teaching.offering_page", offering_id=offering.id))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=material.kind,

@@ -19,10 +19,27 @@ SHOTS = "/tmp/shots"
 TIMEOUT_MS = 15_000
 
 
+def buffered(app):
+    """The app with each response read whole, and closed, before it is sent. Werkzeug's development server
+    skips closing a response when the browser drops the connection while it is being sent (Chromium
+    cancels font and image downloads as it leaves a page); a file response then stays open until the
+    garbage collector warns about it, at a random later test. Gunicorn, in production, always closes it."""
+
+    def serve(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app):
     """The base URL of the app served on a free port of 127.0.0.1; stopped after the test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
