@@ -55,7 +55,7 @@ translations-update: $(BIN)/.installed
 
 database: setup
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) demo seed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
