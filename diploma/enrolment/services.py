@@ -194,7 +194,7 @@ def current_offerings_of(user, current_only=False):
     query = db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id) \
         .join(Enrolment.student).join(Offering.term) \
         .where(Student.user_id == user.id, Enrolment.status == "active") \
-        .order_by(Term.starts_on.desc(), Offering.id)
+        .order_by(Term.starts_on.desc(), Offering.id).options(db.selectinload(Offering.lecturers))
     if current_only:
         query = query.where(Term.ends_on >= date.today())
     return db.session.scalars(query).all()
@@ -203,12 +203,13 @@ def current_offerings_of(user, current_only=False):
 def course_summaries(user, current_only=False):
     """Each of a student's courses with its term, lecturers, latest announcement and the number of
     materials posted in the last 14 days."""
-    since = utcnow() - timedelta(days=14)
+    offerings = current_offerings_of(user, current_only)
+    ids = [offering.id for offering in offerings]
+    counts = teaching.material_counts(ids, since=utcnow() - timedelta(days=14))
+    latest = teaching.latest_announcements(ids)
     summaries = []
-    for offering in current_offerings_of(user, current_only):
-        materials = teaching.materials_of(offering)
-        latest = teaching.announcements_of(offering, limit=1)
-        summaries.append({"offering": offering, "latest_announcement": latest[0] if latest else None,
-                          "new_materials": sum(1 for material in materials if material.created_at >= since),
-                          "materials": len(materials)})
+    for offering in offerings:
+        total, new = counts.get(offering.id, (0, 0))
+        summaries.append({"offering": offering, "latest_announcement": latest.get(offering.id),
+                          "new_materials": new, "materials": total})
     return summaries

@@ -217,6 +217,28 @@ def delete_announcement(actor, announcement):
     db.session.flush()
 
 
+def material_counts(offering_ids, since):
+    """{offering id: (visible materials, those of them posted since ``since``)}, in one query; an offering
+    with none is absent."""
+    recent = db.func.sum(db.case((Material.created_at >= since, 1), else_=0))
+    rows = db.session.execute(
+        db.select(Material.offering_id, db.func.count(Material.id), recent)
+        .where(Material.offering_id.in_(offering_ids), Material.hidden.is_(False))
+        .group_by(Material.offering_id))
+    return {offering_id: (total, int(new or 0)) for offering_id, total, new in rows}
+
+
+def latest_announcements(offering_ids):
+    """{offering id: its latest announcement}, in one query; an offering with none is absent."""
+    ranked = db.select(Announcement.id, db.func.row_number().over(
+        partition_by=Announcement.offering_id,
+        order_by=(Announcement.created_at.desc(), Announcement.id.desc())).label("rank")) \
+        .where(Announcement.offering_id.in_(offering_ids)).subquery()
+    latest = db.session.scalars(db.select(Announcement).join(ranked, ranked.c.id == Announcement.id)
+                                .where(ranked.c.rank == 1))
+    return {announcement.offering_id: announcement for announcement in latest}
+
+
 def announcements_of(offering, limit=None):
     query = db.select(Announcement).where(Announcement.offering_id == offering.id) \
         .order_by(Announcement.created_at.desc(), Announcement.id.desc())

@@ -13,6 +13,7 @@ from diploma.enrolment import services
 from diploma.extensions import db
 from diploma.i18n import force_language
 from tests import teaching as build
+from tests.queries import queries_of
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +125,28 @@ def test_the_course_summaries_of_a_student(school):
     first = summaries[0]
     assert (first["new_materials"], first["materials"], first["latest_announcement"]) == (1, 2, latest)
     assert (summaries[1]["new_materials"], summaries[1]["latest_announcement"]) == (0, None)
+
+
+def test_the_list_of_courses_costs_the_same_queries_for_two_courses_or_eight(school, make, auth, login_as,
+                                                                             client):
+    busy = make.student(university=school["home"], name_ar="سارة كريم", name_en="Sara Kareem")
+    for number in range(8):  # eight courses, each with materials and announcements
+        offering = build.offering(school["home"], term=school["autumn"], course=make.course(
+            title_ar=f"مقرر {number}", title_en=f"Course {number}"))
+        build.enrolled(busy, offering)
+        build.material(offering, "link")
+        build.announcement(offering, title=f"إعلان {number}")
+    db.session.commit()
+    users = (school["student"], busy.user)
+
+    login_as(users[0])
+    two = queries_of(client, "/courses/")
+    auth.logout()
+    login_as(db.session.merge(users[1]))
+    eight = queries_of(client, "/courses/")
+
+    assert client.get("/courses/").get_data(as_text=True).count('data-testid="course-card"') == 8
+    assert len(eight) == len(two)
 
 
 @pytest.mark.parametrize(("url", "listed"), [("/courses/", ["بناء السلام", "حل النزاعات"]),

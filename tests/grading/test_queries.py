@@ -1,41 +1,14 @@
 """The gradebook and the student's grades cost a fixed number of SQL queries, whatever the number of
 students or courses: counted with SQLAlchemy's ``before_cursor_execute`` event on the engine, during one
 request, with the session emptied beforehand (as a fresh request finds it)."""
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from diploma.enrolment import services as enrolment_services
 from diploma.extensions import db
 from tests.grading.conftest import full_marks
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
-def queries_of(client, url):
-    """The SQL statements one GET issues (after a warm-up request of the same page)."""
-    assert client.get(url).status_code == 200  # warm-up: the gradebook exists, caches are filled
-    db.session.remove()  # a request starts with an empty identity map
-    with counting_queries() as statements:
-        response = client.get(url)
-        assert response.status_code == 200
-        response.get_data()
-    db.session.remove()
-    return statements
+from tests.queries import queries_of
 
 
 def describe(statements):
