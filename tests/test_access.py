@@ -1,7 +1,6 @@
 """Access control: every route declares who may use it, anonymous users are sent to the login page,
 roles see only their pages, and a registrar sees only their own university's students."""
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -10,6 +9,7 @@ from diploma.audit import AuditEvent
 from diploma.auth.models import User
 from diploma.extensions import db
 from tests.factories import PASSWORD
+from tests.pages import redirects_to_login
 
 URL_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 NON_ADMIN_ROLES = ("registrar", "lecturer", "student")
@@ -45,10 +45,6 @@ def client_for(app, user):
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, f"login of {email} failed"
     return client
-
-
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
 
 
 # --- (a) every route declares its access -----------------------------------------------------------

@@ -10,7 +10,6 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,10 +20,10 @@ from diploma.certificates.models import Certificate, SerialCounter
 from diploma.extensions import db
 from diploma.grading import services as grading
 from diploma.grading.models import Score
-from diploma.i18n import force_language
 from diploma.partners.models import University
 from tests import factories
 from tests import teaching as build
+from tests.pages import database_state, page_of, redirects_to_login, shown
 
 YEAR = date.today().year
 SERIAL = re.compile(rf"^PCS-(?P<uni>[A-Z]{{3}})-{YEAR}-(?P<number>\d{{4}})$")
@@ -125,30 +124,9 @@ def client_for(app, user=None, language=None):
     return client
 
 
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
-
-
-def shown(message, language="ar", **values):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
-
-
-def page_of(response):
-    return response.get_data(as_text=True)
-
-
 def ticked(page):
     """The ids of the students ticked for issuing on a report page."""
     return re.findall(r'name="student_id" value="(\d+)" [^>]*checked', page)
-
-
-def database_state():
-    """Every row of every table, to compare before and after a request."""
-    db.session.expire_all()
-    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
-            for table in db.metadata.sorted_tables}
 
 
 def certificate_state():

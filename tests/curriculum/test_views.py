@@ -3,19 +3,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.audit import AuditEvent, events_for
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.extensions import db
-from diploma.i18n import force_language
-
-
-def shown(message, language="ar"):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message)))
+from tests.pages import shown
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.auth.models import utcnow
 from diploma.enrolment import services
 from diploma.extensions import db
-from diploma.i18n import force_language
 from tests import teaching as build
+from tests.pages import shown
 from tests.queries import queries_of
 
 
@@ -21,11 +19,6 @@ def uploads_dir(app, tmp_path, monkeypatch):
     folder = tmp_path / "uploads"
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
     return folder
-
-
-def shown(message, language="ar", **values):
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
 
 
 class Structure(HTMLParser):

@@ -1,8 +1,6 @@
 """Enrolling students in offerings and withdrawing them: the rules (capacity, closed offerings, another
 university, already enrolled), the history a withdrawal leaves, and the roster's folded Arabic search."""
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.audit import events_for
 from diploma.auth.services import set_user_active
@@ -13,18 +11,7 @@ from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.teaching.services import set_offering_status
 from tests import teaching as build
-
-
-def shown(message, language="ar", **values):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
-
-
-def database_state():
-    db.session.expire_all()
-    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
-            for table in db.metadata.sorted_tables}
+from tests.pages import database_state, shown
 
 
 def enrolments():

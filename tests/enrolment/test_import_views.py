@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
-from flask_babel import gettext
 from markupsafe import escape
 
 from diploma.audit import AuditEvent
@@ -18,6 +17,7 @@ from diploma.extensions import db
 from diploma.i18n import force_language
 from tests.enrolment.import_files import counts, csv_bytes, student_row, xlsx_bytes
 from tests.factories import PASSWORD
+from tests.pages import shown
 
 FORMATS = {
     "csv-utf-8": (lambda rows: csv_bytes(rows, "utf-8"), "students.csv"),
@@ -29,12 +29,6 @@ GOOD_ROWS = [student_row("KUF-101"), student_row("KUF-101", course="PCS101"),
              student_row("KUF-102", name_ar="علي حسين كاظم الموسوي", name_en="Ali Hussein Kadhim Al-Musawi",
                          gender="ذكر", cohort="Second cohort"),
              student_row("KUF-001", email="", name_ar="", name_en="", gender="", cohort="")]
-
-
-def shown(message, language="ar", **values):
-    """A message as a page in ``language`` shows it: translated, formatted, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
 
 
 def problem_shown(problem, language="ar"):

@@ -1,22 +1,13 @@
 """The registrar's (and the administrator's) student pages."""
-from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.audit import events_for
 from diploma.auth.models import User
 from diploma.enrolment.models import Student
 from diploma.extensions import db
-from diploma.i18n import force_language
 from tests.factories import PASSWORD
-
-
-def shown(message, language="ar"):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message)))
+from tests.pages import redirects_to_login, shown
 
 
 @pytest.fixture
@@ -41,10 +32,6 @@ def student_form(cohort, **overrides):
 def find_student(email="fatima.student@example.org"):
     db.session.expire_all()
     return db.session.scalar(db.select(Student).join(Student.user).where(User.email == email))
-
-
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
 
 
 # --- creating ----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from diploma.grading import rules
 from diploma.grading.models import Score
 from diploma.i18n import force_language
 from tests.grading.conftest import Classroom
+from tests.pages import database_state, redirects_to_login, shown
 
 AR_HEADER = ["الرقم الجامعي", "اسم الطالب", "السعي (40%) من 100", "الامتحان النهائي (60%) من 100"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,22 +28,6 @@ SECRET_MARK = "36.5"
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-def database_state():
-    """Every row of every table, to compare before and after a request."""
-    db.session.expire_all()
-    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
-            for table in db.metadata.sorted_tables}
-
-
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
-
-
-def shown(message, language="ar", **values):
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
-
 
 def problem_shown(text):
     return str(escape(text))

@@ -9,41 +9,18 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.access import PUBLIC, access_rule
 from diploma.enrolment import services as enrolment_services
 from diploma.extensions import db
 from diploma.grading import services
 from diploma.grading.models import Score
-from diploma.i18n import force_language
 from tests.grading.conftest import Classroom
+from tests.pages import database_state, page_of, redirects_to_login, shown
 
 D = Decimal
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def database_state():
-    """Every row of every table, to compare before and after a request."""
-    db.session.expire_all()
-    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
-            for table in db.metadata.sorted_tables}
-
-
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
-
-
-def shown(message, language="ar", **values):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
-
-
-def page_of(response):
-    return response.get_data(as_text=True)
 
 
 class Inputs(HTMLParser):

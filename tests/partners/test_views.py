@@ -3,8 +3,6 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -12,15 +10,9 @@ from werkzeug.test import encode_multipart
 from diploma.audit import AuditEvent, events_for
 from diploma.auth.models import User
 from diploma.extensions import db
-from diploma.i18n import force_language
 from diploma.partners.models import University
 from tests.factories import PASSWORD
-
-
-def shown(message, language="ar"):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message)))
+from tests.pages import shown
 
 
 def png_bytes(size=(40, 30), colour=(20, 90, 160)):

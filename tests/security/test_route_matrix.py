@@ -13,7 +13,6 @@ each). In a walk, the GETs come first, then the POSTs, those that remove or swit
 requests need last (``LAST_POSTS``).
 """
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from flask_babel import gettext
@@ -21,6 +20,7 @@ from flask_babel import gettext
 from diploma.access import PUBLIC, access_rule, roles
 from diploma.extensions import db
 from diploma.i18n import force_language
+from tests.pages import redirects_to_login
 from tests.security.personas import PERSONA_KEYS, build_world, forget_flashes, log_in
 
 WALKED_METHODS = ("GET", "POST")
@@ -87,10 +87,6 @@ def normalized(page):
     return VALUE.sub('value=""', page).replace(' aria-current="page"', "")
 
 
-def _redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers.get("Location", "")).path == "/login"
-
-
 def _arabic(message):
     with force_language("ar"):
         return gettext(message)
@@ -133,14 +129,14 @@ class Walker:
             if status in ACCESS_REFUSALS:
                 self.problem(rule, method, f"public, yet answered {status}")
         elif expected == "login":
-            if not _redirects_to_login(response):
+            if not redirects_to_login(response):
                 self.problem(rule, method, f"anonymous: expected 302 to /login, got {status}")
         elif expected == "forbidden":
             self.expect_generic(rule, method, response, 403)
         elif expected == "not_found":
             self.expect_generic(rule, method, response, 404)
         elif expected == "allowed":
-            if status in ACCESS_REFUSALS | {404, 405} or (_redirects_to_login(response)
+            if status in ACCESS_REFUSALS | {404, 405} or (redirects_to_login(response)
                                                           and rule.endpoint != "auth.logout"):
                 self.problem(rule, method, f"declared for {self.persona.role}, yet answered {status}")
         elif status != expected:

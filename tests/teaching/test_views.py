@@ -8,15 +8,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import gettext
-from markupsafe import escape
 
 from diploma.access import PUBLIC, access_rule
 from diploma.audit import AuditEvent, events_for
 from diploma.extensions import db
-from diploma.i18n import force_language
 from diploma.teaching.models import Announcement, Material, Offering
 from tests import teaching as build
+from tests.pages import database_state, page_of, redirects_to_login, shown
 
 # --- helpers -----------------------------------------------------------------------------------------
 
@@ -32,27 +30,6 @@ def uploads_dir(app, tmp_path, monkeypatch):
 def stored_files(folder):
     """Every file under the upload folder (relative paths), hidden ones included."""
     return sorted(str(path.relative_to(folder)) for path in Path(folder).rglob("*") if path.is_file())
-
-
-def database_state():
-    """Every row of every table, to compare before and after a request."""
-    db.session.expire_all()
-    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
-            for table in db.metadata.sorted_tables}
-
-
-def redirects_to_login(response):
-    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
-
-
-def shown(message, language="ar", **values):
-    """A message as a page in ``language`` shows it: translated, then HTML-escaped."""
-    with force_language(language):
-        return str(escape(gettext(message, **values)))
-
-
-def page_of(response):
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
