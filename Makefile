@@ -4,6 +4,10 @@ VENV := .venv
 PORT ?= 5000
 BIN := $(VENV)/bin
 SECRET_FILE := instance/secret_key
+# The address the demo is served on: absolute links (QR codes, set-password links) are built on it, and
+# requests for other hosts are refused. Set PUBLIC_BASE_URL to serve it under another name.
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 FLASK := SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/flask --app wsgi
 
 .PHONY: run test setup system-packages test-packages translations translations-update database lint clean
@@ -55,7 +59,7 @@ translations-update: $(BIN)/.installed
 
 database: setup
 	$(FLASK) db upgrade
-	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) demo seed
+	$(FLASK) demo seed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -43,7 +43,11 @@ def _configure(app, config):
 
 
 def _trust_proxies(app, count):
-    """Behind ``count`` proxies, the visitor's address and scheme come from their X-Forwarded-* headers."""
+    """Behind ``count`` proxies, the visitor's address and scheme come from their X-Forwarded-* headers.
+    Cookies are marked Secure on HTTPS as seen after that (see system.SecureCookiesOverHttps)."""
+    from diploma.system import SecureCookiesOverHttps
+
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     if count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
@@ -96,7 +100,7 @@ def _configure_i18n(app):
     from diploma import i18n
     from diploma.arabic import format_long_date
     from diploma.auth.forms import ROLE_LABELS
-    from diploma.web import human_size
+    from diploma.web import absolute_url, human_size
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(
@@ -104,6 +108,7 @@ def _configure_i18n(app):
         text_direction=i18n.text_direction,
         language_names=i18n.LANGUAGE_NAMES,
         role_label=lambda role: ROLE_LABELS.get(role, role),
+        absolute_url=absolute_url,
     )
     app.jinja_env.filters["long_date"] = format_long_date
     app.jinja_env.filters["human_size"] = human_size

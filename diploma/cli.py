@@ -1,11 +1,8 @@
 """What the command-line groups share: refusals in the command's language, and links to the site."""
-import os
-
 import click
-from flask import current_app, url_for
 from flask_babel import gettext as _
 
-LOCAL_SITE = "http://127.0.0.1:5000"
+from diploma.web import absolute_url
 
 
 class CommandError(click.ClickException):
@@ -21,8 +18,5 @@ class CommandError(click.ClickException):
 
 
 def site_url(endpoint, **values):
-    """An absolute address on the site, for a command's output: PUBLIC_BASE_URL (as in certificates' QR
-    codes), else the BASE_URL environment variable, else the local development server."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or os.environ.get("BASE_URL") or LOCAL_SITE
-    with current_app.test_request_context(base_url=base.rstrip("/")):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute address on the site, for a command's output: on PUBLIC_BASE_URL, as in the pages."""
+    return absolute_url(endpoint, **values)

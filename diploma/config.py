@@ -2,6 +2,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = Path(os.environ.get("DIPLOMA_INSTANCE_PATH", PROJECT_ROOT / "instance"))
@@ -12,6 +13,26 @@ def _env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+LOCAL_SITE = "http://127.0.0.1:5000"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _env_list(name):
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def trusted_hosts_for(public_base_url, configured=None):
+    """The Host headers the app answers: those configured (TRUSTED_HOSTS), else the public address's host,
+    and the loopback names when the public address is itself on this machine (development)."""
+    if configured:
+        return list(configured)
+    host = urlsplit(public_base_url).hostname or ""
+    return [*LOCAL_HOSTS] if host in LOCAL_HOSTS else [host]
 
 
 class Config:
@@ -27,16 +48,26 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
     MAX_LOGO_BYTES = 2 * 1024 * 1024
 
+    # The site's public address: every absolute link (certificates' QR codes and verification links,
+    # set-password links) is built on it, never on the Host header a request brings.
+    PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or os.environ.get("BASE_URL")
+                       or LOCAL_SITE).rstrip("/")
+    # Requests for any other host are refused (400): a forged Host header reaches nothing.
+    TRUSTED_HOSTS = trusted_hosts_for(PUBLIC_BASE_URL, _env_list("TRUSTED_HOSTS"))
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", urlsplit(PUBLIC_BASE_URL).scheme or "http")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
+    # Cookies are also marked Secure on every request that arrived over HTTPS (see system.py), so this
+    # only needs setting when the app cannot tell (HTTPS ended by a proxy that is not trusted).
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # "Keep me logged in" lasts this long; a login without it, PERMANENT_SESSION_LIFETIME. Both are also
+    # enforced on the server (auth.services), so a copied cookie does not outlive them.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
-    # The site's public address, printed in certificates' QR codes (default: the address of the request).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     # How many proxies (nginx …) stand in front of the app and set X-Forwarded-For/-Proto/-Host. With 0 those
     # headers are ignored, as any client could send them; behind one proxy, set 1, so that the per-address
     # limits and the audit log see the visitor's address rather than the proxy's.
@@ -72,6 +103,11 @@ class TestConfig(Config):
     DEBUG = False
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # The test client's host (http://localhost/...).
+    PUBLIC_BASE_URL = "http://localhost"
+    TRUSTED_HOSTS = trusted_hosts_for(PUBLIC_BASE_URL)
+    PREFERRED_URL_SCHEME = "http"
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"

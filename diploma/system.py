@@ -55,6 +55,30 @@ def add_security_headers(response):
     return response
 
 
+class SecureCookiesOverHttps:
+    """WSGI middleware: a cookie set in answer to a request that came over HTTPS (directly, or through a
+    trusted proxy's X-Forwarded-Proto, which ProxyFix has applied by then) is marked Secure, so that the
+    browser never sends it over plain HTTP. Every cookie: the session, "keep me logged in", the language."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_secure_response(status, headers, exc_info=None):
+            return start_response(status, [_secure_header(name, value) for name, value in headers], exc_info)
+
+        return self.wsgi_app(environ, start_secure_response)
+
+
+def _secure_header(name, value):
+    if name.lower() != "set-cookie" or any(part.strip().lower() == "secure" for part in value.split(";")):
+        return name, value
+    return name, f"{value}; Secure"
+
+
 def render_error(code, detail=None):
     title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
     try:

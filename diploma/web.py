@@ -1,7 +1,7 @@
 """Small helpers shared by the views of every domain."""
 from urllib.parse import urlsplit
 
-from flask import flash, request
+from flask import current_app, flash, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -17,6 +17,20 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, map, *args, **kwargs):
         super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
+
+
+def public_base_url():
+    """The site's public address (PUBLIC_BASE_URL), without a trailing slash."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def absolute_url(endpoint, **values):
+    """An absolute address on the site, for links that leave it (QR codes, set-password links, the
+    command line's output). Always on the configured public address: the Host header of a request is
+    the sender's to choose, and a link built on it could point anywhere."""
+    base = urlsplit(public_base_url())
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def is_safe_next(target):

@@ -1,4 +1,5 @@
 """Accounts: who can log in, with which role, at which university."""
+import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -15,6 +16,17 @@ def utcnow():
 
 def new_session_token():
     return secrets.token_urlsafe(16)
+
+
+def new_secret():
+    """A random secret for a cookie or a link (256 bits), and the digest under which it is stored: the
+    database never holds a secret that would work if the database leaked."""
+    secret = secrets.token_urlsafe(32)
+    return secret, secret_digest(secret)
+
+
+def secret_digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class User(UserMixin, db.Model):
@@ -48,14 +60,46 @@ class User(UserMixin, db.Model):
     def is_active(self):
         return self.active
 
+    # The secret of the login session this object was loaded for (see LoginSession); not a column.
+    login_secret = ""
+
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        """What the session and "keep me logged in" cookies carry: the user, the user's session token
+        (rotated to end every session at once) and the secret of this one login session."""
+        return f"{self.id}:{self.session_token}:{self.login_secret}"
 
     def display_name(self, language):
         return self.name_ar if language == "ar" else self.name_en
 
     def __repr__(self):
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login on one device. Logging out ends it on the server, so that a cookie copied before the
+    logout no longer works; it also ends by itself after its lifetime (see auth.services)."""
+
+    __tablename__ = "login_session"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    secret_digest = db.Column(db.String(64), nullable=False, unique=True)
+    remember = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    ended_at = db.Column(db.DateTime)
+
+
+class PasswordLink(db.Model):
+    """A one-time set-password link. The link carries only a random secret (nothing to decode); the
+    row says whose it is, when it was made (it lasts PASSWORD_TOKEN_HOURS) and whether it was used."""
+
+    __tablename__ = "password_link"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    secret_digest = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    used_at = db.Column(db.DateTime)
 
 
 @event.listens_for(User, "before_insert")

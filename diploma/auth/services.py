@@ -1,19 +1,29 @@
 """Accounts: creating them, passwords, set-password links, logging in."""
+import re
+import secrets
+from datetime import timedelta
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from diploma import audit
 from diploma.access import ADMIN, ROLES
-from diploma.auth.models import User, new_session_token, utcnow
+from diploma.auth.models import (
+    LoginSession,
+    PasswordLink,
+    User,
+    new_secret,
+    new_session_token,
+    secret_digest,
+    utcnow,
+)
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.text import clean_text
-
-TOKEN_SALT = "set-password"
 
 
 def normalize_email(email):
@@ -111,7 +121,7 @@ def update_user(actor, user, *, email, name_ar, name_en, role=None, university_i
     after = {"email": email, "name_ar": user.name_ar, "name_en": user.name_en, "role": role,
              "university_id": university_id}
     if role != before["role"] or university_id != before["university_id"]:
-        user.session_token = new_session_token()
+        _end_every_session(user)
     db.session.flush()
     audit.record(actor, "user.updated", user, {"before": before, "after": after})
     return user
@@ -123,60 +133,96 @@ def set_user_active(actor, user, active):
         raise RuleViolation(_l("You cannot deactivate your own account."))
     user.active = active
     if not active:
-        user.session_token = new_session_token()
+        _end_every_session(user)
     db.session.flush()
     audit.record(actor, "user.activated" if active else "user.deactivated", user)
     return user
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
-
-
-def _password_fingerprint(user):
-    """Changes whenever the password or the session token changes, so a used link dies."""
-    return (user.password_hash or "")[-12:] + user.session_token[:8]
+PASSWORD_LINK_SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def make_password_token(actor, user):
-    """A signed, time-limited, one-time token for the set-password page."""
+    """A one-time set-password link's secret: random, so that it reveals nothing (no user id, no state of
+    the account) to whoever reads it; valid for PASSWORD_TOKEN_MAX_AGE seconds."""
+    secret, digest = new_secret()
+    db.session.add(PasswordLink(user_id=user.id, secret_digest=digest, created_at=utcnow()))
+    db.session.flush()
     audit.record(actor, "user.password_link_created", user)
-    return _serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+    return secret
+
+
+def _open_password_link(secret):
+    if not isinstance(secret, str) or not PASSWORD_LINK_SECRET.fullmatch(secret):
+        return None
+    link = db.session.scalar(db.select(PasswordLink)
+                             .where(PasswordLink.secret_digest == secret_digest(secret)))
+    if link is None or link.used_at is not None:
+        return None
+    # Measured from the link's creation with today's setting, so that shortening the setting shortens
+    # the links already given out too.
+    if utcnow() >= link.created_at + timedelta(seconds=current_app.config["PASSWORD_TOKEN_MAX_AGE"]):
+        return None
+    return link
 
 
 def user_from_password_token(token):
-    """The user a valid token belongs to, or None (bad, expired, already used, inactive)."""
-    try:
-        payload = _serializer().loads(token, max_age=current_app.config["PASSWORD_TOKEN_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
+    """The user a valid link belongs to, or None (unknown, expired, already used, inactive account)."""
+    link = _open_password_link(token)
+    if link is None:
         return None
-    if not isinstance(payload, dict):
-        return None
-    user = db.session.get(User, payload.get("uid")) if isinstance(payload.get("uid"), int) else None
-    if user is None or not user.active or payload.get("fp") != _password_fingerprint(user):
-        return None
-    return user
+    user = db.session.get(User, link.user_id)
+    return user if user is not None and user.active else None
+
+
+def _end_every_session(user):
+    """Every login session of the user ends (the session token changes, so even a cookie this server
+    never recorded stops working), and every set-password link still open dies."""
+    now = utcnow()
+    user.session_token = new_session_token()
+    db.session.execute(db.update(LoginSession).where(LoginSession.user_id == user.id,
+                                                     LoginSession.ended_at.is_(None)).values(ended_at=now))
+    db.session.execute(db.update(PasswordLink).where(PasswordLink.user_id == user.id,
+                                                     PasswordLink.used_at.is_(None)).values(used_at=now))
 
 
 def set_password(user, password):
     """Set the user's own password; every other session of the user ends."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    _end_every_session(user)
     db.session.flush()
     audit.record(user, "user.password_set", user)
     return user
 
 
+@cache
+def _stand_in_hash(time_cost, memory_cost):
+    """A hash that no password matches, checked when the account has no usable hash, so that every
+    login attempt costs one verification whatever the account's state."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash(secrets.token_urlsafe(16))
+
+
+def _hash_to_check(user):
+    if user is not None and user.password_hash:
+        return user.password_hash
+    config = current_app.config
+    return _stand_in_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
+
+
 def authenticate(email, password):
-    """The user these credentials belong to, or None. Both outcomes are audited."""
+    """The user these credentials belong to, or None. Both outcomes are audited. The work is the same for
+    an unknown, an inactive, a not-yet-activated and an active account (one argon2 verification), so the
+    answer's timing does not tell which."""
     user = find_user_by_email(email)
-    if user is not None and user.active and password_matches(user, password):
+    try:
+        matches = _password_hasher().verify(_hash_to_check(user), password or "")
+    except (VerificationError, InvalidHashError):
+        matches = False
+    if matches and user is not None and user.active and user.password_hash:
         user.last_login_at = utcnow()
         audit.record(user, "auth.login_succeeded", user)
         return user
-    if user is None:
-        _password_hasher().hash("timing-equaliser")  # unknown e-mail costs as much as a wrong password
     audit.record(None, "auth.login_failed", user, {"email": normalize_email(email)[:254]})
     return None
 
@@ -187,14 +233,73 @@ def set_user_locale(user, language):
     return user
 
 
+def _login_session_lifetime(remember):
+    config = current_app.config
+    return config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+
+
+def start_login_session(user, remember=False):
+    """A new login session of the user on this device; the user's ``get_id()`` now names it. Sessions of
+    the user that ended or ran out are deleted on the way (they can never be used again)."""
+    now = utcnow()
+    _forget_old_login_sessions(user, now)
+    secret, digest = new_secret()
+    db.session.add(LoginSession(user_id=user.id, secret_digest=digest, remember=bool(remember),
+                                created_at=now))
+    db.session.flush()
+    user.login_secret = secret
+    return user
+
+
+def _forget_old_login_sessions(user, now):
+    oldest_alive = now - max(_login_session_lifetime(True), _login_session_lifetime(False))
+    db.session.execute(db.delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        db.or_(LoginSession.ended_at.is_not(None), LoginSession.created_at < oldest_alive)))
+
+
+def end_login_session(user):
+    """Logging out: the login session the user is using ends on the server (its cookies stop working)."""
+    db.session.execute(db.update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.secret_digest == secret_digest(user.login_secret or ""),
+        LoginSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    audit.record(user, "auth.logged_out", user)
+
+
+def end_all_login_sessions(user):
+    """"Log out of all devices": every session of the user ends, this one too."""
+    _end_every_session(user)
+    db.session.flush()
+    audit.record(user, "auth.logged_out_everywhere", user)
+
+
+def _parse_login_id(login_id):
+    user_id, token, secret = ((login_id or "") + "::").split(":")[:3]
+    if not user_id.isdigit() or len(user_id) > 12 or not token or not secret:
+        return None
+    return int(user_id), token, secret
+
+
 def user_from_login_id(login_id):
-    """Flask-Login's loader: the id is ``<user id>:<session token>``."""
-    user_id, _, token = (login_id or "").partition(":")
-    if not user_id.isdigit():
+    """Flask-Login's loader: the id is ``<user id>:<session token>:<login session secret>``. The user, in
+    one query, when the account is active, the token current and the login session alive."""
+    parsed = _parse_login_id(login_id)
+    if parsed is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    user_id, token, secret = parsed
+    row = db.session.execute(
+        db.select(User, LoginSession.remember, LoginSession.created_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.secret_digest == secret_digest(secret),
+               LoginSession.ended_at.is_(None))).first()
+    if row is None:
         return None
+    user, remember, created_at = row
+    if not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    if utcnow() >= created_at + _login_session_lifetime(remember):
+        return None
+    user.login_secret = secret
     return user
 
 

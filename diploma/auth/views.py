@@ -28,6 +28,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            services.start_login_session(user, remember=form.remember.data)
         db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
@@ -42,8 +44,23 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        services.end_login_session(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@signed_in
+def logout_everywhere():
+    """Every session of the account ends, on every device (a lost phone, a shared computer)."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_all_login_sessions(current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        flash(_("You have logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from diploma.grading import rules
 from diploma.grading.models import FIRST_ROUND, Gradebook
 from diploma.grading.services import published_results_of
 from diploma.teaching.models import Offering
+from diploma.web import absolute_url
 
 SERIAL_PATTERN = re.compile(r"^[A-Z]{2,10}-[A-Z]{3}-\d{4}-\d{4,6}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -165,17 +165,9 @@ def allocate_numbers(university_id, year, count):
     return list(range(first, first + count))
 
 
-def public_base_url():
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://127.0.0.1:5000"
-
-
 def verification_url(serial, code):
-    return f"{public_base_url()}/verify/{serial}?code={code}"
+    """The public verification address printed on the certificate and in its QR code."""
+    return absolute_url("certificates.verify", serial=serial, code=code)
 
 
 def _snapshot(standing, report, serial, code, issued_on):

@@ -14,6 +14,7 @@ from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.partners.models import University
 from diploma.partners.services import university_choices
+from diploma.web import absolute_url
 
 # The upload waiting for confirmation, and the new accounts of the last import, of this browser session.
 PENDING_KEY = "enrolment_import"
@@ -138,9 +139,9 @@ def import_links():
     students = importing.new_accounts(university_id, _ids_of(saved.get("ids")))
     if not students:
         abort(404)
-    entries = [(student, url_for("auth.set_password", token=accounts.make_password_token(current_user,
-                                                                                        student.user),
-                                 _external=True)) for student in students]
+    entries = [(student, absolute_url("auth.set_password",
+                                      token=accounts.make_password_token(current_user, student.user)))
+               for student in students]
     data = importing.links_xlsx(entries)
     db.session.commit()
     response = send_file(BytesIO(data), mimetype=importing.XLSX_MIMETYPE, as_attachment=True,

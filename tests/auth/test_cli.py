@@ -52,10 +52,10 @@ def test_password_link_for_an_unknown_account_is_refused_in_arabic(runner):
     assert result.output.strip() == "خطأ: لا يوجد حساب بالبريد الإلكتروني nobody@example.org."
 
 
-def test_password_link_prints_a_new_link_for_an_existing_account(runner, make):
+def test_password_link_prints_a_new_link_for_an_existing_account(app, runner, make):
     user = make.user(role="lecturer")
 
     result = runner.invoke(args=["users", "password-link", user.email, "--language", "en"])
 
     assert result.exit_code == 0, result.output
-    assert LINK.search(result.output).group(1) == "http://127.0.0.1:5000"
+    assert LINK.search(result.output).group(1) == app.config["PUBLIC_BASE_URL"]

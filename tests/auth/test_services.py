@@ -1,9 +1,15 @@
 """Accounts: password hashing, unique e-mails, set-password links, session tokens, login auditing."""
+import base64
+import hashlib
+import re
+from datetime import timedelta
+
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from argon2 import PasswordHasher
 
 from diploma.audit import AuditEvent
 from diploma.auth import services
+from diploma.auth.models import LoginSession, PasswordLink
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from tests.factories import PASSWORD
@@ -105,29 +111,58 @@ def test_an_expired_set_password_token_is_refused(app, make, monkeypatch):
     assert services.user_from_password_token(token) is None
 
 
-def _tamper_with_signature(token):
-    payload, _, signature = token.rpartition(".")
-    return f"{payload}.{signature[::-1]}"
+def _one_character_changed(token):
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
 
 
-def _swap_payload(token, other_token):
-    """The payload (with timestamp) of one token under the signature of another."""
-    return other_token.rpartition(".")[0] + "." + token.rpartition(".")[2]
-
-
-def _signed_with_another_key(token):
-    return URLSafeTimedSerializer("not-the-secret-key", salt=services.TOKEN_SALT).dumps(
-        URLSafeTimedSerializer("ignored", salt=services.TOKEN_SALT).loads_unsafe(token)[1])
-
-
-@pytest.mark.parametrize("tamper", [_tamper_with_signature, _signed_with_another_key,
-                                    lambda token: token[:-6], lambda token: "", lambda token: "garbage"],
-                         ids=["reversed-signature", "other-key", "truncated", "empty", "garbage"])
-def test_a_tampered_set_password_token_is_refused(make, tamper):
+@pytest.mark.parametrize("tamper", [_one_character_changed, lambda token: token[::-1],
+                                    lambda token: token[:-6], lambda token: token + "x", lambda token: "",
+                                    lambda token: "garbage",
+                                    lambda token: "A" * 43, lambda token: token.upper()],
+                         ids=["one-character", "reversed", "truncated", "longer", "empty", "garbage",
+                              "guessed", "case-changed"])
+def test_a_tampered_or_guessed_set_password_token_is_refused(make, tamper):
     user = make.user(password=None)
     token = services.make_password_token(None, user)
 
     assert services.user_from_password_token(tamper(token)) is None
+    assert services.user_from_password_token(token) is user  # the real one still works
+
+
+def test_a_set_password_token_reveals_nothing_about_the_account(make):
+    """The link is random: decoding it (as anyone holding it could) shows no id, token or hash."""
+    user = make.user(password=None)
+
+    token = services.make_password_token(None, user)
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 256 random bits
+    decoded = base64.urlsafe_b64decode(token + "=")
+    for secret in (user.session_token.encode(), user.session_token[:8].encode(), user.email.encode(),
+                   (user.password_hash or "").encode() or b"$argon2"):
+        assert secret not in decoded and secret not in token.encode()
+    # No structure either: a second link of the same account shares no prefix with the first.
+    assert services.make_password_token(None, user)[:8] != token[:8]
+
+
+def test_a_set_password_token_is_stored_only_as_its_digest(make):
+    user = make.user(password=None)
+
+    token = services.make_password_token(None, user)
+
+    [link] = db.session.scalars(db.select(PasswordLink).where(PasswordLink.user_id == user.id)).all()
+    assert link.secret_digest == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str([getattr(link, column.key) for column in PasswordLink.__table__.columns])
+
+
+def test_two_links_of_one_account_both_die_when_a_password_is_set(make):
+    user = make.user(password=None)
+    first, second = services.make_password_token(None, user), services.make_password_token(None, user)
+    assert services.user_from_password_token(first) is user
+
+    services.set_password(user, NEW_PASSWORD)
+
+    assert services.user_from_password_token(first) is None
+    assert services.user_from_password_token(second) is None
 
 
 def test_a_token_cannot_be_moved_to_another_account(make):
@@ -136,7 +171,10 @@ def test_a_token_cannot_be_moved_to_another_account(make):
     victim_token = services.make_password_token(None, victim)
     attacker_token = services.make_password_token(None, attacker)
 
-    assert services.user_from_password_token(_swap_payload(attacker_token, victim_token)) is None
+    assert services.user_from_password_token(attacker_token) is attacker
+    assert services.user_from_password_token(victim_token) is victim
+    services.set_password(attacker, NEW_PASSWORD)  # the attacker's own link is used up…
+    assert services.user_from_password_token(victim_token) is victim  # …and the victim's is untouched
 
 
 def test_a_set_password_token_of_an_inactive_account_is_refused(make):
@@ -161,27 +199,84 @@ def test_making_a_set_password_token_is_audited(make):
 
 # --- sessions -------------------------------------------------------------------------------------
 
-def test_setting_a_password_rotates_the_session_token(make):
+def test_setting_a_password_ends_every_login_session(make):
     user = make.user()
-    old_login_id = user.get_id()
+    old_login_id = services.start_login_session(user).get_id()
+    assert services.user_from_login_id(old_login_id) is user
 
     services.set_password(user, NEW_PASSWORD)
 
-    assert user.get_id() != old_login_id
     assert services.user_from_login_id(old_login_id) is None
-    assert services.user_from_login_id(user.get_id()) is user
+    new_login_id = services.start_login_session(user).get_id()
+    assert services.user_from_login_id(new_login_id) is user
+
+
+def test_a_login_id_names_one_login_session(make):
+    user = make.user()
+    phone = services.start_login_session(user).get_id()
+    laptop = services.start_login_session(user).get_id()
+    assert phone != laptop
+
+    services.end_login_session(services.user_from_login_id(phone))
+
+    assert services.user_from_login_id(phone) is None
+    assert services.user_from_login_id(laptop) is user
+
+
+def test_ending_all_login_sessions_ends_every_device(make):
+    user = make.user()
+    phone = services.start_login_session(user).get_id()
+    laptop = services.start_login_session(user).get_id()
+
+    services.end_all_login_sessions(user)
+
+    assert services.user_from_login_id(phone) is None
+    assert services.user_from_login_id(laptop) is None
+    assert [event.action for event in _events("auth.logged_out_everywhere")] == ["auth.logged_out_everywhere"]
+
+
+@pytest.mark.parametrize("remember, setting", [(False, "PERMANENT_SESSION_LIFETIME"),
+                                               (True, "REMEMBER_COOKIE_DURATION")])
+def test_a_login_session_ends_by_itself_after_its_lifetime(app, make, monkeypatch, remember, setting):
+    user = make.user()
+    login_id = services.start_login_session(user, remember=remember).get_id()
+    assert services.user_from_login_id(login_id) is user
+
+    monkeypatch.setitem(app.config, setting, timedelta(seconds=-1))
+
+    assert services.user_from_login_id(login_id) is None
+
+
+def test_ended_login_sessions_are_deleted_at_the_next_login(make):
+    user = make.user()
+    services.end_login_session(services.start_login_session(user))
+
+    services.start_login_session(user)
+
+    sessions = db.session.scalars(db.select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    assert [session.ended_at for session in sessions] == [None]
+
+
+def test_a_login_session_is_stored_only_as_its_digest(make):
+    user = make.user()
+
+    secret = services.start_login_session(user).login_secret
+
+    [session] = db.session.scalars(db.select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    assert session.secret_digest == hashlib.sha256(secret.encode()).hexdigest()
 
 
 def test_deactivating_an_account_rotates_the_session_token(make):
     admin = make.user(role="admin")
     user = make.user()
     old_token = user.session_token
+    login_id = services.start_login_session(user).get_id()
 
     services.set_user_active(admin, user, False)
 
     assert user.session_token != old_token
-    assert services.user_from_login_id(f"{user.id}:{old_token}") is None
-    assert services.user_from_login_id(user.get_id()) is None  # inactive: no session at all
+    assert services.user_from_login_id(login_id) is None
+    assert services.user_from_login_id(f"{user.id}:{user.session_token}:{user.login_secret}") is None
 
 
 def test_an_administrator_cannot_deactivate_their_own_account(make):
@@ -193,7 +288,8 @@ def test_an_administrator_cannot_deactivate_their_own_account(make):
     assert admin.active
 
 
-@pytest.mark.parametrize("login_id", ["", "abc:def", ":token", "99999:token", None])
+@pytest.mark.parametrize("login_id", ["", "abc:def", ":token", "99999:token", "1:token", "1:token:",
+                                      "1::secret", "99999:token:secret", "1" * 40 + ":a:b", None])
 def test_malformed_or_unknown_login_ids_give_no_user(login_id):
     assert services.user_from_login_id(login_id) is None
 
@@ -244,3 +340,58 @@ def test_an_account_without_a_password_cannot_authenticate(make):
 
     assert services.authenticate(user.email, "") is None
     assert services.authenticate(user.email, PASSWORD) is None
+
+
+# --- the same work for every account -------------------------------------------------------------
+
+class _HashingSpy:
+    """Counts the argon2 operations a login attempt makes (the costly part of its time)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        for name in ("hash", "verify"):
+            original = getattr(PasswordHasher, name)
+            monkeypatch.setattr(PasswordHasher, name, self._counting(name, original))
+
+    def _counting(self, name, original):
+        def counted(hasher, *args, **kwargs):
+            self.calls.append((name, hasher.time_cost, hasher.memory_cost))
+            return original(hasher, *args, **kwargs)
+        return counted
+
+
+def _accounts_in_every_state(make):
+    admin = make.user(role="admin")
+    deactivated = make.user(email="gone@example.org")
+    services.set_user_active(admin, deactivated, False)
+    make.user(email="new@example.org", password=None)
+    make.user(email="active@example.org")
+    return {"unknown": ("nobody@example.org", PASSWORD), "deactivated": ("gone@example.org", PASSWORD),
+            "not activated": ("new@example.org", PASSWORD), "wrong password": ("active@example.org", "wrong"),
+            "right password": ("active@example.org", PASSWORD)}
+
+
+def test_every_login_attempt_costs_one_password_verification_whatever_the_account(make, monkeypatch):
+    attempts = _accounts_in_every_state(make)
+    services.authenticate("warm-up@example.org", "x")  # the stand-in hash is made once per process
+    spy = _HashingSpy(monkeypatch)
+
+    work = {}
+    for state, (email, password) in attempts.items():
+        spy.calls.clear()
+        services.authenticate(email, password)
+        work[state] = list(spy.calls)
+
+    expected = [("verify", *work["right password"][0][1:])]
+    assert work["right password"][0][0] == "verify"
+    assert work == dict.fromkeys(attempts, expected), work
+
+
+def test_only_the_right_password_of_an_active_account_logs_in(make):
+    attempts = _accounts_in_every_state(make)
+
+    outcomes = {state: services.authenticate(email, password) is not None
+                for state, (email, password) in attempts.items()}
+
+    assert outcomes == {"unknown": False, "deactivated": False, "not activated": False,
+                        "wrong password": False, "right password": True}

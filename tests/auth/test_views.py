@@ -175,6 +175,73 @@ def test_logging_out_ends_the_session(client, make):
     assert urlsplit(client.get("/dashboard").location).path == "/login"
 
 
+def _copy_cookies(source, target, names):
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, f"no {name} cookie to copy"
+        target.set_cookie(name, cookie.value)
+
+
+@pytest.mark.parametrize("copied", [("session",), ("remember_token",)],
+                         ids=["session-cookie", "remember-cookie"])
+def test_a_cookie_copied_before_logout_no_longer_works_after_it(app, client, make, copied):
+    client.post("/login", data={"email": make.user().email, "password": PASSWORD, "remember": "y"})
+    thief = new_client(app)
+    _copy_cookies(client, thief, copied)
+    assert thief.get("/dashboard").status_code == 200  # the copy works while the session lasts
+
+    client.post("/logout")
+
+    response = thief.get("/dashboard")
+    assert response.status_code == 302 and urlsplit(response.location).path == "/login"
+
+
+def test_logging_out_on_one_device_keeps_the_others(app, make):
+    user = make.user()
+    phone, laptop = new_client(app), new_client(app)
+    log_in(phone, user.email)
+    log_in(laptop, user.email)
+
+    phone.post("/logout")
+
+    assert laptop.get("/dashboard").status_code == 200
+
+
+def test_logging_out_of_all_devices_ends_every_session(app, make):
+    user = make.user()
+    phone, laptop = new_client(app), new_client(app)
+    log_in(phone, user.email)
+    log_in(laptop, user.email)
+    remembered = new_client(app)
+    remembered.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+
+    response = laptop.post("/logout/everywhere")
+
+    assert response.status_code == 302 and response.location == "/login"
+    assert "تم تسجيل خروجك من جميع الأجهزة." in laptop.get("/login").get_data(as_text=True)
+    for device in (phone, laptop):
+        assert urlsplit(device.get("/dashboard").location).path == "/login"
+    only_the_cookie = new_client(app)
+    _copy_cookies(remembered, only_the_cookie, ["remember_token"])
+    assert urlsplit(only_the_cookie.get("/dashboard").location).path == "/login"
+
+
+def test_the_account_menu_offers_logging_out_of_all_devices(client, make):
+    log_in(client, make.user().email)
+
+    page = client.get("/dashboard").get_data(as_text=True)
+
+    assert 'action="/logout/everywhere"' in page
+    assert "تسجيل الخروج من جميع الأجهزة" in page
+
+
+def test_logging_out_of_all_devices_is_not_a_get(client, make):
+    log_in(client, make.user().email)
+
+    assert client.get("/logout/everywhere").status_code == 405
+    assert is_logged_in(client)
+
+
 def test_logout_is_not_a_get(client, make):
     log_in(client, make.user().email)
 

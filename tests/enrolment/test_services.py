@@ -3,7 +3,7 @@ import pytest
 
 from diploma.audit import events_for
 from diploma.auth.models import User
-from diploma.auth.services import set_user_active, user_from_login_id
+from diploma.auth.services import set_user_active, start_login_session, user_from_login_id
 from diploma.enrolment import services
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -95,7 +95,7 @@ def test_a_student_keeps_their_own_number_when_edited(setting):
 def test_deactivating_a_students_account_ends_its_sessions(setting):
     student = create(setting)
     db.session.commit()
-    login_id = student.user.get_id()
+    login_id = start_login_session(student.user).get_id()
     assert user_from_login_id(login_id) == student.user
 
     set_user_active(setting["registrar"], student.user, False)
