@@ -8,13 +8,14 @@ SECRET_FILE := instance/secret_key
 # requests for other hosts are refused. Set PUBLIC_BASE_URL to serve it under another name.
 PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
-FLASK := SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/flask --app wsgi
+# The app reads the secret key (and the address) from instance/ by itself: nothing to export.
+FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test setup system-packages test-packages translations translations-update database lint clean
 
 run: system-packages setup database
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
-	SECRET_KEY="$$(cat $(SECRET_FILE))" $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - wsgi:app
 
 test: test-packages setup
@@ -58,6 +59,7 @@ translations-update: $(BIN)/.installed
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 database: setup
+	echo "$(PUBLIC_BASE_URL)" > instance/public_base_url
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 

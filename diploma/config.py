@@ -19,6 +19,15 @@ LOCAL_SITE = "http://127.0.0.1:5000"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def _instance_setting(name):
+    """A setting that ``make run`` wrote into the instance folder (the secret key it made, the address it
+    serves on), so that the command line finds them with nothing exported; None when there is none."""
+    try:
+        return (INSTANCE_PATH / name).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def _env_list(name):
     value = os.environ.get(name)
     if value is None:
@@ -39,7 +48,7 @@ class Config:
     """Production-safe defaults; every setting can be overridden by an environment variable."""
 
     DEBUG = _env_bool("FLASK_DEBUG")
-    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_setting("secret_key")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'diploma.sqlite'}"
     )
@@ -51,7 +60,7 @@ class Config:
     # The site's public address: every absolute link (certificates' QR codes and verification links,
     # set-password links) is built on it, never on the Host header a request brings.
     PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or os.environ.get("BASE_URL")
-                       or LOCAL_SITE).rstrip("/")
+                       or _instance_setting("public_base_url") or LOCAL_SITE).rstrip("/")
     # Requests for any other host are refused (400): a forged Host header reaches nothing.
     TRUSTED_HOSTS = trusted_hosts_for(PUBLIC_BASE_URL, _env_list("TRUSTED_HOSTS"))
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", urlsplit(PUBLIC_BASE_URL).scheme or "http")
