@@ -154,23 +154,6 @@ def test_a_trusted_proxys_https_makes_cookies_secure(trusted_proxies, secure):
     assert ("; Secure" in _set_cookies(response)["probe"]) is secure
 
 
-def test_a_public_address_on_https_makes_cookies_secure_by_default(monkeypatch):
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://diploma.example.edu.iq")
-    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    monkeypatch.delenv("PREFERRED_URL_SCHEME", raising=False)
-    import importlib
-
-    from diploma import config
-    try:
-        reloaded = importlib.reload(config)
-        assert reloaded.Config.PREFERRED_URL_SCHEME == "https"
-        assert reloaded.Config.SESSION_COOKIE_SECURE and reloaded.Config.REMEMBER_COOKIE_SECURE
-        assert reloaded.Config.TRUSTED_HOSTS == ["diploma.example.edu.iq"]
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
-
-
 def test_nothing_is_written_by_a_refused_host(client, make):
     user = make.user()
     before = db.session.execute(db.text("SELECT count(*) FROM login_session")).scalar()
