@@ -14,9 +14,8 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from diploma.arabic import fold_for_search
 from diploma.certificates import services
-from diploma.cli import CommandError
+from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -30,8 +29,9 @@ LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="
 UNIVERSITY = click.option("--university", "university_code", required=True,
                           help="The university's code (e.g. MSL).")
 COHORT = click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's number (id).")
-OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                      required=True, help="The PDF file to write.")
+# Checked by check_writable, whose refusals are translated (click's own checks speak English only).
+OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                      help="The PDF file to write.")
 
 
 def _university_and_cohort(university_code, cohort_id):
@@ -54,8 +54,7 @@ def issue_command(university_code, cohort_id, issued_on, language):
     """Issue a certificate to every eligible student of the cohort who has none yet (all or none)."""
     with force_language(language):
         university, cohort = _university_and_cohort(university_code, cohort_id)
-        report = services.graduation_report(university, cohort)
-        waiting = [s for s in report.graduates if s.certificate is None]
+        waiting = services.graduation_report(university, cohort).awaiting_certificate
         if not waiting:
             click.echo(_("No eligible student is waiting for a certificate."))
             return
@@ -72,39 +71,29 @@ def issue_command(university_code, cohort_id, issued_on, language):
             click.echo(f"  {certificate.serial}\t{student['name_ar' if language == 'ar' else 'name_en']}")
 
 
-def _sort_key(order, language):
-    def by_name(certificate):
-        student = certificate.snapshot["student"]
-        return fold_for_search(student["name_ar"] if language == "ar" else student["name_en"])
-
-    if order == "name":
-        return by_name
-    return lambda certificate: (certificate.snapshot["rank"], by_name(certificate))
-
-
 @certificates_cli.command("print")
 @UNIVERSITY
 @COHORT
 @OUTPUT
 @LANGUAGE
-@click.option("--order", type=click.Choice(["rank", "name"]), default="rank", show_default=True,
-              help="Order of the pages: by rank in the cohort, or by name.")
+@click.option("--order", type=click.Choice(services.BATCH_ORDERS), default="rank",
+              show_default=True, help="Order of the pages: by rank in the cohort, or by name.")
 def print_command(university_code, cohort_id, output, language, order):
     """Every valid certificate of the cohort in one PDF, one page each, for printing."""
     from diploma.certificates import pdf
 
     with force_language(language):
+        check_writable(output)
         university, cohort = _university_and_cohort(university_code, cohort_id)
-        chosen = [c for c in services.certificates_of(university.id, cohort.id) if c.status == "valid"]
+        chosen = services.printable_certificates(university.id, cohort.id, order=order, language=language)
         if not chosen:
             raise CommandError(_("This cohort has no valid certificate to print."))
-        chosen.sort(key=_sort_key(order, language))
         with click.progressbar(length=len(chosen), label=_("Rendering the certificates")) as bar:
             def progress(done, total):
                 bar.update(done - bar.pos)
 
             data = pdf.render_batch([c.snapshot for c in chosen], language, progress=progress)
-        output.write_bytes(data)
+        write_file(output, data)
         click.echo(_("%(count)s certificates written to %(path)s.", count=len(chosen), path=output))
 
 
@@ -118,12 +107,13 @@ def render_command(serial, output, language, transcript):
     from diploma.certificates import pdf
 
     with force_language(language):
+        check_writable(output)
         certificate = services.find_by_serial(serial.strip().upper())
         if certificate is None:
             raise CommandError(_("No certificate has the serial number %(serial)s.", serial=serial))
-        if certificate.status != "valid":
+        if not certificate.printable:
             raise CommandError(_("The certificate %(serial)s is revoked: it is not printed.",
                                          serial=certificate.serial))
         render = pdf.render_transcript if transcript else pdf.render_certificate
-        output.write_bytes(render(certificate.snapshot, language))
+        write_file(output, render(certificate.snapshot, language))
         click.echo(_("Written to %(path)s.", path=output))

@@ -14,7 +14,6 @@ from diploma.text import clean_text
 STUDENT_FIELD = "student_id"
 MAX_CHOSEN = 5000
 LANGUAGES = ("ar", "en")
-ORDERS = ("rank", "name")
 # Arabic-Indic and Persian digits, as a phone keyboard may type them, to the Latin digits of serials.
 _LATIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 

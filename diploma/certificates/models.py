@@ -15,6 +15,9 @@ class SerialCounter(db.Model):
     last_number = db.Column(db.Integer, nullable=False, default=0)
 
 
+VALID, REVOKED = "valid", "revoked"
+
+
 class Certificate(db.Model):
     __tablename__ = "certificate"
 
@@ -30,7 +33,7 @@ class Certificate(db.Model):
     cohort_id = db.Column(db.Integer, db.ForeignKey("cohort.id", ondelete="RESTRICT"), nullable=False)
     issued_on = db.Column(db.Date, nullable=False)
     issued_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
-    status = db.Column(db.String(10), nullable=False, default="valid")
+    status = db.Column(db.String(10), nullable=False, default=VALID)
     revoked_at = db.Column(db.DateTime)
     revoked_reason = db.Column(db.Text)
     revoked_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
@@ -46,3 +49,13 @@ class Certificate(db.Model):
         db.UniqueConstraint("university_id", "year", "number"),
         db.CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
     )
+
+    @property
+    def printable(self):
+        """The one rule of what may be printed (web, command line, the graduate's own page): a valid
+        certificate; a revoked one is never printed again."""
+        return self.status == VALID
+
+    @property
+    def revoked(self):
+        return self.status == REVOKED

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from diploma import audit
-from diploma.arabic import number_in_words
+from diploma.arabic import fold_for_search, number_in_words
 from diploma.auth.models import User, utcnow
-from diploma.certificates.models import Certificate, SerialCounter
+from diploma.certificates.models import REVOKED, VALID, Certificate, SerialCounter
 from diploma.curriculum.models import Course
 from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Enrolment, Student
@@ -46,6 +46,11 @@ class Standing:
     def eligible(self):
         return not self.reasons
 
+    @property
+    def awaits_certificate(self):
+        """Who can be issued a certificate: an eligible student who has none yet."""
+        return self.eligible and self.certificate is None
+
 
 @dataclass
 class GraduationReport:
@@ -57,6 +62,14 @@ class GraduationReport:
     @property
     def graduates(self):
         return [s for s in self.standings if s.eligible]
+
+    @property
+    def awaiting_certificate(self):
+        return [s for s in self.standings if s.awaits_certificate]
+
+    @property
+    def printable_count(self):
+        return sum(1 for s in self.standings if s.certificate is not None and s.certificate.printable)
 
 
 def _unpublished_courses(student_ids):
@@ -215,15 +228,16 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
             raise RuleViolation(_l("%(name)s cannot graduate yet.", name=name))
     numbers = allocate_numbers(university.id, issued_on.year, len(chosen))
     certificates = []
-    for standing, number in zip(sorted(chosen, key=lambda s: (s.rank, s.student.user.name_ar)), numbers,
-                                strict=True):
+    # Serials follow the batch's print order by rank (ties by folded Arabic name).
+    in_print_order = sorted(chosen, key=lambda s: (s.rank, fold_for_search(s.student.user.name_ar)))
+    for standing, number in zip(in_print_order, numbers, strict=True):
         serial = f"{report.programme.code}-{university.code}-{issued_on.year}-{number:04d}"
         code = secrets.token_urlsafe(16)
         certificate = Certificate(
             serial=serial, university_id=university.id, year=issued_on.year, number=number,
             verification_code=code, student_id=standing.student.id, programme_id=report.programme.id,
             cohort_id=cohort.id, issued_on=issued_on, issued_by_id=getattr(actor, "id", None),
-            status="valid", snapshot=_snapshot(standing, report, serial, code, issued_on))
+            status=VALID, snapshot=_snapshot(standing, report, serial, code, issued_on))
         db.session.add(certificate)
         certificates.append(certificate)
     db.session.flush()
@@ -234,16 +248,38 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
 
 
 def revoke_certificate(actor, certificate, reason):
-    if certificate.status == "revoked":
+    if certificate.revoked:
         raise RuleViolation(_l("This certificate is already revoked."))
     if not (reason or "").strip():
         raise RuleViolation(_l("Give the reason for revoking the certificate."), field="reason")
-    certificate.status, certificate.revoked_at = "revoked", utcnow()
+    certificate.status, certificate.revoked_at = REVOKED, utcnow()
     certificate.revoked_reason, certificate.revoked_by_id = reason.strip(), getattr(actor, "id", None)
     db.session.flush()
     audit.record(actor, "certificate.revoked", certificate, {"serial": certificate.serial,
                                                               "reason": certificate.revoked_reason})
     return certificate
+
+
+BATCH_ORDERS = ("rank", "name")
+
+
+def _folded_name(student, language):
+    return fold_for_search(student[f"name_{language}"])
+
+
+def print_order_key(order, language):
+    """The one order of a batch, for the web and the command line alike: by rank in the cohort (ties by
+    name), or by name — names compared folded (hamza forms, tatweel, case), in the batch's language."""
+    if order == "name":
+        return lambda certificate: _folded_name(certificate.snapshot["student"], language)
+    return lambda certificate: (certificate.snapshot["rank"],
+                                _folded_name(certificate.snapshot["student"], language))
+
+
+def printable_certificates(university_id, cohort_id, *, order="rank", language="ar"):
+    """The cohort's certificates at the university that may be printed, in the batch's order."""
+    return sorted((c for c in certificates_of(university_id, cohort_id) if c.printable),
+                  key=print_order_key(order, language))
 
 
 def certificates_of(university_id=None, cohort_id=None):

@@ -17,7 +17,6 @@ from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_univer
 from diploma.certificates import bp, services
 from diploma.certificates.forms import (
     LANGUAGES,
-    ORDERS,
     IssueForm,
     RevokeForm,
     VerifyForm,
@@ -121,20 +120,20 @@ def index():
     """The cohorts, with how many students and certificates each has at the university (or at each)."""
     universities = all_universities() if _is_admin() else [_university_or_404()]
     return render_template("certificates/index.html", cohorts=all_cohorts(), universities=universities,
+                           choose_university=_is_admin(),
                            students=_counts_by_cohort_and_university(Student),
                            issued=_counts_by_cohort_and_university(Certificate))
 
 
 def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200):
     report = services.graduation_report(university, cohort)
-    issuable = [s for s in report.standings if s.eligible and s.certificate is None]
+    issuable = report.awaiting_certificate
     if select_all:
         selected = [s.student.id for s in issuable]
     return render_template(
         "certificates/report.html", report=report, university=university, cohort=cohort,
         issuable=issuable, selected=set(selected), error=error, issue_form=IssueForm(),
-        scope=_scope(university), valid_count=sum(1 for s in report.standings
-                                                  if s.certificate and s.certificate.status == "valid"),
+        scope=_scope(university), valid_count=report.printable_count,
         batch_limit=current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]), status
 
 
@@ -174,16 +173,6 @@ def issue(cohort_id):
     return redirect(_report_url(cohort.id, university.id))
 
 
-def _batch_snapshots(certificates, language, order):
-    if order == "name":
-        def key(certificate):
-            return certificate.snapshot["student"][f"name_{language}"]
-    else:
-        def key(certificate):
-            return (certificate.snapshot["rank"], certificate.snapshot["student"]["name_ar"])
-    return [certificate.snapshot for certificate in sorted(certificates, key=key)]
-
-
 @bp.route("/certificates/cohorts/<int:cohort_id>/batch.pdf")
 @roles(*STAFF)
 def batch_pdf(cohort_id):
@@ -191,8 +180,8 @@ def batch_pdf(cohort_id):
     ``order=rank|name``); larger batches than the web serves are printed from the command line."""
     cohort, university = _cohort_or_404(cohort_id), _university_or_404()
     language = choice_arg(request.args, "language", LANGUAGES)
-    order = choice_arg(request.args, "order", ORDERS)
-    certificates = [c for c in services.certificates_of(university.id, cohort.id) if c.status == "valid"]
+    order = choice_arg(request.args, "order", services.BATCH_ORDERS)
+    certificates = services.printable_certificates(university.id, cohort.id, order=order, language=language)
     if not certificates:
         flash(_("This cohort has no valid certificates to print at this university."), "error")
         return redirect(_report_url(cohort.id, university.id))
@@ -206,7 +195,7 @@ def batch_pdf(cohort_id):
                                scope=_scope(university))
     from diploma.certificates import pdf
 
-    data = pdf.render_batch(_batch_snapshots(certificates, language, order), language)
+    data = pdf.render_batch([certificate.snapshot for certificate in certificates], language)
     return _send_pdf(data, filename)
 
 
@@ -226,7 +215,7 @@ def certificate_detail(serial):
 
 def _printable_or_redirect(certificate):
     """A revoked certificate is never printed again: back to its page with the reason."""
-    if certificate.status == "valid":
+    if certificate.printable:
         return None
     flash(_("This certificate is revoked: it cannot be printed."), "error")
     return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
@@ -272,7 +261,7 @@ def _own_certificate():
 
 def _own_valid_certificate_or_404():
     certificate = _own_certificate()
-    if certificate is None or certificate.status != "valid":
+    if certificate is None or not certificate.printable:
         abort(404)
     return certificate
 

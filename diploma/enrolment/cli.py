@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services as accounts
-from diploma.cli import CommandError, site_url
+from diploma.cli import CommandError, check_writable, site_url, write_file
 from diploma.enrolment import importing
 from diploma.extensions import db
 from diploma.i18n import force_language
@@ -65,7 +65,7 @@ def _run(path, university_code, language, links_file):
         raise
     _report_outcome(outcome, language)
     if links and links_file:
-        links_file.write_bytes(importing.links_xlsx(links))
+        write_file(links_file, importing.links_xlsx(links))
         click.echo(_("The set-password links of the new accounts were written to %(path)s.", path=links_file))
     elif links:
         click.echo(_("Set-password links of the new accounts (each works once):"))
@@ -79,11 +79,13 @@ def _run(path, university_code, language, links_file):
 @click.option("--university", "university_code", required=True, help="The university's code (e.g. KUF).")
 @click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
               help="Language of the report.")
-@click.option("--links", "links_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--links", "links_file", type=click.Path(path_type=Path),
               help="Write the new accounts' set-password links to this XLSX file instead of printing them.")
 def import_command(file, university_code, language, links_file):
     """Import students and their enrolments from an XLSX or CSV file (all rows or none)."""
     with force_language(language):
+        if links_file:
+            check_writable(links_file)
         imported = _run(file, university_code, language, links_file)
     if not imported:
         raise SystemExit(1)
