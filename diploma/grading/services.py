@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from diploma import audit
-from diploma.access import ADMIN, LECTURER, REGISTRAR
+from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT
 from diploma.auth.models import User, utcnow
 from diploma.curriculum.models import Course, Term
 from diploma.curriculum.services import the_programme
@@ -177,6 +177,62 @@ def can_edit_assessments(user, sheet):
             and not _any_score(sheet.gradebook))
 
 
+def _may_submit(user, gradebook):
+    return _editor_kind(user, gradebook) == "lecturer"
+
+
+def _is_office(user):
+    """The registration office: the university's registrar, or the programme's administrator."""
+    return user is not None and user.role in (REGISTRAR, ADMIN)
+
+
+def _may_decide_on_submission(user, gradebook):
+    """Publishing or returning a submitted gradebook."""
+    return _is_office(user) and gradebook.status == "submitted"
+
+
+def _second_round_can_open(sheet):
+    """The first round is published and at least one student failed it."""
+    gradebook = sheet.gradebook
+    return (gradebook.status == "published" and gradebook.current_round == FIRST_ROUND
+            and any(row.first_passed is False for row in sheet.rows))
+
+
+@dataclass(frozen=True)
+class GradebookActions:
+    """What one user may do on one gradebook now: the page shows exactly these, and the services refuse
+    anything else by the same rules."""
+
+    editable_attempts: frozenset
+    edit_assessments: bool
+    submit: bool
+    publish: bool
+    return_to_lecturer: bool
+    open_second_round: bool
+    give_reason: bool  # a published mark changes only with a reason
+    see_distribution: bool
+    see_history: bool
+
+    @property
+    def edit_marks(self):
+        return bool(self.editable_attempts)
+
+
+def gradebook_actions(user, sheet):
+    gradebook = sheet.gradebook
+    deciding = _may_decide_on_submission(user, gradebook)
+    return GradebookActions(
+        editable_attempts=frozenset(editable_attempts(user, sheet)),
+        edit_assessments=can_edit_assessments(user, sheet),
+        submit=_may_submit(user, gradebook),
+        publish=deciding, return_to_lecturer=deciding,
+        open_second_round=_is_office(user) and _second_round_can_open(sheet),
+        give_reason=_editor_kind(user, gradebook) == "registrar",
+        see_distribution=_is_office(user),
+        see_history=user is not None and user.role != STUDENT,
+    )
+
+
 def _any_score(gradebook):
     return db.session.scalar(
         db.select(db.func.count()).select_from(Score).join(Assessment, Assessment.id == Score.assessment_id)
@@ -340,7 +396,7 @@ def _incomplete_rows(sheet):
 def submit_gradebook(actor, offering):
     sheet = load_sheet(offering)
     gradebook = sheet.gradebook
-    if _editor_kind(actor, gradebook) != "lecturer":
+    if not _may_submit(actor, gradebook):
         raise RuleViolation(_l("Only the course's lecturer submits a draft gradebook."))
     if not sheet.rows:
         raise RuleViolation(_l("No students are enrolled."))
@@ -355,7 +411,7 @@ def submit_gradebook(actor, offering):
 
 def return_gradebook(actor, offering, comment):
     gradebook = gradebook_of(offering)
-    if gradebook.status != "submitted":
+    if not _may_decide_on_submission(actor, gradebook):
         raise RuleViolation(_l("Only a submitted gradebook can be returned."))
     if not (comment or "").strip():
         raise RuleViolation(_l("Write a comment for the lecturer."), field="comment")
@@ -366,7 +422,7 @@ def return_gradebook(actor, offering, comment):
 
 def publish_gradebook(actor, offering):
     gradebook = gradebook_of(offering)
-    if gradebook.status != "submitted":
+    if not _may_decide_on_submission(actor, gradebook):
         raise RuleViolation(_l("Only a submitted gradebook can be published."))
     gradebook.published_at, gradebook.published_by_id = utcnow(), actor.id
     gradebook.published_round = gradebook.current_round
@@ -380,9 +436,9 @@ def open_second_round(actor, offering):
     """After the first round is published, open the second round for the students who failed."""
     sheet = load_sheet(offering)
     gradebook = sheet.gradebook
-    if gradebook.status != "published" or gradebook.current_round != FIRST_ROUND:
+    if not _is_office(actor) or gradebook.status != "published" or gradebook.current_round != FIRST_ROUND:
         raise RuleViolation(_l("The second round opens once the first round is published."))
-    if not any(row.first_passed is False for row in sheet.rows):
+    if not _second_round_can_open(sheet):
         raise RuleViolation(_l("No student failed this course: there is no second round."))
     gradebook.current_round = SECOND_ROUND
     _change_status(actor, gradebook, "draft", "gradebook.second_round_opened")

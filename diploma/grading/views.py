@@ -19,12 +19,13 @@ STAFF = (ADMIN, REGISTRAR, LECTURER)
 
 def _gradebook_page(offering, marks_form=None, results=None, typed=None, status=200):
     sheet = services.load_sheet(offering)
+    actions = services.gradebook_actions(current_user, sheet)
     return render_template(
         "grading/gradebook.html", offering=offering, sheet=sheet, marks_form=marks_form or MarksForm(),
-        editable=services.editable_attempts(current_user, sheet), results=results or {}, typed=typed or {},
-        can_edit_assessments=services.can_edit_assessments(current_user, sheet),
-        distribution=services.distribution(sheet), return_form=ReturnForm(), confirm_form=ConfirmForm(),
-        cell_key=services.cell_key, show_mark=rules.format_mark), status
+        actions=actions, editable=actions.editable_attempts, results=results or {}, typed=typed or {},
+        distribution=services.distribution(sheet) if actions.see_distribution else None,
+        return_form=ReturnForm(), confirm_form=ConfirmForm(), cell_key=services.cell_key,
+        show_mark=rules.format_mark), status
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook")
