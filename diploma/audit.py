@@ -1,9 +1,9 @@
 """Append-only audit log: who did what to which record, when, with the values involved."""
-from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import event
 
+from diploma.clock import utcnow
 from diploma.extensions import db
 
 
@@ -11,8 +11,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id = db.Column(db.Integer, primary_key=True)
-    created_at = db.Column(db.DateTime, nullable=False,
-                           default=lambda: datetime.now(UTC).replace(tzinfo=None))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     actor_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     action = db.Column(db.String(60), nullable=False, index=True)
     target_type = db.Column(db.String(60))

@@ -13,18 +13,17 @@ from flask.cli import AppGroup
 from markupsafe import escape
 from werkzeug.datastructures import FileStorage
 
-from diploma import audit, demo_data
+from diploma import clock, demo_data
 from diploma.auth.models import User, utcnow
 from diploma.auth.services import hash_password
 from diploma.certificates import services as certificates
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
-from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading import rules
+from diploma.grading import services as grading
 from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Assessment, Gradebook, Score
-from diploma.grading.services import gradebook_of
 from diploma.partners.models import Signatory, University
 from diploma.teaching import services as teaching
 from diploma.teaching.models import Announcement, Material, Offering
@@ -294,84 +293,83 @@ def _grading_context():
             .join(Student, Student.id == Enrolment.student_id)
             .where(Enrolment.status == "active").order_by(Enrolment.id)):
         enrolments.setdefault(offering_id, []).append((enrolment_id, number))
-    registrars = dict(db.session.execute(
-        db.select(User.university_id, User.id).where(User.role == "registrar")).tuples().all())
+    registrars = {user.university_id: user for user in db.session.scalars(
+        db.select(User).where(User.role == "registrar").order_by(User.id.desc()))}
     with_marks = db.select(Assessment.gradebook_id).join(Score, Score.assessment_id == Assessment.id)
     graded = set(db.session.scalars(db.select(Gradebook.offering_id).where(
         (Gradebook.status != "draft") | (Gradebook.published_round > 0) | Gradebook.id.in_(with_marks))))
     return offerings, enrolments, registrars, graded
 
 
-def _score(enrolment_id, assessment, attempt, value, by, at):
-    return {"enrolment_id": enrolment_id, "assessment_id": assessment.id, "attempt": attempt, "value": value,
-            "absent": False, "version": 1, "updated_at": at, "updated_by_id": by}
+def _type_marks(actor, offering, marks, attempt=FIRST_ROUND):
+    """Marks entered through the grading service as a lecturer types them: ``marks`` is
+    {enrolment id: [(assessment, value), …]}. Every cell must be saved: the demo's data is consistent."""
+    entries = [{"enrolment_id": enrolment_id, "assessment_id": assessment.id, "attempt": attempt,
+                "text": rules.format_mark(value), "version": None}
+               for enrolment_id, cells in marks.items() for assessment, value in cells]
+    results = grading.save_marks(actor, offering, entries)
+    refused = {key: result.message for key, result in results.items() if result.status != "saved"}
+    if refused:
+        raise RuntimeError(f"demo marks refused in offering {offering.id}: {refused}")
 
 
-def _grade_past_offering(gradebook, enrolments, lecturer_id, registrar_id, failures, grading_rules):
-    """Every first-round mark of a closed offering, published by the registrar (under ``grading_rules``); a
-    second round, published too, when one of its students failed. Returns the score rows to insert."""
-    offering = gradebook.offering
-    coursework, final = gradebook.assessments
+def _grade_past_offering(offering, enrolments, lecturer, registrar, failures):
+    """Every first-round mark of a closed offering, entered and submitted by the lecturer and published by
+    the registrar on their days; a second round, submitted and published too, when a student failed."""
+    coursework, final = grading.gradebook_of(offering).assessments
     ends = offering.term.ends_on
-    first_at = _at(ends + timedelta(days=demo_data.FIRST_ROUND_SUBMITTED_DAYS))
-    rows = []
+    first, second = {}, {}
     for enrolment_id, number in enrolments:
         failure = failures.get((number, offering.course.code))
         if failure is None:
             marks = drawn_marks(number, offering.course.code)
         else:
             marks = (Decimal(str(failure["coursework"])), Decimal(str(failure["final"])))
-        rows += [_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, first_at),
-                 _score(enrolment_id, final, FIRST_ROUND, marks[1], lecturer_id, first_at)]
-        if failure is not None:
-            second_at = _at(ends + timedelta(days=demo_data.SECOND_ROUND_SUBMITTED_DAYS))
-            rows.append(_score(enrolment_id, final, SECOND_ROUND, Decimal(str(failure["second_final"])),
-                               lecturer_id, second_at))
-    second_round = any(row["attempt"] == SECOND_ROUND for row in rows)
-    submitted, published = (
-        (demo_data.SECOND_ROUND_SUBMITTED_DAYS, demo_data.SECOND_ROUND_PUBLISHED_DAYS) if second_round
-        else (demo_data.FIRST_ROUND_SUBMITTED_DAYS, demo_data.FIRST_ROUND_PUBLISHED_DAYS))
-    gradebook.status = "published"
-    gradebook.current_round = gradebook.published_round = SECOND_ROUND if second_round else FIRST_ROUND
-    gradebook.submitted_at, gradebook.submitted_by_id = _at(ends + timedelta(days=submitted)), lecturer_id
-    gradebook.published_at, gradebook.published_by_id = _at(ends + timedelta(days=published)), registrar_id
-    gradebook.published_rules = grading_rules.as_json()
-    return rows
+            second[enrolment_id] = [(final, Decimal(str(failure["second_final"])))]
+        first[enrolment_id] = [(coursework, marks[0]), (final, marks[1])]
+    with clock.as_of(_at(ends + timedelta(days=demo_data.FIRST_ROUND_SUBMITTED_DAYS))):
+        _type_marks(lecturer, offering, first)
+        grading.submit_gradebook(lecturer, offering)
+    with clock.as_of(_at(ends + timedelta(days=demo_data.FIRST_ROUND_PUBLISHED_DAYS))):
+        grading.publish_gradebook(registrar, offering)
+        if second:
+            grading.open_second_round(registrar, offering)
+    if second:
+        with clock.as_of(_at(ends + timedelta(days=demo_data.SECOND_ROUND_SUBMITTED_DAYS))):
+            _type_marks(lecturer, offering, second, attempt=SECOND_ROUND)
+            grading.submit_gradebook(lecturer, offering)
+        with clock.as_of(_at(ends + timedelta(days=demo_data.SECOND_ROUND_PUBLISHED_DAYS))):
+            grading.publish_gradebook(registrar, offering)
 
 
-def _grade_current_offering(gradebook, enrolments, lecturer_id, submitted):
+def _grade_current_offering(offering, enrolments, lecturer, submitted):
     """A submitted gradebook has every mark; a draft has the coursework of all its students but the last."""
-    offering = gradebook.offering
-    coursework, final = gradebook.assessments
+    coursework, final = grading.gradebook_of(offering).assessments
     starts = offering.term.starts_on
-    entered_at = _at(starts + timedelta(days=demo_data.DRAFT_MARKS_DAYS))
-    rows = []
+    marks = {}
     for position, (enrolment_id, number) in enumerate(enrolments, start=1):
-        marks = drawn_marks(number, offering.course.code)
+        drawn = drawn_marks(number, offering.course.code)
         if submitted:
-            rows += [_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, entered_at),
-                     _score(enrolment_id, final, FIRST_ROUND, marks[1], lecturer_id, entered_at)]
+            marks[enrolment_id] = [(coursework, drawn[0]), (final, drawn[1])]
         elif position < len(enrolments):
-            rows.append(_score(enrolment_id, coursework, FIRST_ROUND, marks[0], lecturer_id, entered_at))
+            marks[enrolment_id] = [(coursework, drawn[0])]
+    with clock.as_of(_at(starts + timedelta(days=demo_data.DRAFT_MARKS_DAYS))):
+        _type_marks(lecturer, offering, marks)
     if submitted:
-        gradebook.status = "submitted"
-        gradebook.submitted_at = _at(starts + timedelta(days=demo_data.SUBMITTED_DAYS))
-        gradebook.submitted_by_id = lecturer_id
-    return rows
+        with clock.as_of(_at(starts + timedelta(days=demo_data.SUBMITTED_DAYS))):
+            grading.submit_gradebook(lecturer, offering)
 
 
 def seed_grades(universities, terms, lecturers):
     """The first cohort's published marks in every closed offering (first round, and a few second rounds),
-    and the second cohort's gradebooks in progress (see demo_data). Gradebooks are created with the
-    default assessments; the marks are inserted in bulk, each with the audit event of its entry."""
+    and the second cohort's gradebooks in progress (see demo_data): entered, submitted and published
+    through the grading services by the university's lecturer and registrar, each step on its day."""
     offerings, enrolments, registrars, graded = _grading_context()
     failures = {(case["student_number"], case["course"]): case for case in demo_data.SECOND_ROUND}
     slugs = {university.id: slug for slug, university in universities.items()}
     first = demo_data.COHORTS[0]
     past_terms = {semester: terms[term_key(first, semester)].id for semester in SEMESTERS}
     current_term = terms[demo_data.TERMS[-1]["key"]].id
-    grading_rules = rules.GradingRules.of_programme(the_programme())
-    rows = []
     for offering in offerings:
         slug = slugs[offering.university_id]
         code = offering.course.code
@@ -381,38 +379,14 @@ def seed_grades(universities, terms, lecturers):
             continue
         if offering.id in graded or not (current or offering.term_id == past_terms[offering.course.semester]):
             continue  # already graded (by an earlier seed, or by hand), or not one of the demo's offerings
-        gradebook = gradebook_of(offering)
-        lecturer_id = lecturers[slug][0].id
+        lecturer = lecturers[slug][0]
         students = enrolments.get(offering.id, [])
         if current:
-            rows += _grade_current_offering(gradebook, students, lecturer_id,
-                                            submitted=code == demo_data.SUBMITTED_GRADEBOOKS.get(slug))
+            _grade_current_offering(offering, students, lecturer,
+                                    submitted=code == demo_data.SUBMITTED_GRADEBOOKS.get(slug))
         else:
-            rows += _grade_past_offering(gradebook, students, lecturer_id, registrars[offering.university_id],
-                                         failures, grading_rules)
-    if rows:
-        _insert_scores(rows)
+            _grade_past_offering(offering, students, lecturer, registrars[offering.university_id], failures)
     db.session.flush()
-
-
-def _insert_scores(rows):
-    """Insert the scores, each with the audit event of its entry (what the mark's history page lists)."""
-    enrolments = {enrolment_id: (student_id, offering_id) for enrolment_id, student_id, offering_id
-                  in db.session.execute(db.select(Enrolment.id, Enrolment.student_id, Enrolment.offering_id)
-                                        .where(Enrolment.id.in_({row["enrolment_id"] for row in rows})))}
-    assessments = dict(db.session.execute(db.select(Assessment.id, Assessment.name_en).where(
-        Assessment.id.in_({row["assessment_id"] for row in rows}))).tuples().all())
-    ids = db.session.scalars(db.insert(Score).returning(Score.id, sort_by_parameter_order=True), rows).all()
-    events = []
-    for score_id, row in zip(ids, rows, strict=True):
-        student_id, offering_id = enrolments[row["enrolment_id"]]
-        events.append({
-            "created_at": row["updated_at"], "actor_id": row["updated_by_id"], "action": "score.changed",
-            "target_type": "Score", "target_id": str(score_id), "data": {
-                "student_id": student_id, "offering_id": offering_id,
-                "assessment": assessments[row["assessment_id"]], "round": row["attempt"], "old": "",
-                "new": rules.format_mark(row["value"]), "reason": None}})
-    db.session.execute(db.insert(audit.AuditEvent), events)
 
 
 # --- the first cohort's certificates -------------------------------------------------------------

@@ -1,17 +1,13 @@
 """Accounts: who can log in, with which role, at which university."""
 import hashlib
 import secrets
-from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import event
 
 from diploma.arabic import fold_for_search
+from diploma.clock import utcnow
 from diploma.extensions import db
-
-
-def utcnow():
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_session_token():

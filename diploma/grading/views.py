@@ -31,10 +31,7 @@ def _gradebook_page(offering, marks_form=None, results=None, typed=None, status=
 @bp.route("/offerings/<int:offering_id>/gradebook")
 @roles(*STAFF)
 def gradebook(offering_id):
-    offering = staff_offering_or_404(offering_id)
-    page = _gradebook_page(offering)
-    db.session.commit()  # the gradebook is created with its default assessments on first sight
-    return page
+    return _gradebook_page(staff_offering_or_404(offering_id))
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook", methods=["POST"])

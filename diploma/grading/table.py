@@ -1,0 +1,163 @@
+"""The gradebook as a table: its assessments, one line per active student with the course mark, band
+and round, computed with the gradebook's grading rules, in a fixed number of queries; and the band
+distribution of the class. A gradebook exists from the moment its offering does."""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, selectinload
+
+from diploma.auth.models import User
+from diploma.curriculum.services import the_programme
+from diploma.enrolment.models import Enrolment, Student
+from diploma.extensions import db
+from diploma.grading import rules
+from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Assessment, Gradebook, Score
+from diploma.teaching.models import Offering
+
+DEFAULT_ASSESSMENTS = (
+    {"name_ar": "السعي", "name_en": "Coursework", "weight": Decimal(40), "max_score": Decimal(100),
+     "is_final": False},
+    {"name_ar": "الامتحان النهائي", "name_en": "Final exam", "weight": Decimal(60), "max_score": Decimal(100),
+     "is_final": True},
+)
+
+
+# --- the gradebook and its table -------------------------------------------------------------------
+
+def new_gradebook(offering):
+    """A draft gradebook with the default assessments (coursework 40, final exam 60)."""
+    gradebook = Gradebook(offering=offering, status="draft")
+    for position, values in enumerate(DEFAULT_ASSESSMENTS, start=1):
+        gradebook.assessments.append(Assessment(position=position, **values))
+    return gradebook
+
+
+@event.listens_for(Session, "before_flush")
+def _give_every_new_offering_its_gradebook(session, flush_context, instances):
+    """A gradebook exists as soon as its offering does, whoever creates the offering (the teaching
+    services, an import, the demo), so that no page has to create one while it is being read."""
+    for offering in [item for item in session.new if isinstance(item, Offering)]:
+        session.add(new_gradebook(offering))
+
+
+def gradebook_of(offering):
+    """The offering's gradebook, with its assessments."""
+    return db.session.scalars(
+        db.select(Gradebook).where(Gradebook.offering_id == offering.id)
+        .options(selectinload(Gradebook.assessments))
+    ).one()
+
+
+@dataclass
+class Row:
+    """One student's line of the gradebook."""
+
+    enrolment: Enrolment
+    scores: dict = field(default_factory=dict)  # assessment id → Score of the first round
+    second: Score | None = None  # the second-round attempt at the final, if any
+    first_mark: Decimal | None = None
+    mark: Decimal | None = None
+    round: int = FIRST_ROUND
+    band: object = None
+    complete: bool = False
+    first_passed: bool | None = None
+
+
+@dataclass
+class Sheet:
+    gradebook: Gradebook
+    grading: rules.GradingRules
+    assessments: list
+    rows: list
+
+    @property
+    def final(self):
+        return next((a for a in self.assessments if a.is_final), None)
+
+    @property
+    def complete(self):
+        return all(row.complete for row in self.rows)
+
+
+def _active_enrolments(offering):
+    return db.session.scalars(
+        db.select(Enrolment).join(Enrolment.student).join(Student.user)
+        .where(Enrolment.offering_id == offering.id, Enrolment.status == "active")
+        .order_by(User.name_ar, Enrolment.id)
+    ).all()
+
+
+def _scores_of(gradebook):
+    return db.session.scalars(
+        db.select(Score).join(Assessment, Assessment.id == Score.assessment_id)
+        .where(Assessment.gradebook_id == gradebook.id)
+    ).all()
+
+
+def _components(assessments, scores):
+    components = []
+    for assessment in assessments:
+        score = scores.get(assessment.id)
+        if score is None or (score.value is None and not score.absent):
+            return None
+        components.append(rules.Component(assessment.weight, assessment.max_score, score.value))
+    return components
+
+
+def grading_rules_of(gradebook, programme):
+    """The rules a gradebook's results are computed with: those frozen at its first publication (a later
+    change of the programme's pass mark, rounding, bands or second-round rule changes no published
+    result), the programme's current ones before it."""
+    if gradebook.published_rules:
+        return rules.GradingRules.from_json(gradebook.published_rules)
+    return rules.GradingRules.of_programme(programme)
+
+
+def compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
+    components = _components(assessments, row.scores)
+    row.complete = components is not None
+    if components is None:
+        return row
+    row.first_mark = row.mark = rules.course_mark(components, grading.course_mark_rounding)
+    row.first_passed = rules.passed(row.first_mark, grading)
+    second = row.second
+    if (visible_round >= SECOND_ROUND and not row.first_passed and second is not None
+            and (second.value is not None or second.absent)):
+        final_index = next(i for i, a in enumerate(assessments) if a.is_final)
+        row.mark = rules.second_round_mark(components, final_index, second.value, grading)
+        row.round = SECOND_ROUND
+    row.band = rules.band_of(row.mark, grading.bands)
+    return row
+
+
+def load_sheet(offering):
+    """The whole gradebook in a fixed number of queries, whatever the number of students."""
+    gradebook = gradebook_of(offering)
+    grading = grading_rules_of(gradebook, the_programme())
+    assessments = list(gradebook.assessments)
+    rows = {e.id: Row(enrolment=e) for e in _active_enrolments(offering)}
+    final_id = next((a.id for a in assessments if a.is_final), None)
+    for score in _scores_of(gradebook):
+        row = rows.get(score.enrolment_id)
+        if row is None:
+            continue
+        if score.attempt == FIRST_ROUND:
+            row.scores[score.assessment_id] = score
+        elif score.assessment_id == final_id:
+            row.second = score
+    for row in rows.values():
+        compute_row(row, assessments, grading)
+    return Sheet(gradebook, grading, assessments, list(rows.values()))
+
+
+def distribution(sheet):
+    """How many students in each band, and in each tenth of the scale (0–9, 10–19 … 90–100)."""
+    by_band = {band.id: 0 for band in sheet.grading.bands}
+    by_tenth = [0] * 10
+    for row in sheet.rows:
+        if row.mark is None:
+            continue
+        by_band[row.band.id] = by_band.get(row.band.id, 0) + 1
+        by_tenth[min(int(row.mark // 10), 9)] += 1
+    return {"bands": [(band, by_band[band.id]) for band in sheet.grading.bands], "tenths": by_tenth}
