@@ -58,7 +58,7 @@ def plain_render(html, css):
     configuration for every document, WeasyPrint's default URL fetcher."""
     from weasyprint import HTML
 
-    from diploma.certificates.pdf import BASE_URL
+    from diploma.certificates.pdf_engine import BASE_URL
 
     inlined = html.replace("</head>", f"<style>{css}</style>\n</head>", 1)
     return HTML(string=inlined, base_url=BASE_URL).write_pdf()
@@ -70,9 +70,9 @@ def peak_memory_mb():
     return own, children
 
 
-def bench_one(pdf, snapshot, language, css, runs):
+def bench_one(pdf, wording, snapshot, language, css, runs):
     pdf.render_certificate(snapshot, language)  # warm: fonts loaded, stylesheets parsed
-    html = pdf.document_html("certificate", snapshot, language)
+    html = wording.document_html("certificate", snapshot, language)
     plain_render(html, css)  # warm WeasyPrint's own imports and caches the same way
     # Interleaved, so that a busy neighbour on the machine slows both alike.
     project_times, plain_times = [], []
@@ -86,12 +86,12 @@ def bench_one(pdf, snapshot, language, css, runs):
           f"plain/project {plain / project:5.2f}×")
 
 
-def bench_batch(pdf, batch, language, css, cores):
+def bench_batch(pdf, wording, batch, language, css, cores):
     size = len(batch)
     project, data = timed(pdf.render_batch, batch, language)
     assert page_count(data) == size, (page_count(data), size)
     project_memory = peak_memory_mb()
-    html = pdf.certificates_html(batch, language)
+    html = wording.certificates_html(batch, language)
     plain, plain_data = timed(plain_render, html, css)
     assert page_count(plain_data) == size
     project_rate, plain_rate = size / project, size / plain
@@ -112,7 +112,8 @@ def main():
     parser.add_argument("--language", choices=["ar", "en"], default="ar")
     arguments = parser.parse_args()
 
-    from diploma.certificates import pdf
+    from diploma.certificates import pdf, wording
+    from diploma.certificates import pdf_engine as engine
     from tests.certificates.builders import snapshot, snapshots
 
     cores = os.cpu_count() or 1
@@ -122,12 +123,12 @@ def main():
 
         app = create_app(Config)
         with app.app_context():
-            css = pdf.stylesheet_text("certificate")
+            css = engine.stylesheet_text("certificate")
             load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             print(f"WeasyPrint certificates, {arguments.language}, {cores} cores, load average {load} "
                   "(other work on the machine lowers the gain of the pool)")
-            bench_one(pdf, snapshot(), arguments.language, css, arguments.runs)
-            reached = [bench_batch(pdf, snapshots(size), arguments.language, css, cores)
+            bench_one(pdf, wording, snapshot(), arguments.language, css, arguments.runs)
+            reached = [bench_batch(pdf, wording, snapshots(size), arguments.language, css, cores)
                        for size in arguments.sizes]
     own, children = peak_memory_mb()
     print(f"peak memory (maxrss) of the run: this process {own:.0f} MB (the plain renders of whole batches "

@@ -183,7 +183,8 @@ def verification_url(serial, code):
     return absolute_url("certificates.verify", serial=serial, code=code)
 
 
-def _snapshot(standing, report, serial, code, issued_on):
+def _certificate_statement(standing, report, serial, code, issued_on):
+    """What the certificate states, frozen as its snapshot: reprints and verification read only this."""
     student, university = standing.student, report.university
     programme, cohort = report.programme, report.cohort
     average = format(standing.average, ".2f")
@@ -237,7 +238,7 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
             serial=serial, university_id=university.id, year=issued_on.year, number=number,
             verification_code=code, student_id=standing.student.id, programme_id=report.programme.id,
             cohort_id=cohort.id, issued_on=issued_on, issued_by_id=getattr(actor, "id", None),
-            status=VALID, snapshot=_snapshot(standing, report, serial, code, issued_on))
+            status=VALID, snapshot=_certificate_statement(standing, report, serial, code, issued_on))
         db.session.add(certificate)
         certificates.append(certificate)
     db.session.flush()

@@ -21,7 +21,7 @@ def the_programme():
     return db.session.scalar(db.select(Programme).where(Programme.code == PROGRAMME_CODE))
 
 
-def _snapshot(record, fields):
+def _for_audit(record, fields):
     return {name: _jsonable(getattr(record, name)) for name in fields}
 
 
@@ -57,8 +57,8 @@ def update_programme(actor, programme, values, bands):
     """Save the programme's settings and its grading scale (a list of {min_mark, name_ar, name_en})."""
     bands = [band for band in bands if band.get("name_ar") or band.get("name_en")]
     _check_bands(bands, values["pass_mark"])
-    before = _snapshot(programme, PROGRAMME_SETTINGS)
-    before["bands"] = [_snapshot(band, ("min_mark", "name_ar", "name_en")) for band in programme.bands]
+    before = _for_audit(programme, PROGRAMME_SETTINGS)
+    before["bands"] = [_for_audit(band, ("min_mark", "name_ar", "name_en")) for band in programme.bands]
     _assign(programme, values, PROGRAMME_SETTINGS)
     programme.bands.clear()
     db.session.flush()
@@ -66,8 +66,8 @@ def update_programme(actor, programme, values, bands):
         programme.bands.append(GradeBand(min_mark=Decimal(band["min_mark"]), name_ar=band["name_ar"],
                                          name_en=band["name_en"]))
     db.session.flush()
-    after = _snapshot(programme, PROGRAMME_SETTINGS)
-    after["bands"] = [_snapshot(band, ("min_mark", "name_ar", "name_en")) for band in programme.bands]
+    after = _for_audit(programme, PROGRAMME_SETTINGS)
+    after["bands"] = [_for_audit(band, ("min_mark", "name_ar", "name_en")) for band in programme.bands]
     audit.record(actor, "programme.updated", programme, {"before": before, "after": after})
     return programme
 
@@ -82,12 +82,12 @@ def band_for(programme, mark):
 
 def _save(actor, record, values, fields, action):
     creating = record.id is None
-    before = None if creating else _snapshot(record, fields)
+    before = None if creating else _for_audit(record, fields)
     _assign(record, values, fields)
     db.session.add(record)
     db.session.flush()
     audit.record(actor, f"{action}.{'created' if creating else 'updated'}", record,
-                 {"before": before, "after": _snapshot(record, fields)})
+                 {"before": before, "after": _for_audit(record, fields)})
     return record
 
 

@@ -140,7 +140,7 @@ def save_assessments(actor, offering, entries):
     if sum(1 for e in entries if e.get("is_final")) != 1:
         raise RuleViolation(_l("Mark exactly one assessment as the final exam."), field="assessments")
     gradebook = sheet.gradebook
-    before = [_assessment_snapshot(a) for a in gradebook.assessments]
+    before = [_assessment_for_audit(a) for a in gradebook.assessments]
     gradebook.assessments.clear()
     db.session.flush()
     for position, entry in enumerate(entries, start=1):
@@ -150,11 +150,11 @@ def save_assessments(actor, offering, entries):
             is_final=bool(entry.get("is_final"))))
     db.session.flush()
     audit.record(actor, "gradebook.assessments_changed", gradebook,
-                 {"before": before, "after": [_assessment_snapshot(a) for a in gradebook.assessments]})
+                 {"before": before, "after": [_assessment_for_audit(a) for a in gradebook.assessments]})
     return gradebook
 
 
-def _assessment_snapshot(assessment):
+def _assessment_for_audit(assessment):
     return {"name_en": assessment.name_en, "weight": str(assessment.weight),
             "max_score": str(assessment.max_score), "is_final": assessment.is_final}
 

@@ -46,7 +46,7 @@ def lecturers_of_university(university_id):
     ).all()
 
 
-def _offering_snapshot(offering):
+def _offering_for_audit(offering):
     return {"course_id": offering.course_id, "term_id": offering.term_id, "capacity": offering.capacity,
             "status": offering.status, "lecturers": sorted(lecturer.id for lecturer in offering.lecturers)}
 
@@ -75,14 +75,14 @@ def save_offering(actor, offering, university_id, *, course_id, term_id, capacit
         raise RuleViolation(_l("The capacity cannot be lower than the number of enrolled students."),
                             field="capacity")
     creating = offering is None
-    before = None if creating else _offering_snapshot(offering)
+    before = None if creating else _offering_for_audit(offering)
     offering = offering or Offering(university_id=university_id)
     offering.course_id, offering.term_id, offering.capacity = course_id, term_id, capacity
     offering.lecturers = lecturers
     db.session.add(offering)
     db.session.flush()
     audit.record(actor, "offering.created" if creating else "offering.updated", offering,
-                 {"before": before, "after": _offering_snapshot(offering)})
+                 {"before": before, "after": _offering_for_audit(offering)})
     return offering
 
 
@@ -114,7 +114,7 @@ def _check_material(kind, values):
         raise RuleViolation(_l("Write the text of the note."), field="body")
 
 
-def _material_snapshot(material):
+def _material_for_audit(material):
     return {"kind": material.kind, "title": material.title, "week": material.week, "topic": material.topic,
             "url": material.url, "original_name": material.original_name, "size": material.size,
             "sha256": material.sha256, "hidden": material.hidden}
@@ -142,14 +142,14 @@ def add_material(actor, offering, kind, values, upload=None):
     except Exception:
         uploads.delete_stored(material.stored_name)
         raise
-    audit.record(actor, "material.created", material, _material_snapshot(material))
+    audit.record(actor, "material.created", material, _material_for_audit(material))
     return material
 
 
 def update_material(actor, material, values):
     """Edit the title, week, topic and (for links and notes) the address or text; files stay."""
     _check_material(material.kind, values)
-    before = _material_snapshot(material)
+    before = _material_for_audit(material)
     material.title, material.week, material.topic = values["title"], values.get("week"), values.get("topic")
     if material.kind == "link":
         material.url = values["url"]
@@ -157,7 +157,7 @@ def update_material(actor, material, values):
         material.body = values["body"]
     db.session.flush()
     audit.record(actor, "material.updated", material,
-                 {"before": before, "after": _material_snapshot(material)})
+                 {"before": before, "after": _material_for_audit(material)})
     return material
 
 
@@ -171,7 +171,7 @@ def set_material_hidden(actor, material, hidden):
 def delete_material(actor, material):
     """Delete a material (its file is removed once the deletion is committed; the audit log keeps what it
     was)."""
-    audit.record(actor, "material.deleted", material, _material_snapshot(material))
+    audit.record(actor, "material.deleted", material, _material_for_audit(material))
     stored_name = material.stored_name
     db.session.delete(material)
     db.session.flush()

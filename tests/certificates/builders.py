@@ -4,7 +4,8 @@ every course with published marks, and their certificates issued through the ser
 Two levels, use the lightest one that shows the behaviour:
 
 ``snapshot(**overrides)``
-    A certificate's frozen snapshot as a plain dict, exactly the shape ``services._snapshot`` builds, with
+    A certificate's frozen snapshot as a plain dict, exactly the shape
+    ``services._certificate_statement`` builds, with
     no database at all: for the PDF templates. Nested overrides merge: ``snapshot(student={"gender": "m"})``
     changes the gender and keeps the rest of the student. ``snapshots(n)`` makes n different ones.
 
@@ -74,7 +75,8 @@ def _merge(base, overrides):
 
 
 def snapshot(**overrides):
-    """A certificate snapshot (the dict ``services._snapshot`` freezes), female student, Arabic-Indic
+    """A certificate snapshot (the dict ``services._certificate_statement`` freezes), female student,
+    Arabic-Indic
     digits, 3rd of 44 with 88.50; ``overrides`` merge into it (nested dicts too)."""
     serial = overrides.get("serial", "PCS-MSL-2025-0001")
     base = {

@@ -15,7 +15,8 @@ import textwrap
 
 import pytest
 
-from diploma.certificates import pdf
+from diploma.certificates import pdf, wording
+from diploma.certificates import pdf_engine as engine
 from diploma.config import PROJECT_ROOT
 from tests.certificates.builders import NAMES, snapshot, snapshots
 from tests.teaching import png_bytes
@@ -226,7 +227,7 @@ def test_rendering_logs_no_warning(app, caplog):
 # --- what the Arabic certificate says -------------------------------------------------------------------
 
 def test_the_html_carries_the_glossary_wording_word_for_word(app):
-    html = pdf.document_html("certificate", snapshot(), "ar")
+    html = wording.document_html("certificate", snapshot(), "ar")
     text = flat(re.sub(r"<[^>]+>", "", html))
 
     assert '<html lang="ar" dir="rtl">' in html
@@ -313,7 +314,7 @@ def test_the_english_certificate_has_the_english_wording(render):
 
 
 def test_the_english_certificate_is_left_to_right(app):
-    assert '<html lang="en" dir="ltr">' in pdf.document_html("certificate", snapshot(), "en")
+    assert '<html lang="en" dir="ltr">' in wording.document_html("certificate", snapshot(), "en")
 
 
 # --- archival: PDF/A-3b with the data attached -------------------------------------------------------------
@@ -415,7 +416,7 @@ def test_a_batch_shrinks_the_type_of_a_certificate_whose_names_are_too_long(app,
     batch[1]["student"]["name_ar"] = LONG_NAME_AR
     batch[1]["university"]["name_ar"] = LONG_UNIVERSITY_AR
     batch[1]["university"]["signatories"] = [LONG_SIGNATORY] * 4
-    monkeypatch.setattr(pdf, "_fit_level", lambda context: 0)  # a wrong guess: the layout must notice
+    monkeypatch.setattr(wording, "_fit_level", lambda context: 0)  # a wrong guess: the layout must notice
 
     data = pdf.render_batch(batch, "ar", workers=workers, chunk_size=2)
 
@@ -436,7 +437,7 @@ def test_an_empty_batch_is_refused(app):
 
 @pytest.fixture
 def fetcher(app):
-    return pdf.LocalFileFetcher(pdf._allowed_folders())
+    return engine.LocalFileFetcher(engine.allowed_folders())
 
 
 @pytest.mark.parametrize("url", [
@@ -449,7 +450,7 @@ def fetcher(app):
     "file://otherhost" + str(PROJECT_ROOT / "static" / "fonts" / "amiri" / "Amiri-Regular.ttf"),
 ])
 def test_the_url_fetcher_refuses_the_network_and_files_outside_the_allowed_folders(fetcher, url):
-    with pytest.raises(pdf.ResourceRefused):
+    with pytest.raises(engine.ResourceRefused):
         fetcher.fetch(url)
 
 
@@ -467,7 +468,7 @@ def test_the_url_fetcher_refuses_a_link_from_the_logos_folder_to_elsewhere(fetch
     link.unlink(missing_ok=True)
     link.symlink_to(PROJECT_ROOT / "diploma" / "config.py")
     try:
-        with pytest.raises(pdf.ResourceRefused):
+        with pytest.raises(engine.ResourceRefused):
             fetcher.fetch(link.as_uri())
     finally:
         link.unlink()
@@ -492,15 +493,15 @@ def test_a_logo_name_outside_the_logos_folder_or_missing_prints_no_logo(app, tmp
 
 
 def test_the_qr_code_is_an_svg_without_text(app):
-    uri = pdf.qr_data_uri(snapshot()["verification_url"])
+    uri = engine.qr_data_uri(snapshot()["verification_url"])
 
     assert uri.startswith("data:image/svg+xml")
-    assert "%3Ctext" not in uri and b"<text" not in pdf.qr_svg(snapshot()["verification_url"])
+    assert "%3Ctext" not in uri and b"<text" not in engine.qr_svg(snapshot()["verification_url"])
 
 
 def test_the_url_fetcher_draws_the_qr_codes_in_the_rendering_process(fetcher):
     url = snapshot()["verification_url"]
-    response = fetcher.fetch(pdf._qr_source(url))
+    response = fetcher.fetch(engine.qr_source(url))
 
     assert response.content_type == "image/svg+xml"
-    assert response.read() == pdf.qr_svg(url)
+    assert response.read() == engine.qr_svg(url)
