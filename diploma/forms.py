@@ -1,10 +1,10 @@
 """Field helpers shared by the forms of every domain."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import EmailField, Form, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import DecimalField, EmailField, Form, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
-from diploma.text import clean_text
+from diploma.text import DECIMAL_PLACES, NumberError, clean_text, parse_decimal
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 # WTForms' own Arabic message for a too long value lacks most plural forms, and shows in English.
@@ -40,6 +40,30 @@ def email_field(label=None):
 def name_fields():
     """The Arabic four-part name and its English form, as two fields."""
     return (text_field(_l("Name in Arabic (four-part name)")), text_field(_l("Name in English")))
+
+
+class NumberField(DecimalField):
+    """The field of every decimal a form asks for (marks, weights, maximum scores, band minimums), read by
+    ``diploma.text.parse_decimal``: Arabic-Indic digits and the Arabic decimal separator are understood, and
+    anything but a plain number with at most two decimals ('sNaN', 'Infinity', '1e999999', '-0') is this
+    field's translated error — its range validators then do not run. Shown with two decimals."""
+
+    def __init__(self, label=None, validators=None, places=DECIMAL_PLACES, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, places=places, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_decimal(valuelist[0])
+        except NumberError as error:
+            self.data = None
+            raise ValueError(error.reason) from error
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 def optional_int(value):

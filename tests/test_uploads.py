@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -167,17 +168,17 @@ def test_a_pdf_is_stored_under_a_random_name_with_its_size_and_sha256(course, le
     assert (uploads_dir / "materials" / material.stored_name).read_bytes() == data
 
 
-@pytest.mark.parametrize(("data", "filename", "content_type", "extension"), [
-    (build.png_bytes(), "photo.png", "image/png", ".png"),
-    (build.png_bytes(), "photo.pdf", "image/png", ".png"),  # the content decides, not the name
-    (build.docx_bytes(), "syllabus.docx", build.DOCX_TYPE, ".docx"),
-    (build.PDF, "no-extension", "application/pdf", ".pdf"),
+@pytest.mark.parametrize(("data", "filename", "content_type", "extension", "name"), [
+    (build.png_bytes(), "photo.png", "image/png", ".png", "photo.png"),
+    (build.png_bytes(), "photo.pdf", "image/png", ".png", "photo.png"),  # the content decides, not the name
+    (build.docx_bytes(), "syllabus.docx", build.DOCX_TYPE, ".docx", "syllabus.docx"),
+    (build.PDF, "no-extension", "application/pdf", ".pdf", "no-extension.pdf"),
 ])
 def test_the_stored_type_and_extension_come_from_the_content(course, lecturer, client, uploads_dir, data,
-                                                              filename, content_type, extension):
+                                                              filename, content_type, extension, name):
     assert post_file(client, course, data, filename).status_code == 302
     material, = materials()
-    assert (material.content_type, material.original_name) == (content_type, filename)
+    assert (material.content_type, material.original_name) == (content_type, name)
     assert material.stored_name.endswith(extension)
     assert material.sha256 == hashlib.sha256(data).hexdigest()
 
@@ -190,8 +191,8 @@ def test_the_stored_type_and_extension_come_from_the_content(course, lecturer, c
     ("lec\x00ture.pdf", "lecture.pdf"),
     ("bad\x1b[31mname\r\n.pdf", "bad[31mname.pdf"),
     ("\u202egnp.pdf", "gnp.pdf"),  # a right-to-left override that would disguise the extension
-    ("..", "file"),
-    ("....pdf", "pdf"),
+    ("..", "file.pdf"),
+    ("....pdf", "pdf.pdf"),
 ])
 def test_path_tricks_in_names_are_harmless(app, uploads_dir, filename, shown_as):
     stored = uploads.store_upload(FileStorage(io.BytesIO(build.PDF), filename=filename))
@@ -252,7 +253,7 @@ def test_a_file_is_sent_with_its_detected_type_and_nosniff(course, client, login
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "private" in response.headers["Cache-Control"]
     assert response.body == build.png_bytes()
-    assert content_disposition(response) == ("inline", "photo.pdf")
+    assert content_disposition(response) == ("inline", "photo.png")  # named as what it was checked as
 
 
 def test_office_documents_are_always_downloaded(course, client, login_as):
@@ -296,3 +297,112 @@ def test_range_requests_get_206_with_the_right_bytes(course, client, login_as):
     beyond = download(client, url, headers={"Range": f"bytes={len(data) + 10}-"})
     assert beyond.status_code == 416
     assert beyond.headers["Content-Range"] == f"bytes */{len(data)}"
+
+
+# --- the name a file is sent under ends in the extension of its checked type -----------------------------
+# A real PDF named "syllabus.cmd" or "notes.hta" must never reach a student's disk under that name: Windows
+# runs by extension, whatever the content. The uploader's name stays readable; only its last extension, when
+# it is another type's, is replaced.
+
+def hidden_or_control(text):
+    """The control and format characters (bidi overrides and isolates, zero-width marks) in ``text``."""
+    return [f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch)[0] == "C"]
+
+
+def ascii_filename(response):
+    return re.search(r'filename="?([^";]+)"?(;|$)', response.headers["Content-Disposition"]).group(1)
+
+
+@pytest.mark.parametrize(("filename", "safe_name"), [
+    ("syllabus.cmd", "syllabus.pdf"),
+    ("notes.hta", "notes.pdf"),
+    ("x.pdf.exe", "x.pdf"),
+    ("lecture.SCR", "lecture.pdf"),
+    ("محاضرة السلام والأزمات", "محاضرة السلام والأزمات.pdf"),
+    ("a.pdf. .", "a.pdf"),
+    ("invoice\u202efdp.exe", "invoicefdp.pdf"),  # reads "invoiceexe.pdf" with the override kept
+    ("\u2066notes\u2069.pdf\u200b.bat", "notes.pdf"),
+    ("notes v1.2", "notes v1.2.pdf"),
+], ids=["cmd", "hta", "pdf-exe", "scr-upper-case", "arabic-without-extension", "trailing-dots-and-spaces",
+        "right-to-left-override", "isolates-and-zero-width-space", "version-number-kept"])
+def test_a_file_is_stored_and_sent_under_a_name_ending_in_its_checked_extension(
+        course, lecturer, client, login_as, filename, safe_name):
+    assert post_file(client, course, build.PDF, filename, title="Syllabus").status_code == 302
+    material, = materials()
+    assert (material.original_name, material.content_type) == (safe_name, "application/pdf")
+    login_as(course["student"])
+
+    for url in (file_url(course, material), file_url(course, material) + "?download=1"):
+        response = download(client, url)
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        kind, name = content_disposition(response)
+        assert name == safe_name and name.endswith(".pdf") and hidden_or_control(name) == []
+        assert ascii_filename(response).endswith(".pdf")
+        response.headers["Content-Disposition"].encode("latin-1")
+    saved = download(client, file_url(course, material) + "?download=1")
+    assert content_disposition(saved)[0] == "attachment"
+
+    page = client.get(f"/courses/{course['offering'].id}").get_data(as_text=True)
+    assert f"<bdi>{escape(safe_name)}</bdi>" in page
+
+
+def test_an_arabic_name_keeps_its_letters_in_filename_star_and_has_an_ascii_fallback(
+        course, lecturer, client, login_as):
+    assert post_file(client, course, build.PDF, "خطة المقرر").status_code == 302
+    material, = materials()
+    login_as(course["student"])
+
+    response = download(client, file_url(course, material))
+
+    assert content_disposition(response) == ("inline", "خطة المقرر.pdf")
+    assert ascii_filename(response) == "file.pdf"  # not ".pdf", a hidden file without a name
+
+
+@pytest.mark.parametrize(("stored_as", "sent_as"), [
+    ("syllabus.cmd", "syllabus.pdf"),
+    ("notes.hta", "notes.pdf"),
+    ("exe.\u202efdp", "exe.pdf"),
+    ("report.pdf.exe", "report.pdf"),
+])
+def test_a_row_stored_before_names_were_checked_is_sent_under_a_safe_name(course, client, login_as, stored_as,
+                                                                          sent_as):
+    material = build.material(course["offering"], "file")
+    material.original_name = stored_as
+    db.session.commit()
+    login_as(course["student"])
+
+    response = download(client, file_url(course, material) + "?download=1")
+
+    assert response.mimetype == "application/pdf"
+    assert content_disposition(response) == ("attachment", sent_as)
+
+
+def test_a_row_whose_type_is_not_on_the_allow_list_is_sent_as_bytes_to_save(course, client, login_as):
+    material = build.material(course["offering"], "file")
+    material.original_name, material.content_type = "page.html", "text/html"
+    db.session.commit()
+    login_as(course["student"])
+
+    response = download(client, file_url(course, material))
+
+    assert response.mimetype == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert content_disposition(response) == ("attachment", "page.bin")
+
+
+@pytest.mark.parametrize(("filename", "content_type", "expected"), [
+    ("photo.jpeg", "image/jpeg", "photo.jpeg"),  # another extension of the same type is kept
+    ("photo.JPG", "image/jpeg", "photo.JPG"),
+    ("photo.pdf", "image/jpeg", "photo.jpg"),
+    ("slides.pptx.pdf", build.DOCX_TYPE, "slides.pptx.docx"),
+    ("Lecture 3. Introduction", "application/pdf", "Lecture 3. Introduction.pdf"),
+    ("محاضرة.نهائية", "application/pdf", "محاضرة.نهائية.pdf"),
+    ("a.exe.cmd", "application/pdf", "a.exe.pdf"),
+    ("x.appref-ms", "application/pdf", "x.appref-ms.pdf"),
+    ("..", "application/pdf", "file.pdf"),
+    ("م" * 300 + ".exe", "application/pdf", "م" * 196 + ".pdf"),
+])
+def test_download_name(filename, content_type, expected):
+    assert uploads.download_name(filename, content_type) == expected

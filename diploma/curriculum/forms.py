@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     FormField,
     IntegerField,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from diploma.forms import REQUIRED, SubForm
+from diploma.forms import REQUIRED, NumberField, SubForm
 from diploma.forms import text_field as _text
 
 ROUNDING_LABELS = (("none", _l("Keep two decimals")), ("whole", _l("Round half up to a whole mark")))
@@ -29,7 +28,7 @@ def _mark(label, required=True):
     # InputRequired, not DataRequired: a mark of 0 (a deduction of none, a band from 0) is a real value.
     validators = [InputRequired(message=_l("This field is required.")) if required else Optional(),
                   NumberRange(min=0, max=100, message=_l("Between 0 and 100."))]
-    return DecimalField(label, places=2, validators=validators, render_kw={"inputmode": "decimal"})
+    return NumberField(label, validators=validators)
 
 
 class BandForm(SubForm):

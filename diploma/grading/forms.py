@@ -5,10 +5,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, FieldList, FormField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from diploma.forms import REQUIRED, SubForm, at_most, text_field
+from diploma.forms import REQUIRED, NumberField, SubForm, at_most, text_field
 from diploma.text import clean_multiline
 
 CELL_NAME = re.compile(r"^mark-(\d{1,9})-(\d{1,9})-([12])$")
@@ -60,9 +60,9 @@ class ReturnForm(FlaskForm):
 class AssessmentRow(SubForm):
     name_ar = text_field(_l("Name in Arabic"), 120, required=False)
     name_en = text_field(_l("Name in English"), 120, required=False)
-    weight = DecimalField(_l("Weight"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
-    max_score = DecimalField(_l("Maximum score"), places=2, default=100,
-                             validators=[Optional(), NumberRange(min=1, max=1000)])
+    weight = NumberField(_l("Weight"), validators=[Optional(), NumberRange(min=0, max=100)])
+    max_score = NumberField(_l("Maximum score"), default=100,
+                            validators=[Optional(), NumberRange(min=1, max=1000)])
     is_final = BooleanField(_l("Final exam"))
 
 

@@ -1,10 +1,12 @@
 """The grading rules, as pure functions on Decimal (never float): reading a typed mark, the course mark,
 the second round, the band and the credit-weighted average."""
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
+
+from diploma.text import NumberError, TooManyDecimals, clean_text, parse_decimal
 
 ABSENT = "absent"
 HUNDRED = Decimal(100)
@@ -12,7 +14,6 @@ TWO_PLACES = Decimal("0.01")
 WHOLE = Decimal(1)
 # What people type for "absent" (غائب): the Arabic word or its first letter, or the English word.
 ABSENT_WORDS = {"غ", "غائب", "غياب", "a", "abs", "absent"}
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫,", "01234567890123456789..")
 
 
 @dataclass(frozen=True)
@@ -73,21 +74,19 @@ class MarkError(ValueError):
 def parse_mark(text, max_score):
     """'٨٥٫٥' → Decimal('85.5'); 'غ' → ABSENT; '' → None (no mark yet). MarkError when malformed or out of
     range (0 … max_score, at most two decimals)."""
-    cleaned = "".join((text or "").split()).translate(_DIGITS)
+    cleaned = "".join(clean_text(text or "").split())  # without spaces, nor an invisible mark beside "غ"
     if not cleaned:
         return None
     if cleaned.casefold() in ABSENT_WORDS:
         return ABSENT
-    if len(cleaned) > 12 or not cleaned.replace(".", "", 1).isdigit():
-        raise MarkError(_l("Not a mark: type a number, or غ for absent."))
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as error:
+        value = parse_decimal(cleaned)  # the reading every typed decimal shares (diploma.text)
+    except TooManyDecimals as error:
+        raise MarkError(error.reason) from error
+    except NumberError as error:
         raise MarkError(_l("Not a mark: type a number, or غ for absent.")) from error
     if value > max_score:
         raise MarkError(_l("The mark must be between 0 and %(max)s.", max=format_mark(max_score)))
-    if value != value.quantize(TWO_PLACES):
-        raise MarkError(_l("At most two decimals."))
     return value
 
 

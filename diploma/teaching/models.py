@@ -3,6 +3,7 @@ announcements."""
 from datetime import UTC, datetime
 
 from diploma.extensions import db
+from diploma.uploads import download_name
 
 OFFERING_STATUSES = ("open", "closed")
 MATERIAL_KINDS = ("file", "link", "text")
@@ -78,6 +79,12 @@ class Material(db.Model):
         db.CheckConstraint("kind IN ('file', 'link', 'text')", name="kind_known"),
         db.CheckConstraint("week IS NULL OR (week >= 1 AND week <= 60)", name="week_range"),
     )
+
+    @property
+    def file_name(self):
+        """The name the file is shown and sent under: ending in its checked type's extension (also for
+        rows stored before names were made so)."""
+        return download_name(self.original_name, self.content_type) if self.kind == "file" else None
 
 
 class Announcement(db.Model):

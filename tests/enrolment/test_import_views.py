@@ -244,6 +244,26 @@ def test_content_that_is_not_csv_or_xlsx_is_refused_with_a_translated_error(regi
     assert counts() == stored
 
 
+def test_a_workbook_with_a_value_beyond_the_columns_limit_is_refused_in_arabic(registrar, client, app):
+    """A value at XFD (column 16,384): openpyxl would pad every row to that width; it is refused."""
+    book = openpyxl.Workbook()
+    book.active.append(list(importing.COLUMNS))
+    book.active.append(list(student_row("KUF-101").values()))
+    book.active.cell(row=2, column=16_384, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stored = counts()
+
+    page = upload(client, buffer.getvalue(), "students.xlsx").get_data(as_text=True)
+
+    assert shown("The file has more than %(count)s columns; delete the columns that are not needed and "
+                 "upload it again.", count=100) in page
+    assert "في الملف أكثر من 100 عمود" in page
+    assert 'data-testid="confirm-import"' not in page
+    assert counts() == stored
+    assert pending_files(app) == []
+
+
 def test_a_form_without_a_file_is_refused(registrar, client):
     response = client.post("/offerings/import", data={}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)

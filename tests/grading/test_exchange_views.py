@@ -272,6 +272,26 @@ def test_the_csv_export_has_a_bom_and_the_template_lists_the_students(world, sig
                                                   for student in world.room.students]
 
 
+def test_no_field_of_the_csv_export_runs_as_a_formula_whatever_the_separator(world, sign_in, client):
+    """A name that splits into a formula under ';' (which the import itself accepts) or a tab stays text;
+    the marks stay plain numbers."""
+    world.room.students[0].user.name_ar = "علي;=1+1"
+    world.room.students[1].user.name_ar = "حسن\t@SUM(A1), -2+3"
+    db.session.commit()
+    sign_in(world.people["lecturer"])
+
+    text = client.get(EXPORT_CSV.format(id=world.room.offering.id)).data.decode("utf-8-sig")
+
+    for delimiter in (",", ";", "\t"):
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting):
+                starts = [field.lstrip(" ")[:1] for field in row]
+                assert not set(starts) & {"=", "+", "-", "@", "\t", "\r"}, (delimiter, row)
+    lines = {row[0]: row[1:4] for row in csv.reader(io.StringIO(text, newline=""))}
+    assert lines[world.numbers()[0]] == ["علي;'=1+1", SECRET_MARK, "40"]
+    assert lines[world.numbers()[1]] == ["حسن\t'@SUM(A1),' -2+3", "70", "70"]
+
+
 # --- the links on the gradebook --------------------------------------------------------------------------
 
 def test_the_gradebook_links_to_the_exports_and_to_the_import_when_it_may_be_changed(world, sign_in, client):
@@ -390,6 +410,21 @@ def test_an_unreadable_or_missing_file_is_refused(world, sign_in, client):
     missing = client.post(IMPORT.format(id=offering_id), data={}, content_type="multipart/form-data")
     assert missing.status_code == 400
     assert shown("Choose a file.") in missing.get_data(as_text=True)
+    assert database_state() == before
+
+
+def test_a_file_wider_than_the_limit_is_refused_in_arabic_and_saves_nothing(world, sign_in, client):
+    """A few kilobytes that declare 100,000 columns: refused with the reason, before anything is saved."""
+    sign_in(world.people["lecturer"])
+    before = database_state()
+    data = csv_file([AR_HEADER, [world.numbers()[1], "", "71", ""]]) + b"," * 100_000 + b"\r\n"
+
+    response = upload(client, world.room.offering.id, data, "marks.csv")
+
+    assert response.status_code == 422
+    assert shown("The file has more than %(count)s columns; delete the columns that are not needed and "
+                 "upload it again.", count=100) in response.get_data(as_text=True)
+    assert "في الملف أكثر من 100 عمود" in response.get_data(as_text=True)
     assert database_state() == before
 
 

@@ -5,7 +5,7 @@ import os
 from collections import namedtuple
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -709,3 +709,85 @@ def test_deleting_an_announcement_keeps_its_text_in_the_audit_log(course, sign_i
     assert db.session.get(Announcement, announcement_id) is None
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "announcement.deleted"))
     assert event.data == {"title": "Cancelled", "body": "No class today."}
+
+
+# --- text that reads otherwise than it is written; file names that run -------------------------------------
+
+BIDI_CONTROLS = [chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+
+
+def bidi_controls_in(text):
+    return [f"U+{ord(ch):04X}" for ch in text or "" if ch in BIDI_CONTROLS]
+
+
+def test_an_announcement_is_stored_and_shown_without_bidi_overrides(course, sign_in, client):
+    sign_in(course["lecturer"])
+    offering_id = course["offering"].id
+
+    response = client.post(f"/offerings/{offering_id}/announcements", data={
+        "title": "Exam \u202eexe.fdp", "body": 'see file "exe.\u202efdp"\n\nخوش\u200cآمدید'})
+
+    assert response.status_code == 302
+    announcement = db.session.scalar(db.select(Announcement))
+    assert announcement.body == 'see file "exe.fdp"\n\nخوش\u200cآمدید'  # ZWNJ stays: it spells the word
+    assert bidi_controls_in(announcement.title) == []
+    sign_in(course["student"])
+    page = page_of(client.get(f"/courses/{offering_id}"))
+    assert "see file &#34;exe.fdp&#34;" in page or 'see file "exe.fdp"' in page
+    assert bidi_controls_in(page) == []
+
+
+def test_a_note_is_stored_and_shown_without_bidi_isolates(course, sign_in, client):
+    sign_in(course["lecturer"])
+
+    response = client.post(materials_url(course, "/new?kind=text"), data={
+        "title": "Reading", "body": "Open \u2066exe.pdf\u2069 and \u2067**this**\u2069\u200b."})
+
+    assert response.status_code == 302
+    assert only_material().body == "Open exe.pdf and **this**."
+    sign_in(course["student"])
+    page = page_of(client.get(f"/courses/{course['offering'].id}"))
+    assert "Open exe.pdf and <strong>this</strong>." in page
+    assert bidi_controls_in(page) == []
+
+
+def test_text_stored_with_overrides_before_they_were_removed_is_shown_without_them(course, sign_in, client):
+    build.announcement(course["offering"], title="Old", body="placeholder")
+    build.material(course["offering"], "text", title="Old note", body="placeholder")
+    db.session.execute(db.update(Announcement).values(body='see file "exe.\u202efdp" &#x202E;'))
+    db.session.execute(db.update(Material).values(body="open \u2066exe.pdf\u2069"))
+    db.session.commit()
+
+    sign_in(course["student"])
+    page = page_of(client.get(f"/courses/{course['offering'].id}"))
+
+    assert "exe.fdp" in page and "open exe.pdf" in page
+    assert bidi_controls_in(page) == []
+
+
+@pytest.mark.parametrize(("filename", "listed_as"), [
+    ("syllabus.cmd", "syllabus.pdf"),
+    ("notes.hta", "notes.pdf"),
+    ("\u202egnp.exe", "gnp.pdf"),
+    ("خطة المقرر", "خطة المقرر.pdf"),
+])
+def test_a_file_is_listed_and_sent_under_the_name_of_its_checked_type(course, sign_in, client, filename,
+                                                                        listed_as):
+    sign_in(course["lecturer"])
+    response = client.post(materials_url(course, "/new?kind=file"), content_type="multipart/form-data",
+                           data={"title": "Syllabus", "file": build.upload_field(build.PDF, filename)})
+    assert response.status_code == 302
+    material = only_material()
+    assert material.original_name == listed_as
+
+    for user in (course["lecturer"], course["student"]):
+        sign_in(user)
+        page = page_of(client.get(f"/offerings/{course['offering'].id}" if user is course["lecturer"]
+                                  else f"/courses/{course['offering'].id}"))
+        assert f"<bdi>{listed_as}</bdi>" in page
+        assert bidi_controls_in(page) == []
+        with client.get(f"/courses/{course['offering'].id}/materials/{material.id}/file?download=1") as sent:
+            disposition = sent.headers["Content-Disposition"]
+            assert (sent.mimetype, sent.headers["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+        assert disposition.startswith("attachment;")
+        assert disposition.endswith(f"filename*=UTF-8''{quote(listed_as, safe='')}")
