@@ -45,9 +45,7 @@ def _download(data, mimetype, offering, kind, language, extension):
 
 def _sheet_for_staff(offering_id):
     offering = staff_offering_or_404(offering_id)
-    sheet = services.load_sheet(offering)
-    db.session.commit()  # the gradebook is created with its default assessments on first sight
-    return offering, sheet
+    return offering, services.load_sheet(offering)
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/export.xlsx")
@@ -77,30 +75,24 @@ def import_template(offering_id):
                      "template", language, "xlsx")
 
 
-def _needs_reason():
-    """After publication only a registrar (or the administrator) changes marks, and gives a reason."""
-    return current_user.role in (ADMIN, REGISTRAR)
-
-
 @bp.route("/offerings/<int:offering_id>/gradebook/import", methods=["GET", "POST"])
 @roles(*STAFF)
 def import_marks(offering_id):
     """Upload a file of marks; all of them are saved, or none and every problem is shown."""
     offering = staff_offering_or_404(offering_id)
     sheet = services.load_sheet(offering)
-    if not services.editable_attempts(current_user, sheet):
-        db.session.rollback()
+    actions = services.gradebook_actions(current_user, sheet)
+    if not actions.edit_marks:
         abort(403)
     form = ImportMarksForm()
-    if not _needs_reason():
+    if not actions.give_reason:  # after publication a mark changes only with a reason
         del form.reason
     page = {"offering": offering, "sheet": sheet, "form": form, "problems": [],
             "headers": exchange.template_columns(sheet, current_language())}
     if not form.validate_on_submit():
-        db.session.commit()  # the gradebook may have just been created
         return render_template("grading/import_marks.html", **page), 400 if request.method == "POST" else 200
-    reason = form.reason.data if _needs_reason() else None
-    if _needs_reason() and not (reason or "").strip():
+    reason = form.reason.data if actions.give_reason else None
+    if actions.give_reason and not (reason or "").strip():
         form.reason.errors = [_("Give the reason for changing a published mark.")]
         db.session.rollback()
         return render_template("grading/import_marks.html", **page), 400
@@ -113,7 +105,7 @@ def import_marks(offering_id):
         return render_template("grading/import_marks.html", **{**page, "problems": rejected.problems}), 422
     except RuleViolation as violation:
         db.session.rollback()
-        if violation.field == "reason" and _needs_reason():
+        if violation.field == "reason" and actions.give_reason:
             form.reason.errors = [str(violation.message)]
         else:
             form.form_errors.append(str(violation.message))

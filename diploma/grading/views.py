@@ -39,8 +39,8 @@ def gradebook(offering_id):
 def save_marks(offering_id):
     offering = staff_offering_or_404(offering_id)
     form = MarksForm()
-    if current_user.role not in (ADMIN, REGISTRAR):
-        del form.reason  # not shown to lecturers, who change no published mark: never an unseen error
+    if not services.gradebook_actions(current_user, services.load_sheet(offering)).give_reason:
+        del form.reason  # shown only where a published mark changes: never an unseen error
     if not form.validate_on_submit():
         if set(form.errors) != {"reason"}:
             abort(400)
