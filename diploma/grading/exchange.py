@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit, spreadsheets
-from diploma.arabic import fold_for_search
 from diploma.errors import RuleViolation
 from diploma.grading import rules, services
 from diploma.grading.models import FIRST_ROUND, SECOND_ROUND
@@ -77,13 +76,9 @@ def second_round_header(final, language):
             f"{rules.format_mark(final.max_score)}")
 
 
-def _form(text):
-    """A header compared without case, spaces, punctuation and Arabic spelling variants."""
-    return re.sub(r"[\s_\-.:*()%/|'\"،]", "", fold_for_search(text or ""))
-
-
-_FIXED = {_form(name): key for key, names in _OTHER_NAMES.items()
-          for name in (*HEADERS.get(key, {}).values(), key, *names)}
+_form = spreadsheets.header_form
+FIXED_COLUMNS = spreadsheets.HeaderNames({key: (*HEADERS.get(key, {}).values(), *names)
+                                          for key, names in _OTHER_NAMES.items()})
 _SECOND_PREFIXES = tuple(_form(prefix) for prefix in SECOND_ROUND_PREFIX.values())
 
 
@@ -170,34 +165,11 @@ def template_xlsx(sheet, language):
 
 # --- import ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file: at a row and a column (its header as written), a whole row, or
-    the file itself."""
-
-    row: int | None
-    column: object  # the header text, or a lazy label
-    reason: object
-    position: int = -1
-
-    def sort_key(self):
-        return (self.row or 0, self.position)
-
-    def __str__(self):
-        if self.row is None:
-            return str(self.reason)
-        if self.column is None:
-            return str(_l("Row %(row)s: %(reason)s", row=self.row, reason=self.reason))
-        return str(_l("Row %(row)s, column %(column)s: %(reason)s", row=self.row, column=self.column,
-                      reason=self.reason))
+Problem = spreadsheets.Problem
 
 
-class MarksRejected(RuleViolation):
+class MarksRejected(spreadsheets.FileRejected):
     """The file was refused; ``problems`` says why, every one of them."""
-
-    def __init__(self, problems):
-        super().__init__(_l("The file was not imported. Correct these problems and upload it again:"))
-        self.problems = sorted(problems, key=Problem.sort_key)
 
 
 @dataclass
@@ -218,7 +190,7 @@ class MarksFile:
 
     def problem_at(self, key, reason):
         row, header, position = self.places[key]
-        return Problem(row, header, reason, position)
+        return Problem(row, header, reason, position=position)
 
 
 def _assessment_names(sheet):
@@ -237,14 +209,6 @@ def _assessment_names(sheet):
     return names
 
 
-def _fixed_key(text):
-    for candidate in (text, *re.split(r"[/|\n]", text)):
-        key = _FIXED.get(_form(candidate))
-        if key:
-            return key
-    return None
-
-
 def _read_header(cells, header_number, sheet, round_, found):
     """The student-number column and the mark columns of the header row; problems go to ``found``."""
     names = _assessment_names(sheet)
@@ -256,24 +220,24 @@ def _read_header(cells, header_number, sheet, round_, found):
         assessment, attempt = names.get(form), FIRST_ROUND
         if assessment is None and form.startswith(_SECOND_PREFIXES):
             if round_ != SECOND_ROUND or sheet.final is None:
-                found.problems.append(Problem(header_number, text, NO_SECOND_ROUND, position))
+                found.problems.append(Problem(header_number, text, NO_SECOND_ROUND, position=position))
                 continue
             assessment, attempt = sheet.final, SECOND_ROUND
         if assessment is not None:
             if (assessment.id, attempt) in seen:
-                found.problems.append(Problem(header_number, text, TWICE_IN_HEADER, position))
+                found.problems.append(Problem(header_number, text, TWICE_IN_HEADER, position=position))
                 continue
             seen[(assessment.id, attempt)] = position
             marks.append(Column(position, text, assessment, attempt))
             continue
-        key = _fixed_key(text)
+        key = FIXED_COLUMNS.key(text)
         if key == "student_number":
             if number_column is not None:
-                found.problems.append(Problem(header_number, text, TWICE_IN_HEADER, position))
+                found.problems.append(Problem(header_number, text, TWICE_IN_HEADER, position=position))
             else:
                 number_column = Column(position, text)
         elif key not in SKIPPED:
-            found.problems.append(Problem(header_number, text, UNKNOWN_COLUMN, position))
+            found.problems.append(Problem(header_number, text, UNKNOWN_COLUMN, position=position))
     if number_column is None:
         found.problems.append(Problem(header_number, STUDENT_NUMBER_LABEL, MISSING_COLUMN))
     if not marks:
@@ -310,7 +274,7 @@ def read_marks(data, sheet, round_, max_bytes=None):
     except spreadsheets.Unreadable as unreadable:
         found.problems.append(Problem(None, None, unreadable.reason))
         return found
-    header_index = next((index for index, cells in enumerate(raw) if any(cells)), None)
+    header_index = spreadsheets.header_row_index(raw)
     if header_index is None:
         found.problems.append(Problem(None, None, _l("The file is empty.")))
         return found
@@ -334,7 +298,8 @@ def read_marks(data, sheet, round_, max_bytes=None):
         elif row.enrolment.id in first_row_of:
             reason = _twice(first_row_of[row.enrolment.id])
         if reason is not None:
-            found.problems.append(Problem(index, number_column.header, reason, number_column.position))
+            found.problems.append(Problem(index, number_column.header, reason,
+                                          position=number_column.position))
             continue
         first_row_of[row.enrolment.id] = index
         for column, text in texts:
@@ -351,7 +316,7 @@ def _recognised(cell, sheet):
     """Whether a CSV header cell names a column of this gradebook (to choose the CSV delimiter)."""
     form = _form(cell)
     return bool(form) and (form in _assessment_names(sheet) or form.startswith(_SECOND_PREFIXES)
-                           or _fixed_key(cell) is not None)
+                           or FIXED_COLUMNS.key(cell) is not None)
 
 
 @dataclass

@@ -317,7 +317,7 @@ def test_what_changed_since_the_preview_is_checked_again_on_confirmation(registr
 
     page = response.get_data(as_text=True)
     assert 'data-testid="import-problems"' in page
-    assert problem_shown(importing.Problem(4, "course", importing._full(3))) in page
+    assert problem_shown(importing.problem_at(4, "course", importing.sheet.full(3))) in page
     assert counts() == stored
     assert pending_files(app) == []
 
@@ -357,7 +357,7 @@ def test_the_administrator_must_choose_a_university(kufa, login_as, client):
 def test_a_registrar_cannot_choose_another_university(registrar, client, kufa):
     rows = [student_row("KUF-100", course="PCS104")]
     page = upload(client, csv_bytes(rows), university_id=str(kufa["other"].id)).get_data(as_text=True)
-    assert problem_shown(importing.Problem(2, "course", importing.NO_OFFERING)) in page
+    assert problem_shown(importing.problem_at(2, "course", importing.sheet.NO_OFFERING)) in page
 
 
 def test_a_file_over_the_upload_limit_is_refused(registrar, client, app, monkeypatch):

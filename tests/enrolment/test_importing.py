@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from flask_babel import gettext
 
+from diploma import spreadsheets
 from diploma.audit import AuditEvent, events_for
 from diploma.auth.models import User
 from diploma.enrolment import importing, services
@@ -76,9 +77,9 @@ def test_every_accepted_format_reads_the_same_rows(kufa, encode):
 
 def test_the_bom_wins_over_the_guess_and_windows_1256_is_the_fallback():
     arabic = "الاسم الرباعي"
-    assert importing.decode_csv(codecs.BOM_UTF8 + arabic.encode("utf-8")) == arabic
-    assert importing.decode_csv(arabic.encode("utf-8")) == arabic
-    assert importing.decode_csv(arabic.encode("cp1256")) == arabic
+    assert spreadsheets.decode_csv(codecs.BOM_UTF8 + arabic.encode("utf-8")) == arabic
+    assert spreadsheets.decode_csv(arabic.encode("utf-8")) == arabic
+    assert spreadsheets.decode_csv(arabic.encode("cp1256")) == arabic
 
 
 def test_xlsx_numbers_are_read_as_excel_shows_them(kufa):
@@ -377,7 +378,7 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_sheets(kufa):
 
 
 def test_a_file_with_too_many_rows_is_refused(kufa, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.sheet, "MAX_ROWS", 3)
     plan = prepare_import(kufa["home"], csv_bytes([student_row(f"KUF-10{n}") for n in range(1, 5)]))
     assert [in_english(problem) for problem in plan.problems] == \
         ["The file has more than 3 rows; split it into smaller files."]
@@ -395,7 +396,7 @@ def test_rows_with_text_only_in_ignored_columns_are_empty(kufa):
 
 def test_a_long_file_is_never_cut_short_silently(kufa, monkeypatch):
     """Empty rows do not count, but the rows after them are still read, or the file is refused."""
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.sheet, "MAX_ROWS", 3)
     empty = [[""] * 8] * 10
     rows = [student_row(f"KUF-10{n}") for n in range(1, 5)]
     within = prepare_import(kufa["home"], csv_bytes([*empty, *rows[:3]]))
