@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
     # Both names and the e-mail, folded (see arabic.fold_for_search): searched the same way on every database.
     search_text = db.Column(db.String(700), nullable=False, default="")
 
-    university = db.relationship("University", lazy="joined")
+    # No relationship to University (partners comes after auth): ask partners.services.university_of.
 
     __table_args__ = (
         db.CheckConstraint("role IN ('admin', 'registrar', 'lecturer', 'student')", name="role_known"),

@@ -27,6 +27,7 @@ from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
 from diploma.curriculum.services import all_cohorts
 from diploma.enrolment.models import Student
+from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db, limiter
 from diploma.partners.models import University
@@ -252,7 +253,7 @@ def revoke(serial):
 # --- the student's own certificate ---------------------------------------------------------------
 
 def _own_certificate():
-    student = current_user.student
+    student = student_of(current_user)
     if student is None:
         return None
     return db.session.scalar(db.select(Certificate).where(Certificate.student_id == student.id)

@@ -2,9 +2,10 @@
 from diploma.auth.models import User
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.curriculum.services import the_programme
-from diploma.enrolment.services import count_by_cohort, course_summaries
+from diploma.enrolment.services import count_by_cohort, course_summaries, student_of
 from diploma.extensions import db
 from diploma.partners.models import University
+from diploma.partners.services import university_of
 from diploma.teaching.services import offerings_taught_by
 
 
@@ -24,15 +25,15 @@ def admin_summary():
 
 
 def registrar_summary(user):
-    return {"university": user.university, "cohorts": count_by_cohort(user.university_id)}
+    return {"university": university_of(user), "cohorts": count_by_cohort(user.university_id)}
 
 
 def lecturer_summary(user):
-    return {"university": user.university, "offerings": offerings_taught_by(user, current_only=True)}
+    return {"university": university_of(user), "offerings": offerings_taught_by(user, current_only=True)}
 
 
 def student_summary(user):
-    return {"university": user.university, "student": user.student, "programme": the_programme(),
+    return {"university": university_of(user), "student": student_of(user), "programme": the_programme(),
             "courses": course_summaries(user, current_only=True)}
 
 

@@ -19,7 +19,8 @@ class Student(db.Model):
     student_number = db.Column(db.String(30), nullable=False)
     gender = db.Column(db.String(1), nullable=False)
 
-    user = db.relationship("User", lazy="joined", backref=db.backref("student", uselist=False))
+    # One way: a student knows its account; an account's student is enrolment.services.student_of(user).
+    user = db.relationship("User", lazy="joined")
     university = db.relationship("University")
     cohort = db.relationship("Cohort", lazy="joined")
 

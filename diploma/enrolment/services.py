@@ -111,9 +111,25 @@ def _check_can_enrol(offering, student):
         raise RuleViolation(_l("The student belongs to another university."))
     if not student.user.active:
         raise RuleViolation(_l("The student's account is deactivated."))
-    if teaching.active_enrolment_count(offering) >= offering.capacity:
+    if active_enrolment_count(offering) >= offering.capacity:
         raise RuleViolation(_l("The course offering is full (%(capacity)s students).",
                                capacity=offering.capacity))
+
+
+def active_enrolment_count(offering):
+    return db.session.scalar(db.select(db.func.count()).select_from(Enrolment).where(
+        Enrolment.offering_id == offering.id, Enrolment.status == "active"))
+
+
+# An offering's capacity never goes below its active enrolments.
+teaching.register_seat_counter(active_enrolment_count)
+
+
+def student_of(user):
+    """The student profile of an account (None for staff)."""
+    if user is None or user.role != STUDENT:
+        return None
+    return db.session.scalar(db.select(Student).where(Student.user_id == user.id))
 
 
 def find_enrolment(student, offering):

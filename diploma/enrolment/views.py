@@ -15,6 +15,7 @@ from diploma.access import (
 )
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
+from diploma.auth.models import User
 from diploma.curriculum.services import cohort_choices
 from diploma.enrolment import bp, services
 from diploma.enrolment.forms import StudentForm
@@ -99,6 +100,16 @@ def edit_student(student_id):
                            confirm_form=ConfirmForm())
 
 
+@bp.route("/accounts/<int:user_id>/student")
+@roles(ADMIN, REGISTRAR)
+def edit_student_of_account(user_id):
+    """The student page of an account (the accounts list links students' accounts here)."""
+    student = services.student_of(db.get_or_404(User, user_id))
+    if student is None or not sees_university(student.university_id):
+        abort(404)
+    return redirect(url_for("enrolment.edit_student", student_id=student.id))
+
+
 @bp.route("/students/<int:student_id>/password-link", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def student_password_link(student_id):
@@ -135,7 +146,7 @@ def roster(offering_id):
     return render_template("enrolment/roster.html", offering=offering,
                            enrolments=services.enrolments_of(offering), candidates=candidates, search=search,
                            manages=manages, confirm_form=ConfirmForm(),
-                           enrolled=teaching.active_enrolment_count(offering))
+                           enrolled=services.active_enrolment_count(offering))
 
 
 def _posted_student():

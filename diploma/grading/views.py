@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, roles
 from diploma.auth.forms import ConfirmForm
+from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.grading import bp, rules, services
@@ -158,7 +159,7 @@ def queue():
 @bp.route("/grades/")
 @roles(STUDENT)
 def my_grades():
-    results, average = services.published_results(current_user.student)
+    results, average = services.published_results(student_of(current_user))
     return render_template("grading/my_grades.html", results=results, average=average,
                            show_mark=rules.format_mark)
 
@@ -166,15 +167,15 @@ def my_grades():
 @bp.route("/grades/transcript")
 @roles(STUDENT)
 def transcript():
-    results, average = services.published_results(current_user.student)
+    results, average = services.published_results(student_of(current_user))
     return render_template("grading/transcript.html", results=results, average=average,
-                           student=current_user.student, show_mark=rules.format_mark)
+                           student=student_of(current_user), show_mark=rules.format_mark)
 
 
 @bp.route("/grades.json")
 @roles(STUDENT)
 def my_grades_json():
-    results, average = services.published_results(current_user.student)
+    results, average = services.published_results(student_of(current_user))
     language = current_language()
     return jsonify(average=str(average) if average is not None else None, results=[
         {"course": r.offering.course.code, "title": r.offering.title(language),

@@ -25,6 +25,20 @@ def university_choices(language="en"):
     return [(u.id, u.name(language)) for u in all_universities()]
 
 
+def university_of(user):
+    """The university an account belongs to (None for the administrator)."""
+    return db.session.get(University, user.university_id) if user.university_id is not None else None
+
+
+def universities_by_id(ids):
+    """{id: University} for these ids, in one query."""
+    ids = {university_id for university_id in ids if university_id is not None}
+    if not ids:
+        return {}
+    return {university.id: university
+            for university in db.session.scalars(db.select(University).where(University.id.in_(ids)))}
+
+
 def find_university_by_code(code):
     return db.session.scalar(db.select(University).where(University.code == (code or "").upper()))
 

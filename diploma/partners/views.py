@@ -60,8 +60,9 @@ def university_logo(university_id):
 @roles(ADMIN)
 def list_users():
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    query = accounts.users_query(role=role, search=request.args.get("q", ""))
-    return render_template("partners/users.html", page=paginate(query), role=role, roles=ROLES,
+    page = paginate(accounts.users_query(role=role, search=request.args.get("q", "")))
+    return render_template("partners/users.html", page=page, role=role, roles=ROLES,
+                           universities=services.universities_by_id(u.university_id for u in page.items),
                            search=request.args.get("q", ""))
 
 
@@ -103,7 +104,7 @@ def create_user():
 def edit_user(user_id):
     user = db.get_or_404(User, user_id)
     if user.role == "student":
-        return redirect(url_for("enrolment.edit_student", student_id=user.student.id))
+        return redirect(url_for("enrolment.edit_student_of_account", user_id=user.id))
     form = _user_form(user)
     if form.validate_on_submit():
         values = _user_values(form)

@@ -117,7 +117,7 @@ def _render_offering_page(offering, announcement_form):
     return render_template(
         "teaching/offering.html", offering=offering, groups=services.group_by_week(materials),
         announcements=services.announcements_of(offering), render_markdown=render_markdown,
-        enrolled=services.active_enrolment_count(offering), announcement_form=announcement_form,
+        enrolled=services.seats_taken(offering), announcement_form=announcement_form,
         confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True)
 
 
