@@ -79,8 +79,13 @@ def _secure_header(name, value):
     return name, f"{value}; Secure"
 
 
+def _messages_for(code):
+    """The page's title and message: the code's own, else the generic ones of its class (4xx, 5xx)."""
+    return ERROR_MESSAGES.get(code) or ERROR_MESSAGES[400 if 400 <= code < 500 else 500]
+
+
 def render_error(code, detail=None):
-    title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    title, message = _messages_for(code)
     try:
         return render_template("errors/error.html", code=code, title=title, message=detail or message), code
     except Exception:  # e.g. the database is down while the page asks for the user
@@ -94,7 +99,11 @@ def register_error_handlers(app):
     def handle_http_error(error):
         if error.code == 416:  # a range past the end of a file (a player seeking): Werkzeug's own answer
             return error
-        return render_error(error.code if error.code in ERROR_MESSAGES else 500)
+        body, code = render_error(error.code or 500)
+        # The error's own headers stay: Allow on a 405, Retry-After on a 429 …
+        headers = [(name, value) for name, value in error.get_headers()
+                   if name.lower() not in ("content-type", "content-length")]
+        return body, code, headers
 
     def handle_csrf_error(error):
         return render_error(400, _l("The form had expired or was not sent from this site. "

@@ -345,3 +345,24 @@ def test_behind_one_trusted_proxy_the_visitor_address_is_the_forwarded_one():
     response = _address_app(1).test_client().get("/address", headers=FORWARDED,
                                                   environ_base={"REMOTE_ADDR": "10.0.0.5"})
     assert response.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_a_wrong_method_says_which_methods_are_allowed(client):
+    response = client.get("/logout")
+
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
+
+
+def test_an_error_without_a_page_of_its_own_keeps_its_code(another_app):
+    from flask import abort
+
+    @another_app.route("/gone")
+    @public
+    def gone():
+        abort(410)
+
+    response = another_app.test_client().get("/gone")
+
+    assert response.status_code == 410
+    assert ARABIC_PAGE in response.get_data(as_text=True)
