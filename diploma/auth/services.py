@@ -89,6 +89,19 @@ def _clean_names(name_ar, name_en):
     return name_ar, name_en
 
 
+STAFF_ROLES = tuple(role for role in ROLES if role != "student")  # students come with their profile
+
+
+def create_staff_account(actor, *, email, name_ar, name_en, role, university_id=None):
+    """A staff account (administrator, registrar, lecturer) and the secret of its first set-password link.
+    Students are created with their profile (enrolment.services.create_student)."""
+    if role not in STAFF_ROLES:
+        raise RuleViolation(_l("Unknown role."), field="role")
+    user = create_user(actor, email=email, name_ar=name_ar, name_en=name_en, role=role,
+                       university_id=university_id)
+    return user, make_password_token(actor, user)
+
+
 def create_user(actor, *, email, name_ar, name_en, role, university_id=None, locale=None):
     """A new account without a password: the person sets it through a set-password link."""
     email = normalize_email(email)

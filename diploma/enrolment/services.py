@@ -68,6 +68,12 @@ def create_student(actor, university_id, *, email, name_ar, name_en, student_num
     return student
 
 
+def create_student_account(actor, university_id, **values):
+    """A new student (account and profile) and the secret of the account's first set-password link."""
+    student = create_student(actor, university_id, **values)
+    return student, accounts.make_password_token(actor, student.user)
+
+
 def update_student(actor, student, *, email, name_ar, name_en, student_number, gender, cohort_id):
     values = {"student_number": student_number, "gender": gender, "cohort_id": cohort_id}
     _check_profile(student.university_id, values, student)

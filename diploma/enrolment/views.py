@@ -13,7 +13,7 @@ from diploma.access import (
     sees_university,
     signed_in,
 )
-from diploma.auth import services as accounts
+from diploma.auth import account_pages
 from diploma.auth.forms import ConfirmForm
 from diploma.auth.models import User
 from diploma.curriculum.services import cohort_choices
@@ -29,7 +29,6 @@ from diploma.teaching.models import Material, Offering
 from diploma.teaching.views import staff_offering_or_404
 from diploma.uploads import send_stored
 from diploma.web import (
-    activation_message,
     commit_or_flash,
     int_arg,
     paginate,
@@ -65,12 +64,6 @@ def _student_form(student=None):
     return form
 
 
-def _create_student(university_id, values):
-    """The new student and a set-password link's token for them."""
-    student = services.create_student(current_user, university_id, **values)
-    return student, accounts.make_password_token(current_user, student.user)
-
-
 @bp.route("/students/new", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def create_student():
@@ -78,10 +71,11 @@ def create_student():
     if form.validate_on_submit():
         university_id = form.university_id.data if _is_admin() else current_user.university_id
         values = {name: getattr(form, name).data for name in STUDENT_FIELDS}
-        saved, created = save_or_show(form, lambda: _create_student(university_id, values))
+        saved, created = save_or_show(
+            form, lambda: services.create_student_account(current_user, university_id, **values))
         if saved:
             student, token = created
-            return render_template("auth/password_link.html", user=student.user, token=token, created=True)
+            return account_pages.link_page(student.user, token, created=True)
     return render_template("enrolment/student_form.html", form=form, student=None)
 
 
@@ -113,24 +107,14 @@ def edit_student_of_account(user_id):
 @bp.route("/students/<int:student_id>/password-link", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def student_password_link(student_id):
-    student = get_in_scope_or_404(Student, student_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    token = accounts.make_password_token(current_user, student.user)
-    db.session.commit()
-    return render_template("auth/password_link.html", user=student.user, token=token, created=False)
+    return account_pages.new_password_link(get_in_scope_or_404(Student, student_id).user)
 
 
 @bp.route("/students/<int:student_id>/active", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def toggle_student_active(student_id):
     student = get_in_scope_or_404(Student, student_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    accounts.set_user_active(current_user, student.user, not student.user.active)
-    db.session.commit()
-    flash(activation_message(student.user), "success")
-    return redirect(url_for("enrolment.edit_student", student_id=student.id))
+    return account_pages.toggle_active(student.user, url_for("enrolment.edit_student", student_id=student.id))
 
 
 # --- enrolments in an offering -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from diploma.access import ADMIN, ROLES, roles, signed_in
+from diploma.auth import account_pages
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm, UserForm
 from diploma.auth.models import User
@@ -12,7 +13,7 @@ from diploma.i18n import current_language
 from diploma.partners import bp, services
 from diploma.partners.forms import UniversityForm
 from diploma.partners.models import University
-from diploma.web import activation_message, commit_or_flash, paginate, save_or_show
+from diploma.web import paginate, save_or_show
 
 
 @bp.route("/universities")
@@ -66,12 +67,10 @@ def list_users():
                            search=request.args.get("q", ""))
 
 
-STAFF_ROLES = tuple(role for role in ROLES if role != "student")  # students are managed with their profile
-
-
 def _user_form(user=None):
     form = UserForm(obj=user)
-    form.role.choices = [(value, label) for value, label in form.role.choices if value in STAFF_ROLES]
+    form.role.choices = [(value, label) for value, label in form.role.choices
+                         if value in accounts.STAFF_ROLES]
     form.university_id.choices = [(None, "—")] + services.university_choices(current_language())
     return form
 
@@ -81,21 +80,15 @@ def _user_values(form):
             "role": form.role.data, "university_id": form.university_id.data}
 
 
-def _create_user(form):
-    """The new account and a set-password link's token for it."""
-    user = accounts.create_user(current_user, **_user_values(form))
-    return user, accounts.make_password_token(current_user, user)
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles(ADMIN)
 def create_user():
     form = _user_form()
     if form.validate_on_submit():
-        saved, created = save_or_show(form, lambda: _create_user(form))
+        saved, created = save_or_show(form, lambda: accounts.create_staff_account(current_user,
+                                                                                  **_user_values(form)))
         if saved:
-            user, token = created
-            return render_template("auth/password_link.html", user=user, token=token, created=True)
+            return account_pages.link_page(*created, created=True)
     return render_template("partners/user_form.html", form=form, user=None)
 
 
@@ -118,20 +111,11 @@ def edit_user(user_id):
 @bp.route("/users/<int:user_id>/password-link", methods=["POST"])
 @roles(ADMIN)
 def user_password_link(user_id):
-    user = db.get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    token = accounts.make_password_token(current_user, user)
-    db.session.commit()
-    return render_template("auth/password_link.html", user=user, token=token, created=False)
+    return account_pages.new_password_link(db.get_or_404(User, user_id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @roles(ADMIN)
 def toggle_user_active(user_id):
     user = db.get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if commit_or_flash(lambda: accounts.set_user_active(current_user, user, not user.active)):
-        flash(activation_message(user), "success")
-    return redirect(url_for("partners.edit_user", user_id=user.id))
+    return account_pages.toggle_active(user, url_for("partners.edit_user", user_id=user.id))
