@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, REGISTRAR, roles
 from diploma.auth import services as accounts
+from diploma.auth.forms import ConfirmForm
 from diploma.enrolment import bp, importing
 from diploma.enrolment.forms import ImportConfirmForm, ImportForm
 from diploma.extensions import db
@@ -128,10 +129,13 @@ def confirm_import():
     return page
 
 
-@bp.route("/offerings/import/links.xlsx")
+@bp.route("/offerings/import/links.xlsx", methods=["POST"])
 @roles(ADMIN, REGISTRAR)
 def import_links():
-    """A sheet of fresh set-password links for the accounts the last import of this session created."""
+    """A sheet of fresh set-password links for the accounts the last import of this session created (a
+    POST: making links writes them)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     saved = session.get(LINKS_KEY)
     if not isinstance(saved, dict) or saved.get("user") != current_user.id:
         abort(404)

@@ -91,9 +91,9 @@ def test_lecturers_and_students_may_not_import(kufa, make, login_as, client, rol
     person = make.user(role="lecturer", university=kufa["home"]) if role == "lecturer" else \
         make.student(university=kufa["home"]).user
     login_as(person)
-    for path in ("/offerings/import", "/offerings/import/template.xlsx", "/offerings/import/template.csv",
-                 "/offerings/import/links.xlsx"):
+    for path in ("/offerings/import", "/offerings/import/template.xlsx", "/offerings/import/template.csv"):
         assert client.get(path).status_code == 403, path
+    assert client.post("/offerings/import/links.xlsx").status_code == 403
     assert upload(client, csv_bytes(GOOD_ROWS)).status_code == 403
     assert client.post("/offerings/import/confirm", data={"token": "x" * 32}).status_code == 403
 
@@ -162,7 +162,7 @@ def test_the_links_sheet_lists_exactly_the_new_accounts_and_each_link_works(regi
         db.select(User).where(User.email.in_(["kuf-101@example.org", "kuf-102@example.org"])))}
     assert len(new_users) == 2
 
-    response = client.get("/offerings/import/links.xlsx")
+    response = client.post("/offerings/import/links.xlsx")
 
     assert response.status_code == 200
     assert response.mimetype == importing.XLSX_MIMETYPE
@@ -184,14 +184,14 @@ def test_the_links_sheet_lists_exactly_the_new_accounts_and_each_link_works(regi
 
 
 def test_without_an_import_there_is_no_links_sheet(registrar, client):
-    assert client.get("/offerings/import/links.xlsx").status_code == 404
+    assert client.post("/offerings/import/links.xlsx").status_code == 404
 
 
 def test_another_registrar_never_gets_someone_elses_links(registrar, client, kufa, app):
     upload(client, csv_bytes(GOOD_ROWS))
     client.post("/offerings/import/confirm", data={"token": session_token(client)})
     other = client_for(app, kufa["other_registrar"])
-    assert other.get("/offerings/import/links.xlsx").status_code == 404
+    assert other.post("/offerings/import/links.xlsx").status_code == 404
 
 
 # --- refusals -------------------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def test_the_administrator_imports_into_the_university_chosen(kufa, login_as, cl
     db.session.expire_all()
     student = db.session.scalar(db.select(Student).where(Student.student_number == "MSL-100"))
     assert student.university_id == kufa["other"].id
-    assert client.get("/offerings/import/links.xlsx").status_code == 200
+    assert client.post("/offerings/import/links.xlsx").status_code == 200
 
 
 def test_the_administrator_must_choose_a_university(kufa, login_as, client):
