@@ -139,7 +139,7 @@ def _register_blueprints(app):
     from diploma.enrolment import import_views as _enrolment_import_views  # noqa: F401
     from diploma.enrolment import views as _enrolment_views  # noqa: F401
     from diploma.grading import bp as grading_bp
-    from diploma.grading import exchange_views as _grading_exchange_views  # noqa: F401
+    from diploma.grading import marks_spreadsheet_views as _grading_marks_spreadsheet_views  # noqa: F401
     from diploma.grading import views as _grading_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401

@@ -42,7 +42,8 @@ class MarksForm(FlaskForm):
 
 
 class ImportMarksForm(FlaskForm):
-    """A CSV or XLSX file of marks (see diploma.grading.exchange) and, after publication, the reason."""
+    """A CSV or XLSX file of marks (see diploma.grading.marks_spreadsheet) and, after publication, the
+    reason."""
 
     file = FileField(_l("File (Excel workbook or CSV)"),
                      validators=[FileRequired(message=_l("Choose a file."))],

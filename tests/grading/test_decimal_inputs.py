@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from diploma.grading import services
-from tests.grading.test_exchange_views import AR_HEADER, csv_file, upload, xlsx_file
+from tests.grading.test_marks_spreadsheet_views import AR_HEADER, csv_file, upload, xlsx_file
 from tests.pages import database_state, page_of, shown
 
 D = Decimal

@@ -192,8 +192,9 @@ CASES = [
     Case("history of another offering's mark", "grading.mark_history", "GET",
          "/offerings/<int:offering_id>/gradebook/scores/<int:neighbour_score>/history", "complete",
          (403, 403, 404, 404, 404, 404, 404, 404)),
-    # The spreadsheet routes (diploma.grading.exchange_views): downloads for the staff of the offering; the
-    # import page for those who may change marks now (the lecturer in a draft, the registrar once published).
+    # The spreadsheet routes (diploma.grading.marks_spreadsheet_views): downloads for the staff of the
+    # offering; the import page for those who may change marks now (the lecturer in a draft, the registrar
+    # once published).
     Case("export (Excel)", "grading.export_xlsx", "GET", "/offerings/<int:offering_id>/gradebook/export.xlsx",
          "complete", (403, 403, 404, 404, 404, 200, 200, 200)),
     Case("export (CSV)", "grading.export_csv", "GET", "/offerings/<int:offering_id>/gradebook/export.csv",

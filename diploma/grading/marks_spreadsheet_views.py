@@ -1,5 +1,5 @@
 """The gradebook as a spreadsheet: export (XLSX, CSV), the template of the student list, and the import
-of marks from a file. The rules live in diploma.grading.exchange."""
+of marks from a file. The rules live in diploma.grading.marks_spreadsheet."""
 import re
 from io import BytesIO
 from urllib.parse import quote
@@ -12,7 +12,7 @@ from diploma import spreadsheets
 from diploma.access import ADMIN, LECTURER, REGISTRAR, roles
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.grading import bp, exchange, services
+from diploma.grading import bp, marks_spreadsheet, services
 from diploma.grading.forms import ImportMarksForm
 from diploma.i18n import current_language
 from diploma.teaching.views import staff_offering_or_404
@@ -26,7 +26,7 @@ FILE_WORDS = {"gradebook": {"ar": "سجل الدرجات", "en": "gradebook"},
 def _language():
     """The language of the file: ?lang=ar|en, else the interface's."""
     asked = request.args.get("lang")
-    return asked if asked in exchange.LANGUAGES else current_language()
+    return asked if asked in marks_spreadsheet.LANGUAGES else current_language()
 
 
 def _download(data, mimetype, offering, kind, language, extension):
@@ -53,8 +53,8 @@ def _sheet_for_staff(offering_id):
 def export_xlsx(offering_id):
     offering, sheet = _sheet_for_staff(offering_id)
     language = _language()
-    return _download(exchange.export_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering, "gradebook",
-                     language, "xlsx")
+    return _download(marks_spreadsheet.export_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering,
+                     "gradebook", language, "xlsx")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/export.csv")
@@ -62,8 +62,8 @@ def export_xlsx(offering_id):
 def export_csv(offering_id):
     offering, sheet = _sheet_for_staff(offering_id)
     language = _language()
-    return _download(exchange.export_csv(sheet, language), spreadsheets.CSV_MIMETYPE, offering, "gradebook",
-                     language, "csv")
+    return _download(marks_spreadsheet.export_csv(sheet, language), spreadsheets.CSV_MIMETYPE, offering,
+                     "gradebook", language, "csv")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/template.xlsx")
@@ -71,7 +71,7 @@ def export_csv(offering_id):
 def import_template(offering_id):
     offering, sheet = _sheet_for_staff(offering_id)
     language = _language()
-    return _download(exchange.template_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering,
+    return _download(marks_spreadsheet.template_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering,
                      "template", language, "xlsx")
 
 
@@ -88,7 +88,7 @@ def import_marks(offering_id):
     if not actions.give_reason:  # after publication a mark changes only with a reason
         del form.reason
     page = {"offering": offering, "sheet": sheet, "form": form, "problems": [],
-            "headers": exchange.template_columns(sheet, current_language())}
+            "headers": marks_spreadsheet.template_columns(sheet, current_language())}
     if not form.validate_on_submit():
         return render_template("grading/import_marks.html", **page), 400 if request.method == "POST" else 200
     reason = form.reason.data if actions.give_reason else None
@@ -98,9 +98,9 @@ def import_marks(offering_id):
         return render_template("grading/import_marks.html", **page), 400
     data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     try:
-        outcome = exchange.import_marks(current_user, offering, data, reason=reason,
+        outcome = marks_spreadsheet.import_marks(current_user, offering, data, reason=reason,
                                         max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-    except exchange.MarksRejected as rejected:
+    except marks_spreadsheet.MarksRejected as rejected:
         db.session.rollback()
         return render_template("grading/import_marks.html", **{**page, "problems": rejected.problems}), 422
     except RuleViolation as violation:

@@ -1,5 +1,5 @@
-"""The gradebook as a spreadsheet (diploma.grading.exchange, on diploma.spreadsheets): the XLSX export
-(Arabic headers, right to left, numbers as numbers), the CSV export (UTF-8 with a BOM), the template of
+"""The gradebook as a spreadsheet (diploma.grading.marks_spreadsheet, on diploma.spreadsheets): the XLSX
+export (Arabic headers, right to left, numbers as numbers), the CSV export (UTF-8 with a BOM), the template of
 the student list, and the import of marks from XLSX and CSV — all of a file or nothing, with every
 problem at its row and column."""
 import codecs
@@ -15,7 +15,7 @@ from diploma.audit import AuditEvent
 from diploma.enrolment import services as enrolment_services
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.grading import exchange, rules, services
+from diploma.grading import marks_spreadsheet, rules, services
 from diploma.grading.models import Score
 from diploma.i18n import force_language
 from tests.grading.conftest import assessment
@@ -72,14 +72,14 @@ def in_english(problems):
 
 def rejected(actor, room, data, reason=None):
     """The problems of a refused file (the session rolled back, as the view does)."""
-    with pytest.raises(exchange.MarksRejected) as refusal:
-        exchange.import_marks(actor, room.offering, data, reason=reason)
+    with pytest.raises(marks_spreadsheet.MarksRejected) as refusal:
+        marks_spreadsheet.import_marks(actor, room.offering, data, reason=reason)
     db.session.rollback()
     return in_english(refusal.value.problems)
 
 
 def imported(actor, room, data, reason=None):
-    outcome = exchange.import_marks(actor, room.offering, data, reason=reason)
+    outcome = marks_spreadsheet.import_marks(actor, room.offering, data, reason=reason)
     db.session.commit()
     return outcome
 
@@ -96,7 +96,7 @@ def room(classroom):
 # --- export ------------------------------------------------------------------------------------------
 
 def test_the_arabic_export_is_a_right_to_left_sheet_with_arabic_headers_and_numbers(room):
-    data = exchange.export_xlsx(room.sheet(), "ar")
+    data = marks_spreadsheet.export_xlsx(room.sheet(), "ar")
 
     sheet = worksheet(data)
     assert sheet.sheet_view.rightToLeft is True
@@ -115,7 +115,7 @@ def test_the_arabic_export_is_a_right_to_left_sheet_with_arabic_headers_and_numb
 
 
 def test_the_english_export_is_left_to_right_with_english_headers(room):
-    data = exchange.export_xlsx(room.sheet(), "en")
+    data = marks_spreadsheet.export_xlsx(room.sheet(), "en")
 
     assert worksheet(data).sheet_view.rightToLeft in (False, None)
     rows = values(data)
@@ -131,7 +131,7 @@ def test_once_the_second_round_is_open_the_export_has_its_column(room):
     room.open_second_round()
     room.type(room.lecturer, {0: "80"}, attempt=2)
 
-    rows = values(exchange.export_xlsx(room.sheet(), "ar"))
+    rows = values(marks_spreadsheet.export_xlsx(room.sheet(), "ar"))
 
     assert rows[0] == [*AR_HEADER, "الدور الثاني: الامتحان النهائي من 100", *AR_TOTALS]
     assert rows[1][2:] == [35.5, 50, 80, 50, "مقبول", "الثاني"]  # capped at the pass mark
@@ -139,7 +139,7 @@ def test_once_the_second_round_is_open_the_export_has_its_column(room):
 
 
 def test_the_csv_export_is_utf8_with_a_bom_and_plain_numbers(room):
-    data = exchange.export_csv(room.sheet(), "ar")
+    data = marks_spreadsheet.export_csv(room.sheet(), "ar")
 
     assert data.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -149,7 +149,7 @@ def test_the_csv_export_is_utf8_with_a_bom_and_plain_numbers(room):
         [numbers(room)[1], room.students[1].user.name_ar, "غ", "90", "54", "مقبول", "الأول"],
         [numbers(room)[2], room.students[2].user.name_ar, "", "", "", "", ""],
     ]
-    english = exchange.export_csv(room.sheet(), "en").decode("utf-8-sig")
+    english = marks_spreadsheet.export_csv(room.sheet(), "en").decode("utf-8-sig")
     assert english.splitlines()[0] == ",".join(EN_HEADER + EN_TOTALS)
     assert ",absent,90," in english
 
@@ -159,22 +159,22 @@ def test_text_that_looks_like_a_formula_stays_text(room, name):
     room.students[0].user.name_en = name
     db.session.commit()
 
-    cell = worksheet(exchange.export_xlsx(room.sheet(), "en"))["B2"]
+    cell = worksheet(marks_spreadsheet.export_xlsx(room.sheet(), "en"))["B2"]
     assert (cell.value, cell.data_type) == (name, "s")
-    assert worksheet(exchange.template_xlsx(room.sheet(), "en"))["B2"].data_type == "s"
-    line = exchange.export_csv(room.sheet(), "en").decode("utf-8-sig").splitlines()[1]
+    assert worksheet(marks_spreadsheet.template_xlsx(room.sheet(), "en"))["B2"].data_type == "s"
+    line = marks_spreadsheet.export_csv(room.sheet(), "en").decode("utf-8-sig").splitlines()[1]
     assert next(csv.reader([line]))[1] == f"'{name}"
 
 
 # --- the template ------------------------------------------------------------------------------------
 
 def test_the_template_lists_the_students_with_an_empty_column_per_assessment(room):
-    data = exchange.template_xlsx(room.sheet(), "ar")
+    data = marks_spreadsheet.template_xlsx(room.sheet(), "ar")
 
     assert worksheet(data).sheet_view.rightToLeft is True
     assert values(data) == [AR_HEADER] + [[student.student_number, student.user.name_ar, None, None]
                                           for student in room.students]
-    english = values(exchange.template_xlsx(room.sheet(), "en"))
+    english = values(marks_spreadsheet.template_xlsx(room.sheet(), "en"))
     assert english[0] == EN_HEADER
     assert english[1][1] == room.students[0].user.name_en
 
@@ -185,7 +185,7 @@ def test_the_second_round_template_lists_only_the_students_who_failed(room):
     room.publish()
     room.open_second_round()
 
-    rows = values(exchange.template_xlsx(room.sheet(), "ar"))
+    rows = values(marks_spreadsheet.template_xlsx(room.sheet(), "ar"))
 
     assert rows == [["الرقم الجامعي", "اسم الطالب", "الدور الثاني: الامتحان النهائي من 100"],
                     [numbers(room)[0], room.students[0].user.name_ar, None]]
@@ -195,7 +195,7 @@ def test_the_second_round_template_lists_only_the_students_who_failed(room):
 
 def filled_template(room, language="ar"):
     """The template as a lecturer fills it in: Arabic-Indic digits, an absence, a student left blank."""
-    rows = values(exchange.template_xlsx(room.sheet(), language))
+    rows = values(marks_spreadsheet.template_xlsx(room.sheet(), language))
     rows[1][2:] = ["٣٠٫٥", "٨٥"]
     rows[2][2:] = ["40", "غ"]
     return rows
@@ -225,7 +225,7 @@ def test_a_filled_template_fills_the_marks(classroom, encode):
 def test_a_windows_1256_csv_with_arabic_headers_is_read(classroom):
     room = classroom(2)
     room.gradebook()
-    rows = values(exchange.template_xlsx(room.sheet(), "ar"))
+    rows = values(marks_spreadsheet.template_xlsx(room.sheet(), "ar"))
     rows[1][2:] = ["12.25", "غ"]
     rows[2][2:] = ["40", "60"]
 
@@ -260,9 +260,9 @@ def test_numbers_typed_in_excel_cells_are_read_as_excel_shows_them(classroom):
 
 
 def test_the_export_imported_back_changes_nothing(room):
-    outcome = imported(room.lecturer, room, exchange.export_xlsx(room.sheet(), "ar"))
+    outcome = imported(room.lecturer, room, marks_spreadsheet.export_xlsx(room.sheet(), "ar"))
     assert (outcome.saved, outcome.unchanged) == (0, 4)
-    again = imported(room.lecturer, room, exchange.export_csv(room.sheet(), "en"))
+    again = imported(room.lecturer, room, marks_spreadsheet.export_csv(room.sheet(), "en"))
     assert (again.saved, again.unchanged) == (0, 4)
 
 
@@ -308,8 +308,8 @@ def test_a_bad_file_saves_nothing_and_lists_every_problem_with_its_row_and_colum
 
 def test_the_problems_are_shown_in_arabic_too(room):
     data = xlsx_file([AR_HEADER, ["NOBODY-1", "", "1", "1"]])
-    with pytest.raises(exchange.MarksRejected) as refusal:
-        exchange.import_marks(room.lecturer, room.offering, data)
+    with pytest.raises(marks_spreadsheet.MarksRejected) as refusal:
+        marks_spreadsheet.import_marks(room.lecturer, room.offering, data)
     db.session.rollback()
 
     with force_language("ar"):
@@ -338,7 +338,7 @@ def test_a_file_without_a_student_number_column_or_marks_is_refused(room):
     assert rejected(room.lecturer, room, xlsx_file([AR_HEADER[:2], [numbers(room)[0], "x"]])) == [
         "No column of the file names an assessment of this course. Download the template to see the column "
         "names."]
-    assert rejected(room.lecturer, room, exchange.template_xlsx(room.sheet(), "ar")) == [
+    assert rejected(room.lecturer, room, marks_spreadsheet.template_xlsx(room.sheet(), "ar")) == [
         "The file has no marks to import."]
 
 
@@ -355,7 +355,7 @@ def test_unreadable_files_are_refused_with_the_reason(room, data, problem):
 
 
 def test_a_file_with_too_many_rows_is_refused(room, monkeypatch):
-    monkeypatch.setattr(exchange, "MAX_ROWS", 2)
+    monkeypatch.setattr(marks_spreadsheet, "MAX_ROWS", 2)
     rows = [AR_HEADER, *([number, "", "1", "1"] for number in numbers(room))]
 
     assert rejected(room.lecturer, room, csv_file(rows)) == [
@@ -379,10 +379,10 @@ def test_an_assessment_named_like_a_formula_stays_text_in_the_headers(classroom)
                     assessment("Final", 60, final=True)])
 
     for language in ("ar", "en"):
-        for export in (exchange.export_xlsx, exchange.template_xlsx):
+        for export in (marks_spreadsheet.export_xlsx, marks_spreadsheet.template_xlsx):
             cell = worksheet(export(room.sheet(), language))["C1"]
             assert (cell.data_type, cell.value[0]) == ("s", "=")
-    header = exchange.export_csv(room.sheet(), "en").decode("utf-8-sig").splitlines()[0]
+    header = marks_spreadsheet.export_csv(room.sheet(), "en").decode("utf-8-sig").splitlines()[0]
     assert next(csv.reader([header]))[2] == "'=1+1 (40%) out of 100"
 
 
@@ -403,7 +403,7 @@ def test_in_the_second_round_the_lecturer_imports_the_second_attempts(room):
     room.submit()
     room.publish()
     room.open_second_round()
-    rows = values(exchange.template_xlsx(room.sheet(), "en"))
+    rows = values(marks_spreadsheet.template_xlsx(room.sheet(), "en"))
     rows[1][2] = "٧٥"
 
     imported(room.lecturer, room, xlsx_file(rows))
@@ -425,7 +425,7 @@ def test_after_publication_the_registrar_imports_with_a_reason(room):
     data = xlsx_file([AR_HEADER, [numbers(room)[0], "", "", "55"]])
 
     with pytest.raises(RuleViolation) as violation:
-        exchange.import_marks(room.registrar, room.offering, data)
+        marks_spreadsheet.import_marks(room.registrar, room.offering, data)
     db.session.rollback()
     assert violation.value.field == "reason"
     assert stored(room)[(0, 1, 1)] == "50"
@@ -447,7 +447,7 @@ def test_the_lecturer_cannot_import_after_submission(room, step):
 
     data = xlsx_file([AR_HEADER, [numbers(room)[0], "", "1", ""]])
     with pytest.raises(RuleViolation) as violation:
-        exchange.import_marks(room.lecturer, room.offering, data)
+        marks_spreadsheet.import_marks(room.lecturer, room.offering, data)
     db.session.rollback()
 
     with force_language("en"):
@@ -457,7 +457,7 @@ def test_the_lecturer_cannot_import_after_submission(room, step):
 
 def test_a_change_made_meanwhile_by_someone_else_refuses_the_file(room, monkeypatch):
     """The import overwrites the version it read; a save in between makes its cell stale."""
-    read_marks = exchange.read_marks
+    read_marks = marks_spreadsheet.read_marks
 
     def read_then_someone_saves(*args, **kwargs):
         found = read_marks(*args, **kwargs)
@@ -467,7 +467,7 @@ def test_a_change_made_meanwhile_by_someone_else_refuses_the_file(room, monkeypa
             "text": "20", "version": score.version}])
         return found
 
-    monkeypatch.setattr(exchange, "read_marks", read_then_someone_saves)
+    monkeypatch.setattr(marks_spreadsheet, "read_marks", read_then_someone_saves)
 
     problems = rejected(room.lecturer, room, xlsx_file([AR_HEADER, [numbers(room)[0], "", "36", ""]]))
 
