@@ -37,7 +37,7 @@ def gradebook(offering_id):
 
 @bp.route("/offerings/<int:offering_id>/gradebook", methods=["POST"])
 @roles(*STAFF)
-def save_marks(offering_id):
+def post_marks(offering_id):
     offering = staff_offering_or_404(offering_id)
     form = MarksForm()
     if not services.gradebook_actions(current_user, services.load_sheet(offering)).give_reason:

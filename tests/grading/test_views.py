@@ -156,10 +156,10 @@ Case = namedtuple("Case", "name endpoint method rule state expected data", defau
 CASES = [
     Case("gradebook", "grading.gradebook", "GET", "/offerings/<int:offering_id>/gradebook", "complete",
          (403, 403, 404, 404, 404, 200, 200, 200)),
-    Case("save marks in a draft", "grading.save_marks", "POST", "/offerings/<int:offering_id>/gradebook",
+    Case("save marks in a draft", "grading.post_marks", "POST", "/offerings/<int:offering_id>/gradebook",
          "complete", (403, 403, 404, 404, 404, 400, 302, 400),
          lambda world: cell_form(world.room, 0, 0, "31")),
-    Case("change a published mark", "grading.save_marks", "POST", "/offerings/<int:offering_id>/gradebook",
+    Case("change a published mark", "grading.post_marks", "POST", "/offerings/<int:offering_id>/gradebook",
          "published", (403, 403, 404, 404, 404, 302, 400, 302),
          lambda world: {**cell_form(world.room, 0, 0, "31"), "reason": "Re-marked on appeal."}),
     Case("assessments form", "grading.edit_assessments", "GET",

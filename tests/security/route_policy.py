@@ -75,7 +75,7 @@ ROUTE_POLICY = {
     "grading.publish": ("admin", "registrar"),
     "grading.queue": ("admin", "registrar"),
     "grading.return_to_lecturer": ("admin", "registrar"),
-    "grading.save_marks": ("admin", "registrar", "lecturer"),
+    "grading.post_marks": ("admin", "registrar", "lecturer"),
     "grading.second_round": ("admin", "registrar"),
     "grading.submit": ("lecturer",),
     "grading.transcript": ("student",),

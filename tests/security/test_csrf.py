@@ -126,7 +126,7 @@ def test_every_state_changing_rule_refuses_a_request_without_token_and_writes_no
     world = build_world()
     rules = state_changing_rules(app)
     assert {rule.endpoint for rule in rules} >= {"auth.login", "auth.logout", "auth.switch_language",
-                                                 "auth.set_password", "grading.save_marks",
+                                                 "auth.set_password", "grading.post_marks",
                                                  "partners.toggle_user_active", "enrolment.confirm_import"}
     plan = _plan(app, world)
     expected_text = _translated(CSRF_MESSAGE)
