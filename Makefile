@@ -4,6 +4,8 @@ VENV := .venv
 PORT ?= 5000
 BIN := $(VENV)/bin
 SECRET_FILE := instance/secret_key
+# Encrypts the demo's signing keys (diploma.signing); the app reads it from instance/ like the secret key.
+SIGNING_PASSPHRASE_FILE := instance/signing_passphrase
 # The address the demo is served on: absolute links (QR codes, set-password links) are built on it, and
 # requests for other hosts are refused. Set PUBLIC_BASE_URL to serve it under another name.
 PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -11,14 +13,14 @@ run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 # The app reads the secret key (and the address) from instance/ by itself: nothing to export.
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup system-packages test-packages translations translations-update database lint clean
+.PHONY: run test setup system-packages test-packages checkers translations translations-update database lint clean
 
 run: system-packages setup database
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - wsgi:app
 
-test: test-packages setup
+test: test-packages setup checkers
 	$(BIN)/ruff check .
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest
@@ -32,13 +34,23 @@ test: test-packages setup
 		echo "No PostgreSQL server found (set TEST_DATABASE_URL or start one on 127.0.0.1:5432): SQLite only."; \
 	fi
 
+# The checkers the accessibility tests run (tests/browser/test_accessibility.py): axe-core and the Nu Html
+# Checker (vnu.jar, run on the machine's Java), exact versions from tests/checkers/package-lock.json. Their
+# install scripts are not run (vnu-jar's would download a Java of its own; the machine's is used).
+CHECKERS := tests/checkers/node_modules/.installed
+checkers: $(CHECKERS)
+
+$(CHECKERS): tests/checkers/package.json tests/checkers/package-lock.json
+	npm ci --prefix tests/checkers --ignore-scripts --no-audit --no-fund
+	touch $@
+
 system-packages:
 	sh scripts/system-packages.sh run
 
 test-packages:
 	sh scripts/system-packages.sh test
 
-setup: $(BIN)/.installed translations $(SECRET_FILE)
+setup: $(BIN)/.installed translations $(SECRET_FILE) $(SIGNING_PASSPHRASE_FILE)
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +60,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 $(SECRET_FILE):
 	mkdir -p instance
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	chmod 600 $@
+
+$(SIGNING_PASSPHRASE_FILE):
+	mkdir -p instance
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 	chmod 600 $@
 
 translations: $(BIN)/.installed
@@ -67,4 +84,4 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/checkers/node_modules

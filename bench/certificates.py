@@ -105,6 +105,36 @@ def bench_batch(pdf, wording, batch, language, css, cores):
     return project_rate >= goal
 
 
+def bench_signing(pdf, snapshot, batch, language, runs):
+    """Signed vs unsigned: the PAdES signature (pyHanko) added to one certificate and to a batch, as a share
+    of the render (the target: under 15 %)."""
+    import threading
+    from types import SimpleNamespace
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from diploma.signing import keystore, pades
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = keystore._name("Bench University", "Bench University")
+    certificate = keystore._certificate(name, key.public_key(), name, key, 1, ca=False)
+    signer = SimpleNamespace(private_key=key, certificate=certificate, root_certificate=certificate,
+                             signer_name="Bench University", lock=threading.Lock(), _pades=None)
+    pades.sign_pdf(pdf.render_certificate(snapshot, language), signer, reason="warm")
+    renders, signatures = [], []
+    for _ in range(runs):
+        seconds, data = timed(pdf.render_certificate, snapshot, language)
+        renders.append(seconds)
+        signatures.append(timed(pades.sign_pdf, data, signer, reason="bench")[0])
+    render, sign = statistics.median(renders), statistics.median(signatures)
+    print(f"one certificate: unsigned {render * 1000:6.1f} ms, signed {(render + sign) * 1000:6.1f} ms "
+          f"(signature {sign * 1000:.1f} ms, {sign / render:.1%} of the render)")
+    seconds, data = timed(pdf.render_batch, batch, language)
+    sign = timed(pades.sign_pdf, data, signer, reason="bench")[0]
+    print(f"batch of {len(batch)}: unsigned {seconds:6.2f} s, signed {seconds + sign:6.2f} s "
+          f"(one signature over the file: {sign * 1000:.1f} ms, {sign / seconds:.1%} of the render)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[44, 500])
@@ -130,6 +160,8 @@ def main():
             bench_one(pdf, wording, snapshot(), arguments.language, css, arguments.runs)
             reached = [bench_batch(pdf, wording, snapshots(size), arguments.language, css, cores)
                        for size in arguments.sizes]
+            bench_signing(pdf, snapshot(), snapshots(max(arguments.sizes)), arguments.language,
+                          arguments.runs)
     own, children = peak_memory_mb()
     print(f"peak memory (maxrss) of the run: this process {own:.0f} MB (the plain renders of whole batches "
           f"are done here), largest child {children:.0f} MB")

@@ -61,6 +61,7 @@ def _import_models():
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.grading import models as _grading  # noqa: F401
     from diploma.partners import models as _partners  # noqa: F401
+    from diploma.signing import models as _signing  # noqa: F401
     from diploma.teaching import models as _teaching  # noqa: F401
 
 
@@ -109,8 +110,12 @@ def _configure_i18n(app):
         language_names=i18n.LANGUAGE_NAMES,
         role_label=lambda role: ROLE_LABELS.get(role, role),
         absolute_url=absolute_url,
+        text_attributes=i18n.text_attributes,
+        year_range=i18n.year_range,
     )
     app.jinja_env.filters["long_date"] = format_long_date
+    app.jinja_env.filters["bdi"] = i18n.isolate
+    app.jinja_env.filters["name_list"] = i18n.name_list
     app.jinja_env.filters["human_size"] = human_size
 
 
@@ -143,6 +148,8 @@ def _register_blueprints(app):
     from diploma.grading import views as _grading_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401
+    from diploma.signing import bp as signing_bp
+    from diploma.signing import views as _signing_views  # noqa: F401
     from diploma.teaching import bp as teaching_bp
     from diploma.teaching import views as _teaching_views  # noqa: F401
 
@@ -154,6 +161,7 @@ def _register_blueprints(app):
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(grading_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(signing_bp)
     app.register_blueprint(dashboard_bp)
 
 
@@ -176,9 +184,11 @@ def _register_cli(app):
     from diploma.certificates.cli import certificates_cli
     from diploma.demo import demo_cli
     from diploma.enrolment.cli import enrolment_cli
+    from diploma.signing.cli import keys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(enrolment_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(keys_cli)

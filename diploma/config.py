@@ -97,6 +97,12 @@ class Config:
     # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
     CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
+    # Encrypts the signing keys at rest (diploma.signing); make run writes one for the demo in the instance
+    # folder. The same passphrase must be set wherever certificates are signed.
+    SIGNING_PASSPHRASE = os.environ.get("SIGNING_PASSPHRASE") or _instance_setting("signing_passphrase")
+    # An RFC 3161 time-stamp server: PDFs are then signed PAdES B-T instead of B-B.
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
+
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
     PASSWORD_TOKEN_MAX_AGE = int(os.environ.get("PASSWORD_TOKEN_HOURS", "72")) * 3600
     # argon2id parameters (OWASP's second recommended set).
@@ -124,3 +130,5 @@ class TestConfig(Config):
     VERIFY_LIMIT = "1000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    SIGNING_PASSPHRASE = "test-signing-passphrase"
+    SIGNING_TSA_URL = None

@@ -241,7 +241,19 @@ def seed():
     seed_course_content(current)
     seed_grades(universities, terms, lecturers)
     seed_certificates(universities, cohorts)
+    seed_signing_keys()
     db.session.commit()
+
+
+def seed_signing_keys():
+    """The programme's root and each university's signing key, when missing and a signing passphrase is set
+    (make run writes one in the instance folder): the demo's certificates are signed with nothing to type."""
+    from flask import current_app
+
+    from diploma.signing.cli import ensure_demo_keys
+
+    if current_app.config.get("SIGNING_PASSPHRASE"):
+        ensure_demo_keys()
 
 
 def demo_logins():

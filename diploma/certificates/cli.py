@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from diploma.arabic import number_for_sentence
 from diploma.certificates import services
 from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
@@ -21,6 +23,8 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.partners.services import find_university_by_code
+from diploma.signing import documents
+from diploma.signing.errors import SigningError
 
 certificates_cli = AppGroup("certificates", help="Graduation certificates: issue, print, render.")
 
@@ -44,6 +48,11 @@ def _university_and_cohort(university_code, cohort_id):
     return university, cohort
 
 
+def _count(number, cohort, language):
+    """A count in a message, in the digits the programme prints its Arabic certificates in (٦ شهادات)."""
+    return number_for_sentence(number, language, cohort.programme.certificate_digits)
+
+
 @certificates_cli.command("issue")
 @UNIVERSITY
 @COHORT
@@ -65,7 +74,8 @@ def issue_command(university_code, cohort_id, issued_on, language):
         except RuleViolation as violation:
             db.session.rollback()
             raise CommandError(violation.message) from violation
-        click.echo(_("%(count)s certificates issued:", count=len(issued)))
+        click.echo(ngettext("%(count)s certificate issued:", "%(count)s certificates issued:", len(issued),
+                            count=_count(len(issued), cohort, language)))
         for certificate in sorted(issued, key=lambda c: c.number):
             student = certificate.snapshot["student"]
             click.echo(f"  {certificate.serial}\t{student['name_ar' if language == 'ar' else 'name_en']}")
@@ -79,9 +89,8 @@ def issue_command(university_code, cohort_id, issued_on, language):
 @click.option("--order", type=click.Choice(services.BATCH_ORDERS), default="rank",
               show_default=True, help="Order of the pages: by rank in the cohort, or by name.")
 def print_command(university_code, cohort_id, output, language, order):
-    """Every valid certificate of the cohort in one PDF, one page each, for printing."""
-    from diploma.certificates import pdf
-
+    """Every valid certificate of the cohort in one PDF, one page each, for printing (signed once, as a
+    whole, by the university)."""
     with force_language(language):
         check_writable(output)
         university, cohort = _university_and_cohort(university_code, cohort_id)
@@ -92,9 +101,14 @@ def print_command(university_code, cohort_id, output, language, order):
             def progress(done, total):
                 bar.update(done - bar.pos)
 
-            data = pdf.render_batch([c.snapshot for c in chosen], language, progress=progress)
+            try:
+                data = documents.batch_pdf(university, chosen, language, progress=progress)
+            except SigningError as error:
+                raise CommandError(error.message) from error
         write_file(output, data)
-        click.echo(_("%(count)s certificates written to %(path)s.", count=len(chosen), path=output))
+        click.echo(ngettext("%(count)s certificate written to %(path)s.",
+                            "%(count)s certificates written to %(path)s.",
+                            len(chosen), count=_count(len(chosen), cohort, language), path=output))
 
 
 @certificates_cli.command("render")
@@ -103,9 +117,8 @@ def print_command(university_code, cohort_id, output, language, order):
 @LANGUAGE
 @click.option("--transcript", is_flag=True, help="The transcript (كشف الدرجات) instead of the certificate.")
 def render_command(serial, output, language, transcript):
-    """One certificate (or its transcript) as an archival PDF (PDF/A-3b, its data attached)."""
-    from diploma.certificates import pdf
-
+    """One certificate (or its transcript) as a signed archival PDF (PDF/A-3b, its data and its Open Badges
+    credential attached)."""
     with force_language(language):
         check_writable(output)
         certificate = services.find_by_serial(serial.strip().upper())
@@ -114,6 +127,10 @@ def render_command(serial, output, language, transcript):
         if not certificate.printable:
             raise CommandError(_("The certificate %(serial)s is revoked: it is not printed.",
                                          serial=certificate.serial))
-        render = pdf.render_transcript if transcript else pdf.render_certificate
-        write_file(output, render(certificate.snapshot, language))
+        render = documents.transcript_pdf if transcript else documents.certificate_pdf
+        try:
+            data = render(certificate, language)
+        except SigningError as error:
+            raise CommandError(error.message) from error
+        write_file(output, data)
         click.echo(_("Written to %(path)s.", path=output))

@@ -1,4 +1,5 @@
-"""Certificates and transcripts as PDF: the wording (``wording``) laid out by WeasyPrint
+"""Certificates and transcripts as PDF (unsigned: ``diploma.signing.documents`` signs them after the render,
+and is what pages and commands call): the wording (``wording``) laid out by WeasyPrint
 (``pdf_engine``). Single documents are archival (PDF/A-3b with the snapshot attached as JSON); a batch for
 printing is split into multi-page chunks rendered on all cores by a process pool, merged with pypdf (a
 WeasyPrint ``Document`` cannot be pickled, so it cannot leave its process). The Jinja HTML is made in the
@@ -59,24 +60,30 @@ def _srgb_profile():
     return ColorProfile(BytesIO(data), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
 
 
-def _archival_pdf(document, snapshot):
-    """PDF/A-3b with the snapshot attached as JSON."""
+def credential_attachment(token, name):
+    """The Open Badges 3.0 credential (a VC-JWT) as a second associated file of the PDF/A-3."""
+    return Attachment(string=token.encode("ascii"), name=name, relationship="Source",
+                      description="The Open Badges 3.0 credential of this certificate (VC-JWT)")
+
+
+def _archival_pdf(document, snapshot, extra_attachments=()):
+    """PDF/A-3b with the snapshot attached as JSON (and any other associated file given)."""
     document.color_profiles[SRGB_INTENT] = _srgb_profile()
     return engine.write_pdf(document, pdf_variant=PDF_VARIANT, output_intent=SRGB_INTENT,
-                  attachments=[_snapshot_attachment(snapshot)])
+                  attachments=[_snapshot_attachment(snapshot), *extra_attachments])
 
 
-def render_certificate(snapshot, language):
+def render_certificate(snapshot, language, extra_attachments=()):
     """One graduation certificate (شهادة التخرج): one A4 landscape page, PDF/A-3b, with the snapshot
     attached as ``certificate.json``. ``language``: 'ar' (right to left) or 'en'. Needs an app context."""
     folders = engine.allowed_folders()
     with force_language(language):
         context = certificate_context(snapshot, language)
         document = _render_certificates([context], language, folders, wording.title("certificate", context))
-    return _archival_pdf(document, snapshot)
+    return _archival_pdf(document, snapshot, extra_attachments)
 
 
-def render_transcript(snapshot, language):
+def render_transcript(snapshot, language, extra_attachments=()):
     """The transcript (كشف الدرجات) of a certificate: every course with its term, credits, mark, band and
     round, then the average; A4 portrait (a second page when the courses need it), PDF/A-3b, snapshot
     attached. Needs an app context."""
@@ -85,7 +92,7 @@ def render_transcript(snapshot, language):
         context = transcript_context(snapshot, language)
         page_html = wording.html("transcript", [context], language, wording.title("transcript", context))
         document = engine.render_html("transcript", page_html, folders)
-    return _archival_pdf(document, snapshot)
+    return _archival_pdf(document, snapshot, extra_attachments)
 
 
 # --- batches ----------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db, limiter
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
+from diploma.signing import credential, documents
+from diploma.signing.errors import SigningError
 from diploma.web import int_arg, save_or_show
 
 STAFF = (ADMIN, REGISTRAR)
@@ -94,17 +96,33 @@ def _send_pdf(data, filename):
                      max_age=0)
 
 
-def _printed(certificate, document):
-    """The certificate or its transcript (``document``) as a PDF in ``?language=`` (Arabic by default),
-    rendered from the frozen snapshot."""
-    from diploma.certificates import pdf  # WeasyPrint loads in half a second: only when a PDF is asked for
+def _signing_refused(error):
+    """A certificate that cannot be signed is not handed out: the reason, translated (503)."""
+    return render_template("certificates/signing_error.html", message=error.message), 503
 
+
+def _printed(certificate, document):
+    """The certificate or its transcript (``document``) as a signed PDF in ``?language=`` (Arabic by
+    default), rendered from the frozen snapshot, with its data and its Open Badges credential attached."""
     language = choice_arg(request.args, "language", LANGUAGES)
-    if document == "transcript":
-        return _send_pdf(pdf.render_transcript(certificate.snapshot, language),
-                         f"{certificate.serial}-transcript-{language}.pdf")
-    return _send_pdf(pdf.render_certificate(certificate.snapshot, language),
-                     f"{certificate.serial}-{language}.pdf")
+    try:
+        if document == "transcript":
+            return _send_pdf(documents.transcript_pdf(certificate, language),
+                             f"{certificate.serial}-transcript-{language}.pdf")
+        return _send_pdf(documents.certificate_pdf(certificate, language),
+                         f"{certificate.serial}-{language}.pdf")
+    except SigningError as error:
+        return _signing_refused(error)
+
+
+def _credential(certificate):
+    """The certificate's Open Badges 3.0 credential (VC-JWT), to add to a wallet."""
+    try:
+        token = documents.certificate_credential(certificate)
+    except SigningError as error:
+        return _signing_refused(error)
+    return send_file(BytesIO(token.encode("ascii")), mimetype=credential.MEDIA_TYPE, as_attachment=True,
+                     download_name=f"{certificate.serial}-open-badge.jwt", max_age=0)
 
 
 # --- the registrar's pages -----------------------------------------------------------------------
@@ -194,9 +212,10 @@ def batch_pdf(cohort_id):
         return render_template("certificates/batch_too_large.html", cohort=cohort, university=university,
                                count=len(certificates), limit=limit, command=command,
                                scope=_scope(university))
-    from diploma.certificates import pdf
-
-    data = pdf.render_batch([certificate.snapshot for certificate in certificates], language)
+    try:
+        data = documents.batch_pdf(university, certificates, language)
+    except SigningError as error:
+        return _signing_refused(error)
     return _send_pdf(data, filename)
 
 
@@ -234,6 +253,13 @@ def certificate_pdf(serial):
 def transcript_pdf(serial):
     certificate = _certificate_or_404(serial)
     return _printable_or_redirect(certificate) or _printed(certificate, "transcript")
+
+
+@bp.route("/certificates/<serial>/credential.jwt")
+@roles(*STAFF)
+def certificate_credential(serial):
+    certificate = _certificate_or_404(serial)
+    return _printable_or_redirect(certificate) or _credential(certificate)
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["POST"])
@@ -290,6 +316,12 @@ def my_transcript_pdf():
     return _printed(_own_valid_certificate_or_404(), "transcript")
 
 
+@bp.route("/certificates/mine/credential.jwt")
+@roles(STUDENT)
+def my_credential():
+    return _credential(_own_valid_certificate_or_404())
+
+
 # --- public verification -------------------------------------------------------------------------
 
 @bp.route("/verify")
@@ -312,4 +344,18 @@ def verify(serial):
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None:
         return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
-    return render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot)
+    return render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
+                           signing_key=documents.signing_key_of(certificate.university),
+                           code=request.args.get("code"))
+
+
+@bp.route("/credentials/<serial>.jwt")
+@public
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
+def public_credential(serial):
+    """The Open Badges credential of a valid certificate, for whoever holds its serial and code (the
+    verification page links it); not found in the same way as the verification page otherwise."""
+    certificate = services.verify(serial, request.args.get("code"))
+    if certificate is None or not certificate.printable:
+        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+    return _credential(certificate)

@@ -237,3 +237,17 @@ def _grade_and_publish(offering, students, marks, lecturer, registrar):
     grading.submit_gradebook(lecturer, offering)
     grading.publish_gradebook(registrar, offering)
     db.session.commit()
+
+
+def blank_pdf(pages=1):
+    """A small real PDF of blank pages (pypdf), for a stand-in render that is then signed."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=842, height=595)
+    output = BytesIO()
+    writer.write(output)
+    return output.getvalue()

@@ -4,7 +4,7 @@ import pytest
 
 from diploma.certificates import pdf
 from diploma.certificates.services import printable_certificates
-from tests.certificates.builders import graduating_cohort
+from tests.certificates.builders import blank_pdf, graduating_cohort
 from tests.certificates.test_views import client_for
 
 # Raw code points would order these أيمن < إبراهيم < احمد and Ayman < Ibrahim < ahmed; folded, they are
@@ -22,7 +22,7 @@ def batches(monkeypatch):
 
     def render_batch(snapshots, language, progress=None):
         rendered.append([snapshot["serial"] for snapshot in snapshots])
-        return b"%PDF-1.7 stand-in"
+        return blank_pdf()  # a real (blank) PDF: the university signs the batch after the render
 
     monkeypatch.setattr(pdf, "render_batch", render_batch)
     return rendered

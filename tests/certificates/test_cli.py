@@ -191,3 +191,25 @@ def test_print_a_cohort_big_enough_for_the_process_pool(runner, tmp_path, monkey
     first, last = sorted(big.issued(), key=lambda c: c.snapshot["rank"])[::17]
     assert first.snapshot["student"]["name_en"] in pdf_text(output, 1)
     assert last.snapshot["student"]["name_en"] in pdf_text(output, 18)
+
+
+@pytest.mark.parametrize(("count", "arabic"), [(1, "صدرت شهادة واحدة:"), (2, "صدرت شهادتان:"),
+                                               (5, "صدرت ٥ شهادات:")])
+def test_issue_counts_in_arabic_plural_forms_and_the_programmes_digits(runner, count, arabic):
+    """Issue 12: «صدرت ٥ شهادات», never «صدرت 5 شهادة»."""
+    cohort = graduating_cohort(count, code="MSL")
+
+    result = invoke(runner, "issue", "--university", "MSL", "--cohort", cohort.cohort.id)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == arabic
+
+
+def test_print_counts_in_arabic_plural_forms(runner, cohort, tmp_path):
+    assert invoke(runner, "issue", "--university", "MSL", "--cohort", cohort.cohort.id).exit_code == 0
+
+    result = invoke(runner, "print", "--university", "MSL", "--cohort", cohort.cohort.id,
+                    "-o", tmp_path / "a.pdf")
+
+    assert result.exit_code == 0, result.output
+    assert f"كُتبت ٥ شهادات في {tmp_path / 'a.pdf'}." in result.output

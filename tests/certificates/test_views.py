@@ -23,6 +23,7 @@ from diploma.grading.models import Score
 from diploma.partners.models import University
 from tests import factories
 from tests import teaching as build
+from tests.certificates.builders import blank_pdf
 from tests.pages import database_state, page_of, redirects_to_login, shown
 
 YEAR = date.today().year
@@ -167,14 +168,14 @@ def fake_pdf(monkeypatch):
     calls = {"certificate": [], "transcript": [], "batch": []}
 
     def single(kind):
-        def render(snapshot, language):
+        def render(snapshot, language, extra_attachments=()):
             calls[kind].append((snapshot, language))
-            return f"%PDF-1.7 {kind} {snapshot['serial']} {language}".encode()
+            return blank_pdf()  # a real (blank) PDF: the university signs it after the render
         return render
 
     def batch(snapshots, language, progress=None):
         calls["batch"].append((list(snapshots), language))
-        return f"%PDF-1.7 batch {len(snapshots)} {language}".encode()
+        return blank_pdf(len(snapshots))
 
     monkeypatch.setattr(pdf, "render_certificate", single("certificate"))
     monkeypatch.setattr(pdf, "render_transcript", single("transcript"))

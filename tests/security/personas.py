@@ -55,6 +55,7 @@ from diploma.extensions import db
 from diploma.grading.models import Assessment, Gradebook, Score
 from diploma.partners import services as partners
 from diploma.partners.models import University
+from diploma.signing.models import SigningKey
 from diploma.teaching.models import Announcement, Material, Offering
 from tests import factories
 from tests.security.route_policy import GLOBAL_IDS
@@ -171,8 +172,13 @@ class World:
             return records[kinds[endpoint]]
         if name == "offering_id" and endpoint in FRESH_OFFERING_ENDPOINTS:
             return records["fresh_offering_id"]
-        if name == "serial" and endpoint == "certificates.verify":
+        if name == "serial" and endpoint in ("certificates.verify", "certificates.public_credential"):
             return records["serial"]
+        if name == "code" and endpoint.startswith("signing."):
+            return HOME_CODE  # a university's public issuer profile and status list
+        if name == "kid":
+            return db.session.scalar(db.select(SigningKey.kid).join(University)
+                                     .where(University.code == HOME_CODE).order_by(SigningKey.id))
         if name == "filename":
             return "css/app.css"
         name = RECORD_OF.get((endpoint, name), name)
@@ -222,7 +228,7 @@ class World:
                              "certificates.index") or (rule.endpoint == "teaching.edit_offering"
                                                        and "offering_id" not in parameters(rule)):
             return {"university": self.home_id}
-        if rule.endpoint == "certificates.verify" and parameters(rule):
+        if rule.endpoint in ("certificates.verify", "certificates.public_credential") and parameters(rule):
             return {"code": self.records["verification_code"]}
         return {}
 
@@ -515,7 +521,9 @@ def build_world(markers=False):
     # set-password link.
     disclosures = {"certificates.verify": {certificate.serial, certificate.verification_code, home.name_ar,
                                            home.name_en, *_student_markers(certified)},
-                   "auth.set_password": _student_markers(bystander)}
+                   "auth.set_password": _student_markers(bystander),
+                   # A university's Open Badges issuer profile names it, for every verifier.
+                   "signing.issuer_profile": {home.name_ar, home.name_en}}
     return World(home_id=home.id, other_id=other.id, personas=personas, records=records,
                  offering_lecturers={o.id: {user.id for user in o.lecturers} for o in (main, fresh)},
                  offering_students=offering_students, private_strings=private, user_ids=user_ids,

@@ -21,14 +21,17 @@ ROUTE_POLICY = {
     "auth.switch_language": "public",
     # certificates
     "certificates.batch_pdf": ("admin", "registrar"),
+    "certificates.certificate_credential": ("admin", "registrar"),
     "certificates.certificate_detail": ("admin", "registrar"),
     "certificates.certificate_pdf": ("admin", "registrar"),
     "certificates.cohort_report": ("admin", "registrar"),
     "certificates.index": ("admin", "registrar"),
     "certificates.issue": ("admin", "registrar"),
     "certificates.mine": ("student",),
+    "certificates.my_credential": ("student",),
     "certificates.my_certificate_pdf": ("student",),
     "certificates.my_transcript_pdf": ("student",),
+    "certificates.public_credential": "public",  # a valid certificate's credential, only with its code
     "certificates.revoke": ("admin", "registrar"),
     "certificates.transcript_pdf": ("admin", "registrar"),
     "certificates.verify": "public",  # shows a certificate only with its verification code
@@ -89,6 +92,12 @@ ROUTE_POLICY = {
     "partners.university_logo": "signed_in",  # see GLOBAL_IDS
     "partners.user_password_link": ("admin",),
     # Flask's own, and the system's
+    # signing: the public keys, issuer profiles and revocation lists that verifiers fetch
+    "signing.issuer_profile": "public",
+    "signing.jwk": "public",
+    "signing.jwks": "public",
+    "signing.root_certificate": "public",
+    "signing.status_list": "public",
     "static": "public",
     "system.healthz": "public",
     # teaching

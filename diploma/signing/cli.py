@@ -1,0 +1,114 @@
+"""``flask --app wsgi keys …``: the programme's root certificate and the universities' signing keys.
+
+    flask --app wsgi keys init                       the root certificate authority (once)
+    flask --app wsgi keys issue --university MSL     the university's first key
+    flask --app wsgi keys rotate --university MSL    a new key; the old one is retired and stays published
+    flask --app wsgi keys list
+
+The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase).
+"""
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from diploma.cli import CommandError
+from diploma.extensions import db
+from diploma.i18n import force_language
+from diploma.partners.services import all_universities, find_university_by_code
+from diploma.signing import keystore
+from diploma.signing.errors import SigningError
+
+keys_cli = AppGroup("keys", help="Signing keys: the programme's root certificate and the universities' keys.")
+
+LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
+                        help="Language of the messages.")
+UNIVERSITY = click.option("--university", "university_code", required=True,
+                          help="The university's code (e.g. MSL).")
+
+
+def _university(code):
+    university = find_university_by_code(code)
+    if university is None:
+        raise CommandError(_("No university has the code %(code)s.", code=code))
+    return university
+
+
+def _run(work):
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except SigningError as error:
+        db.session.rollback()
+        raise CommandError(error.message) from error
+
+
+@keys_cli.command("init")
+@LANGUAGE
+def init_command(language):
+    """Create the programme's root certificate authority."""
+    with force_language(language):
+        record = _run(keystore.create_root)
+        click.echo(_("The programme's root certificate is created (fingerprint %(fingerprint)s).",
+                     fingerprint=record.fingerprint))
+
+
+def _issue(university_code, language, rotate):
+    with force_language(language):
+        university = _university(university_code)
+        existing = keystore.current_key(university)
+        if existing is not None and not rotate:
+            raise CommandError(_("%(code)s already has a signing key: use keys rotate to replace it.",
+                                 code=university.code))
+        if existing is None and rotate:
+            raise CommandError(_("%(code)s has no signing key to rotate: use keys issue.",
+                                 code=university.code))
+        record = _run(lambda: keystore.issue_key(university))
+        click.echo(_("New signing key of %(code)s: fingerprint %(fingerprint)s, valid until %(until)s.",
+                     code=university.code, fingerprint=record.fingerprint, until=record.not_after.date()))
+
+
+@keys_cli.command("issue")
+@UNIVERSITY
+@LANGUAGE
+def issue_command(university_code, language):
+    """A university's first signing key, certified by the root."""
+    _issue(university_code, language, rotate=False)
+
+
+@keys_cli.command("rotate")
+@UNIVERSITY
+@LANGUAGE
+def rotate_command(university_code, language):
+    """A new key for the university; the old one is retired (what it signed still verifies)."""
+    _issue(university_code, language, rotate=True)
+
+
+@keys_cli.command("list")
+@LANGUAGE
+def list_command(language):
+    """Every key: the root, then each university's, current and retired."""
+    with force_language(language):
+        root = keystore.root_key()
+        if root is None:
+            click.echo(_("No root certificate yet (flask --app wsgi keys init)."))
+            return
+        click.echo(f"ROOT\t{root.fingerprint}\t{root.not_before.date()} – {root.not_after.date()}")
+        for record in keystore.keys_of():
+            state = _("current") if record.current else _("retired %(date)s", date=record.retired_at.date())
+            click.echo(f"{record.university.code}\t{record.fingerprint}\t{record.not_before.date()} – "
+                       f"{record.not_after.date()}\t{state}")
+
+
+def ensure_demo_keys():
+    """The root and one key per university when missing (the demo; nothing to type). Returns how many
+    keys were made."""
+    made = 0
+    if keystore.root_key() is None:
+        keystore.create_root()
+        made += 1
+    for university in all_universities():
+        if keystore.current_key(university) is None:
+            keystore.issue_key(university)
+            made += 1
+    return made

@@ -1,0 +1,247 @@
+"""The Open Badges 3.0 credential of a certificate (an ``OpenBadgeCredential``, Verifiable Credentials
+Data Model 2.0), signed as a VC-JWT (JOSE compact JWS, ES256, ``kid`` = the URL of the university's public
+key), and what a verifier fetches: the JWKS, the issuers' profiles and the revocation status lists
+(Bitstring Status List, one per university, itself a signed VC-JWT).
+
+Everything is built from the certificate's frozen snapshot, so the credential states what the PDF states.
+Ids are stable: the credential is ``urn:uuid:`` derived from the serial, so a new download of the same
+certificate is the same credential (signed again).
+"""
+import base64
+import gzip
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from diploma.certificates.models import REVOKED, Certificate
+from diploma.clock import utcnow
+from diploma.extensions import db
+from diploma.signing import keystore
+from diploma.web import absolute_url
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+NAMESPACE = uuid.UUID("9a8f4e52-7c1b-4f0e-9d55-2f1c0b7d3a61")  # this programme's name-based UUIDs
+# A status list holds at least 131,072 entries (16 KiB), so that an index tells little about a graduate.
+STATUS_LIST_BITS = 131072
+ALGORITHM = "ES256"
+MEDIA_TYPE = "application/vc+jwt"
+ATTACHMENT_NAME = "open-badge-credential.jwt"
+
+
+def _bilingual(arabic, english):
+    return f"{arabic} — {english}"
+
+
+def issuer_url(code):
+    return absolute_url("signing.issuer_profile", code=code)
+
+
+def status_list_url(code):
+    return absolute_url("signing.status_list", code=code)
+
+
+def key_url(kid):
+    return absolute_url("signing.jwk", kid=kid)
+
+
+def issuer_profile(university):
+    """The university's Open Badges issuer profile (a ``Profile``), published at a stable URL."""
+    return {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": issuer_url(university.code),
+        "type": ["Profile"],
+        "name": _bilingual(university.name_ar, university.name_en),
+        "url": absolute_url("certificates.verify_form"),
+        "address": {"type": ["Address"], "addressLocality": university.city_en, "addressCountry": "Iraq",
+                    "addressCountryCode": "IQ"},
+    }
+
+
+def _iso(day_or_time):
+    if isinstance(day_or_time, date) and not isinstance(day_or_time, datetime):
+        day_or_time = datetime(day_or_time.year, day_or_time.month, day_or_time.day, tzinfo=UTC)
+    return day_or_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def credential_id(serial):
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, 'credential:' + serial)}"
+
+
+def _subject_id(snapshot):
+    university, student = snapshot["university"]["code"], snapshot["student"]["student_number"]
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'graduate:{university}:{student}')}"
+
+
+def _achievement(snapshot, issuer):
+    programme, university = snapshot["programme"], snapshot["university"]
+    code = programme["code"]
+    return {
+        "id": f"{issuer}#achievement-{code}",
+        "type": ["Achievement"],
+        "achievementType": "Diploma",
+        "name": programme["name_ar"],
+        "description": (f"{programme['name_ar']}، {university['name_ar']}. "
+                        f"{programme['name_en']}, {university['name_en']}."),
+        "criteria": {"narrative": (
+            "اجتياز جميع المقررات الإجبارية واستكمال الوحدات المطلوبة بدرجات منشورة. "
+            "Passing every required course and completing the required credits, with published marks.")},
+        "inLanguage": "ar",
+        "fieldOfStudy": programme["name_en"],
+        "creditsAvailable": snapshot.get("credits"),
+        "humanCode": code,
+        "related": [{"id": f"{issuer}#achievement-{code}-en", "type": ["Related"], "inLanguage": "en"}],
+    }
+
+
+def build_credential(certificate):
+    """The unsigned OpenBadgeCredential of a certificate (a dict), from its frozen snapshot."""
+    snapshot = certificate.snapshot
+    code = snapshot["university"]["code"]
+    issuer = issuer_url(code)
+    valid_from = _iso(date.fromisoformat(snapshot["issued_on"]))
+    student = snapshot["student"]
+    status = status_list_url(code)
+    return {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": credential_id(snapshot["serial"]),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": _bilingual(snapshot["programme"]["name_ar"], snapshot["programme"]["name_en"]),
+        "description": _bilingual(f"شهادة التخرج {snapshot['serial']}",
+                                  f"Graduation certificate {snapshot['serial']}"),
+        "issuer": {"id": issuer, "type": ["Profile"],
+                   "name": _bilingual(snapshot["university"]["name_ar"], snapshot["university"]["name_en"])},
+        "validFrom": valid_from,
+        "awardedDate": valid_from,
+        "credentialSubject": {
+            "id": _subject_id(snapshot),
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {"type": "IdentityObject", "identityType": "name", "hashed": False,
+                 "identityHash": _bilingual(student["name_ar"], student["name_en"])},
+                {"type": "IdentityObject", "identityType": "studentId", "hashed": False,
+                 "identityHash": f"{code}:{student['student_number']}"},
+            ],
+            "achievement": _achievement(snapshot, issuer),
+        },
+        "credentialStatus": {
+            "id": f"{status}#{certificate.id}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(certificate.id),
+            "statusListCredential": status,
+        },
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "evidence": [{"id": snapshot["verification_url"], "type": ["Evidence"],
+                      "name": "التحقق من الشهادة — Verify the certificate"}],
+    }
+
+
+def _sign(claims, signer):
+    header = {"alg": ALGORITHM, "kid": key_url(signer.kid), "typ": "JWT"}
+    return jwt.encode(header, claims, signer.jwk(), algorithms=[ALGORITHM])
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _timestamp(iso):
+    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
+def signed_credential(certificate, signer):
+    """The credential as a VC-JWT: the credential's JSON is the JWT payload, with the claims Open Badges
+    3.0 requires (iss, jti, nbf, sub) mirroring its properties."""
+    credential = build_credential(certificate)
+    claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
+              "nbf": _timestamp(credential["validFrom"]), "sub": credential["credentialSubject"]["id"],
+              "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
+    return _sign(claims, signer)
+
+
+# --- what verifiers fetch ----------------------------------------------------------------------------
+
+def jwks(university=None):
+    """The public keys of every university (or one), current and retired, as a JWKS: each with its URL as
+    ``kid``, its X.509 chain (``x5c``: the key's certificate, then the root's) and its validity."""
+    root = keystore.root_key()
+    root_der = keystore.load_certificate(root).public_bytes(Encoding.DER) if root else None
+    entries = []
+    for record in keystore.keys_of(university):
+        key = keystore.jwk_of_certificate(record.certificate_pem)
+        own = keystore.load_certificate(record).public_bytes(Encoding.DER)
+        chain = [own, root_der] if root_der else [own]
+        entry = key.as_dict(private=False)
+        entry.update({"kid": key_url(record.kid), "use": "sig", "alg": ALGORITHM,
+                      "x5c": [base64.b64encode(der).decode("ascii") for der in chain],
+                      "x5t#S256": _b64url(bytes.fromhex(record.fingerprint)),
+                      "nbf": int(record.not_before.replace(tzinfo=UTC).timestamp()),
+                      "exp": int(record.not_after.replace(tzinfo=UTC).timestamp()),
+                      "university": record.university.code, "current": record.current})
+        entries.append(entry)
+    return {"keys": entries}
+
+
+def key_set():
+    """The published keys as a joserfc KeySet (for verifying)."""
+    return KeySet.import_key_set({"keys": [
+        {k: v for k, v in entry.items() if k in ("kty", "crv", "x", "y", "kid", "use", "alg")}
+        for entry in jwks()["keys"]]})
+
+
+def revoked_indexes(university):
+    return set(db.session.scalars(db.select(Certificate.id).where(Certificate.university_id == university.id,
+                                                                  Certificate.status == REVOKED)))
+
+
+def encode_status_list(indexes, size=STATUS_LIST_BITS):
+    """A Bitstring Status List: bit i (the most significant bit of byte i // 8 first) set for each index,
+    GZIP-compressed, as multibase base64url without padding ('u…')."""
+    size = max(size, ((max(indexes, default=0) // 8) + 1) * 8)
+    bits = bytearray(size // 8)
+    for index in indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    compressed = gzip.compress(bytes(bits), mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).decode("ascii").rstrip("=")
+
+
+def decode_status_list(encoded):
+    data = encoded[1:]
+    return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+
+
+def status_bit(encoded, index):
+    return bool(decode_status_list(encoded)[index // 8] & (0x80 >> (index % 8)))
+
+
+def signed_status_list(university, signer):
+    """The university's revocation list as a BitstringStatusListCredential VC-JWT, made at each request
+    from the certificates' status: a revocation shows in it at once."""
+    url = status_list_url(university.code)
+    issued = _iso(utcnow().replace(tzinfo=UTC))
+    credential = {
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_url(university.code),
+        "validFrom": issued,
+        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
+                              "statusPurpose": "revocation",
+                              "encodedList": encode_status_list(revoked_indexes(university))},
+    }
+    claims = {**credential, "iss": credential["issuer"], "jti": url, "nbf": _timestamp(issued),
+              "sub": credential["credentialSubject"]["id"]}
+    return _sign(claims, signer)
+
+
+def credential_json(token):
+    """The payload of a VC-JWT (not verified): for showing."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+

@@ -1,0 +1,198 @@
+"""The programme's certificate authority and the universities' signing keys.
+
+One ECDSA P-256 key for everything a university signs: PAdES (the PDF's CMS signature), JOSE ES256 (the
+Open Badges credential) and COSE all take it, and its signatures are small and fast. The root (شهادة الجذر
+للبرنامج) only issues the universities' certificates. Every private key is stored as encrypted PKCS#8
+(``BestAvailableEncryption``: PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC) under SIGNING_PASSPHRASE,
+and decrypted in memory, once per process, at the first signature.
+"""
+import hashlib
+import threading
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from joserfc.jwk import ECKey
+
+from diploma.clock import utcnow
+from diploma.extensions import db
+from diploma.signing.errors import SigningError
+from diploma.signing.models import ROOT, UNIVERSITY, SigningKey
+
+ROOT_YEARS, UNIVERSITY_YEARS = 20, 5
+PROGRAMME_NAME = "Peace and Crisis Studies Diploma"
+
+
+# --- the passphrase -------------------------------------------------------------------------------------
+
+def passphrase():
+    value = current_app.config.get("SIGNING_PASSPHRASE")
+    if not value:
+        raise SigningError(_l("No signing passphrase is set (SIGNING_PASSPHRASE): nothing can be signed. "
+                              "Set it as when the keys were made, then try again."))
+    return value.encode("utf-8")
+
+
+def _encrypt(private_key):
+    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.BestAvailableEncryption(passphrase())).decode("ascii")
+
+
+def _decrypt(record):
+    try:
+        return serialization.load_pem_private_key(record.encrypted_key_pem.encode("ascii"), passphrase())
+    except ValueError as error:
+        raise SigningError(_l("The signing passphrase is wrong: the signing key cannot be opened. "
+                              "Nothing was signed.")) from error
+
+
+# --- certificates ---------------------------------------------------------------------------------------
+
+def _name(common_name, organisation):
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IQ"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None):
+    now = datetime.now(UTC).replace(microsecond=0)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
+               .public_key(public_key).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(minutes=5))
+               .not_valid_after(now + timedelta(days=365 * years))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca,
+                                            key_encipherment=False, data_encipherment=False,
+                                            key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                            encipher_only=False, decipher_only=False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   issuer_public or public_key), critical=False))
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _record(kind, university, private_key, certificate):
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    record = SigningKey(
+        kind=kind, university_id=getattr(university, "id", None), kid=jwk_of_certificate(pem).thumbprint(),
+        fingerprint=hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(),
+        certificate_pem=pem, encrypted_key_pem=_encrypt(private_key),
+        not_before=certificate.not_valid_before_utc.replace(tzinfo=None),
+        not_after=certificate.not_valid_after_utc.replace(tzinfo=None))
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def jwk_of_certificate(pem):
+    public_key = x509.load_pem_x509_certificate(pem.encode("ascii")).public_key()
+    return ECKey.import_key(public_key)
+
+
+def load_certificate(record):
+    return x509.load_pem_x509_certificate(record.certificate_pem.encode("ascii"))
+
+
+# --- the keys -----------------------------------------------------------------------------------------
+
+def root_key():
+    return db.session.scalar(db.select(SigningKey).where(SigningKey.kind == ROOT,
+                                                         SigningKey.retired_at.is_(None))
+                             .order_by(SigningKey.id.desc()))
+
+
+def current_key(university):
+    return db.session.scalar(db.select(SigningKey).where(SigningKey.university_id == university.id,
+                                                         SigningKey.retired_at.is_(None))
+                             .order_by(SigningKey.id.desc()))
+
+
+def keys_of(university=None):
+    """Every university key (or one university's), current and retired, oldest first."""
+    query = db.select(SigningKey).where(SigningKey.kind == UNIVERSITY).order_by(SigningKey.id)
+    if university is not None:
+        query = query.where(SigningKey.university_id == university.id)
+    return db.session.scalars(query).all()
+
+
+def all_keys():
+    return db.session.scalars(db.select(SigningKey).order_by(SigningKey.id)).all()
+
+
+def create_root():
+    """The programme's root certificate authority (once)."""
+    if root_key() is not None:
+        raise SigningError(_l("The programme's root certificate already exists."))
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
+    certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
+    return _record(ROOT, None, private_key, certificate)
+
+
+def issue_key(university):
+    """A new signing key for the university, certified by the root; its previous key (if any) is retired
+    (rotation) and stays published."""
+    root = root_key()
+    if root is None:
+        raise SigningError(_l("Create the programme's root certificate first (flask --app wsgi keys init)."))
+    root_private = _decrypt(root)
+    root_certificate = load_certificate(root)
+    previous = current_key(university)
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _certificate(_name(university.name_en, university.name_en), private_key.public_key(),
+                               root_certificate.subject, root_private, UNIVERSITY_YEARS, ca=False,
+                               issuer_public=root_certificate.public_key())
+    if previous is not None:
+        previous.retired_at = utcnow()
+        db.session.flush()
+    return _record(UNIVERSITY, university, private_key, certificate)
+
+
+# --- signers (decrypted once per process) ---------------------------------------------------------------
+
+class Signer:
+    """What signs for a university: its current key, decrypted, with its certificate and the root's."""
+
+    def __init__(self, record, private_key, root_record):
+        self.key_id = record.id
+        self.kid = record.kid
+        self.fingerprint = record.fingerprint
+        self.not_before, self.not_after = record.not_before, record.not_after
+        self.private_key = private_key
+        self.certificate = load_certificate(record)
+        self.root_certificate = load_certificate(root_record)
+        self.university_id = record.university_id
+        self.signer_name = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        self._pades = None
+        self.lock = threading.Lock()
+
+    def jwk(self):
+        return ECKey.import_key(self.private_key)
+
+
+_signers = {}
+_signers_lock = threading.Lock()
+
+
+def signer_for(university):
+    """The university's signer; SigningError (translated) when there is no passphrase, a wrong one, or no
+    key. Raised before anything is rendered: a certificate is signed or not handed out."""
+    secret = passphrase()
+    record = current_key(university)
+    if record is None:
+        raise SigningError(_l("%(university)s has no signing key yet: an administrator creates it with "
+                              "flask --app wsgi keys issue --university %(code)s.",
+                              university=university.name_ar, code=university.code))
+    root = root_key()
+    cache_key = (record.fingerprint, hashlib.sha256(secret).hexdigest())
+    with _signers_lock:
+        signer = _signers.get(cache_key)
+    if signer is None:
+        signer = Signer(record, _decrypt(record), root or record)
+        with _signers_lock:
+            _signers[cache_key] = signer
+    return signer

@@ -1,0 +1,39 @@
+"""Signing keys: the programme's root and each university's keys, current and retired (rotated)."""
+from diploma.clock import utcnow
+from diploma.extensions import db
+
+ROOT, UNIVERSITY = "root", "university"
+
+
+class SigningKey(db.Model):
+    """An ECDSA P-256 key pair: its X.509 certificate (public) and its private key as encrypted PKCS#8
+    (PBES2, AES-256-CBC, the key derived from SIGNING_PASSPHRASE); never in clear. A university has one
+    current key (``retired_at`` empty); rotation retires it, and a retired key stays published so that what
+    it signed still verifies."""
+
+    __tablename__ = "signing_key"
+
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(12), nullable=False)
+    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"))
+    # The JWK thumbprint (RFC 7638) of the public key: the JOSE "kid".
+    kid = db.Column(db.String(64), nullable=False, unique=True)
+    # SHA-256 of the certificate (DER), in hex: the key's fingerprint (بصمة المفتاح) shown to verifiers.
+    fingerprint = db.Column(db.String(64), nullable=False, unique=True)
+    certificate_pem = db.Column(db.Text, nullable=False)
+    encrypted_key_pem = db.Column(db.Text, nullable=False)
+    not_before = db.Column(db.DateTime, nullable=False)
+    not_after = db.Column(db.DateTime, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    retired_at = db.Column(db.DateTime)
+
+    university = db.relationship("University")
+
+    __table_args__ = (
+        db.CheckConstraint("kind IN ('root', 'university')", name="kind_known"),
+        db.CheckConstraint("(kind = 'root') = (university_id IS NULL)", name="university_key_has_university"),
+    )
+
+    @property
+    def current(self):
+        return self.retired_at is None
