@@ -86,3 +86,10 @@ GENDERED = {
 def gendered(phrase, gender):
     """The Arabic phrase agreeing with the gender ('m' or 'f'): gendered('completed', 'f') → 'أكملت'."""
     return GENDERED[phrase]["f" if gender == "f" else "m"]
+
+
+# --- numbers in sentences -----------------------------------------------------------------------------
+def number_for_sentence(value, language, digits):
+    """A number as an Arabic or English sentence writes it: Arabic-Indic ('٦') in Arabic when the
+    programme's digit setting (``Programme.certificate_digits``) is 'arabic_indic', Western otherwise."""
+    return to_arabic_digits(value) if language == "ar" and digits == "arabic_indic" else str(value)

@@ -1,7 +1,7 @@
 """Field helpers shared by the forms of every domain."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DecimalField, EmailField, Form, StringField
+from wtforms import DecimalField, EmailField, Form, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
 from diploma.text import DECIMAL_PLACES, NumberError, clean_text, parse_decimal
@@ -9,6 +9,9 @@ from diploma.text import DECIMAL_PLACES, NumberError, clean_text, parse_decimal
 REQUIRED = DataRequired(message=_l("This field is required."))
 # WTForms' own Arabic message for a too long value lacks most plural forms, and shows in English.
 TOO_LONG = _l("At most %(max)d characters.")
+# The first option of a select that must be answered, and the error when it is left on it.
+CHOOSE = _l("— choose —")
+CHOOSE_ONE = _l("Choose one of the list.")
 
 
 def at_most(limit):
@@ -69,3 +72,22 @@ class NumberField(DecimalField):
 def optional_int(value):
     """SelectField coercion where the empty choice means None."""
     return int(value) if value not in (None, "", "None") else None
+
+
+class RequiredSelectField(SelectField):
+    """A select that must be answered: its first option is an empty "— choose —", so that nothing is chosen
+    for the user (a preselected first option — the role "administrator" of a new account — was taken by
+    anyone who did not look), and leaving it empty is the field's error. Its choices are the real ones."""
+
+    def __init__(self, label=None, validators=None, coerce=optional_int, **kwargs):
+        validators = [DataRequired(message=CHOOSE_ONE), *(validators or ())]
+        super().__init__(label, validators, coerce=coerce, **kwargs)
+
+    def iter_choices(self):
+        yield ("", CHOOSE, self.data in (None, ""), {})
+        yield from super().iter_choices()
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return  # empty: the DataRequired validator says so, in its words
+        super().pre_validate(form)

@@ -4,6 +4,7 @@ The order is the one users expect: their saved preference, then the language coo
 browser asks for, then Arabic. Arabic is served as ``ar_IQ`` so that dates get the Iraqi month names
 (كانون الثاني، شباط ...); message catalogues fall back from ``ar_IQ`` to ``ar``.
 """
+import unicodedata
 from contextlib import contextmanager
 
 from babel import Locale
@@ -11,6 +12,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
 LANGUAGE_COOKIE = "lang"
@@ -61,3 +63,77 @@ def force_language(language):
     """Render something (a PDF, a CLI message) in a fixed language, whatever the request says."""
     with _babel_force_locale(LOCALE_OF_LANGUAGE[language]):
         yield
+
+
+# --- text that users write, in its own direction -----------------------------------------------------
+# The interface language says nothing about the language of an announcement, a file name or a person's
+# name: an Arabic announcement is read right to left in the English interface too. The language is told
+# by the text's letters — the majority of its strong letters, so that an Arabic sentence that begins
+# with a course code (``PCS201 …``) or an English one quoting an Arabic name still reads its own way.
+_RIGHT_TO_LEFT = {"R", "AL"}
+
+
+def text_language(text):
+    """'ar' when most of the letters of ``text`` are written right to left (Arabic script), 'en' when most
+    are written left to right, None when it has no letters (a number, a date, a serial's digits)."""
+    right = left = 0
+    first = None
+    for ch in str(text or ""):
+        bidi = unicodedata.bidirectional(ch) if ch.isalpha() else None
+        if bidi in _RIGHT_TO_LEFT:
+            right += 1
+        elif bidi == "L":
+            left += 1
+        else:
+            continue
+        first = first or ("ar" if bidi in _RIGHT_TO_LEFT else "en")
+    if right == left:
+        return first
+    return "ar" if right > left else "en"
+
+
+def direction_of_language(language):
+    return "rtl" if language == "ar" else "ltr"
+
+
+def _attributes(text):
+    language = text_language(text)
+    if language is None:
+        return {}
+    attributes = {"dir": direction_of_language(language)}
+    if language != current_language():
+        attributes["lang"] = language
+    return attributes
+
+
+def text_attributes(text):
+    """The attributes of a block holding user text: ``dir`` from its letters, and ``lang`` when it is not
+    in the interface language (`` dir="rtl" lang="ar"`` in the English interface); ``dir="auto"``
+    when it has no letters."""
+    attributes = _attributes(text) or {"dir": "auto"}
+    return Markup("".join(f' {name}="{value}"' for name, value in attributes.items()))
+
+
+def isolate(text):
+    """An inline run of user text (a name, a file name, an e-mail address) isolated in ``<bdi>``, so that
+    it neither takes nor gives order to the sentence around it, with its own ``dir`` and ``lang``."""
+    attributes = "".join(f' {name}="{value}"' for name, value in _attributes(text).items())
+    return Markup(f"<bdi{attributes}>{escape(text if text is not None else '')}</bdi>")
+
+
+def year_range(start, end):
+    """'2023–2025' as one run that never breaks across lines, in the sentence's direction: in Arabic the
+    first year on the right, read first (as on the Arabic certificate); in English on the left."""
+    return Markup(f'<bdi class="year-range" dir="{text_direction()}">{escape(start)}–{escape(end)}</bdi>')
+
+
+def name_list(items, method=None):
+    """People's or places' names joined the way the interface language joins them ('A, B, and C';
+    'أ وب وج'), each isolated in its own direction. With ``method`` ('display_name'), the names are
+    ``item.display_name(language)`` in the interface language."""
+    from babel.lists import format_list
+
+    if method:
+        items = [getattr(item, method)(current_language()) for item in items]
+    isolated = [str(isolate(name)) for name in items]
+    return Markup(format_list(isolated, locale=get_locale())) if isolated else Markup("")

@@ -15,7 +15,8 @@ from babel.messages.pofile import read_po
 from diploma.config import PROJECT_ROOT
 
 LANGUAGES = ("ar", "en")
-KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_", "gettext", "ngettext", "_l", "lazy_gettext"])}
+# ngettext's singular and plural (1, 2), as `pybabel extract` (make translations) reads it.
+KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_", "gettext", "ngettext:1,2", "_l", "lazy_gettext"])}
 # %(name)s, %s, %d … (not %%), and str.format fields: {name}
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|\{\w*\}")
 

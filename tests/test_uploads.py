@@ -345,7 +345,7 @@ def test_a_file_is_stored_and_sent_under_a_name_ending_in_its_checked_extension(
     assert content_disposition(saved)[0] == "attachment"
 
     page = client.get(f"/courses/{course['offering'].id}").get_data(as_text=True)
-    assert f"<bdi>{escape(safe_name)}</bdi>" in page
+    assert re.search(rf"<bdi[^>]*>{re.escape(str(escape(safe_name)))}</bdi>", page)  # isolated (issue 12)
 
 
 def test_an_arabic_name_keeps_its_letters_in_filename_star_and_has_an_ascii_fallback(

@@ -4,7 +4,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo, Optional
 
 from diploma.access import ROLES
-from diploma.forms import REQUIRED, at_most, email_field, name_fields, optional_int
+from diploma.forms import REQUIRED, RequiredSelectField, at_most, email_field, name_fields, optional_int
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -39,7 +39,6 @@ class ConfirmForm(FlaskForm):
 class UserForm(FlaskForm):
     email = email_field()
     name_ar, name_en = name_fields()
-    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES],
-                       validators=[REQUIRED])
+    role = RequiredSelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES], coerce=str)
     university_id = SelectField(_l("University"), coerce=optional_int,
                                 validators=[Optional()])

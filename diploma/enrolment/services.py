@@ -40,7 +40,7 @@ def _matching(query, search):
 def _check_profile(university_id, values, student=None):
     if values["gender"] not in GENDERS:
         raise RuleViolation(_l("Choose the student's gender."), field="gender")
-    if db.session.get(Cohort, values["cohort_id"]) is None:
+    if values["cohort_id"] is None or db.session.get(Cohort, values["cohort_id"]) is None:
         raise RuleViolation(_l("Choose a cohort."), field="cohort_id")
     clash = db.session.scalar(db.select(Student).where(
         Student.university_id == university_id, Student.student_number == values["student_number"],

@@ -52,9 +52,9 @@ def _offering_for_audit(offering):
 
 
 def _check_offering(offering, university_id, course_id, term_id, lecturer_ids):
-    if db.session.get(Course, course_id) is None:
+    if course_id is None or db.session.get(Course, course_id) is None:
         raise RuleViolation(_l("Choose a course."), field="course_id")
-    if db.session.get(Term, term_id) is None:
+    if term_id is None or db.session.get(Term, term_id) is None:
         raise RuleViolation(_l("Choose a term."), field="term_id")
     clash = db.session.scalar(db.select(Offering).where(
         Offering.course_id == course_id, Offering.term_id == term_id, Offering.university_id == university_id,

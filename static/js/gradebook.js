@@ -1,5 +1,5 @@
 // The gradebook: move between cells with the keyboard, fill a column from a spreadsheet paste,
-// accept Arabic-Indic digits, and warn before leaving with unsaved marks. Works without it too.
+// accept Arabic-Indic digits, mark a student absent with a button, and warn before leaving with unsaved marks. Works without it too.
 (function () {
   "use strict";
   var form = document.getElementById("gradebook-form");
@@ -62,6 +62,18 @@
           if (target) { target.value = normalise(value); target.classList.add("changed"); }
         });
       });
+      dirty = true;
+    });
+  });
+
+  // «غ» without the keyboard: a phone's decimal keypad cannot type it (the buttons are hidden without script).
+  Array.prototype.forEach.call(form.querySelectorAll("button.absent-button"), function (button) {
+    var input = document.getElementById(button.getAttribute("data-mark"));
+    if (!input) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.value = "غ";
+      input.classList.add("changed");
       dirty = true;
     });
   });
