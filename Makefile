@@ -13,7 +13,7 @@ run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 # The app reads the secret key (and the address) from instance/ by itself: nothing to export.
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup system-packages test-packages checkers translations translations-update database lint clean
+.PHONY: run test test-nightly setup system-packages test-packages checkers translations translations-update database lint clean
 
 run: system-packages setup database
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
@@ -43,6 +43,11 @@ checkers: $(CHECKERS)
 $(CHECKERS): tests/checkers/package.json tests/checkers/package-lock.json
 	npm ci --prefix tests/checkers --ignore-scripts --no-audit --no-fund
 	touch $@
+
+# The hostile-input properties with twenty times the examples, drawn at random (a failure prints the
+# @reproduce_failure line that replays it): for a nightly job, not for every change.
+test-nightly: test-packages setup
+	HYPOTHESIS_PROFILE=nightly $(BIN)/pytest tests/security/test_hostile_input.py
 
 system-packages:
 	sh scripts/system-packages.sh run

@@ -1,8 +1,8 @@
 """Field helpers shared by the forms of every domain."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DecimalField, EmailField, Form, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
+from wtforms import DecimalField, EmailField, Form, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
 from diploma.text import DECIMAL_PLACES, NumberError, clean_text, parse_decimal
 
@@ -12,6 +12,7 @@ TOO_LONG = _l("At most %(max)d characters.")
 # The first option of a select that must be answered, and the error when it is left on it.
 CHOOSE = _l("— choose —")
 CHOOSE_ONE = _l("Choose one of the list.")
+ONLY_FROM_THE_LIST = _l("Choose only from the list.")
 
 
 def at_most(limit):
@@ -72,6 +73,18 @@ class NumberField(DecimalField):
 def optional_int(value):
     """SelectField coercion where the empty choice means None."""
     return int(value) if value not in (None, "", "None") else None
+
+
+class ChoicesField(SelectMultipleField):
+    """Several of a list (checkboxes). A value that is not in the list (a forged or stale form) is refused in
+    the page's language: WTForms' own message for it is English only."""
+
+    def pre_validate(self, form):
+        if not self.data:
+            return
+        acceptable = {self.coerce(value) for value, *_rest in self.iter_choices()}
+        if any(value not in acceptable for value in self.data):
+            raise ValidationError(ONLY_FROM_THE_LIST)
 
 
 class RequiredSelectField(SelectField):

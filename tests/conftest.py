@@ -14,12 +14,37 @@ import psycopg
 import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from diploma import create_app
 from diploma.config import TestConfig
 from diploma.extensions import db, limiter
 from tests import factories
+
+# Hypothesis profiles (the property tests of tests/security/test_hostile_input.py), chosen by the environment
+# variable HYPOTHESIS_PROFILE. "suite", the default: derandomized (the same code draws the same examples;
+# Hypothesis also draws constants found in the project's modules, so they change as the code does), no
+# example database, and 100 examples, the base the tests scale their own counts from. "nightly": twenty times
+# as many, drawn at random on every run (a failure prints the @reproduce_failure blob that replays it).
+hypothesis_settings.register_profile("suite", derandomize=True, database=None, max_examples=100)
+hypothesis_settings.register_profile("nightly", derandomize=False, database=None, max_examples=2000,
+                                     print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+ONLY_ON_POSTGRESQL = ("PostgreSQL only (set TEST_DATABASE_URL): SQLite serialises writers, so this race "
+                      "cannot happen there and the test could not fail")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgres_only`` (or ``postgres_only(reason=...)``): skipped, and reported so with its
+    reason, unless TEST_DATABASE_URL names a PostgreSQL server."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", ONLY_ON_POSTGRESQL)))
 
 
 def _postgres_admin_dsn(url):

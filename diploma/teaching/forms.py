@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectMultipleField, TextAreaField, URLField
+from wtforms import IntegerField, TextAreaField, URLField
 from wtforms.validators import URL, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diploma.forms import REQUIRED, RequiredSelectField, at_most, text_field
+from diploma.forms import REQUIRED, ChoicesField, RequiredSelectField, at_most, text_field
 from diploma.text import clean_multiline
 
 
@@ -13,8 +13,8 @@ class OfferingForm(FlaskForm):
     course_id = RequiredSelectField(_l("Course"))
     term_id = RequiredSelectField(_l("Term"))
     capacity = IntegerField(_l("Capacity (students)"), validators=[REQUIRED, NumberRange(min=1, max=1000)])
-    lecturer_ids = SelectMultipleField(_l("Lecturers"), coerce=int, validators=[REQUIRED],
-                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    lecturer_ids = ChoicesField(_l("Lecturers"), coerce=int, validators=[REQUIRED],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 def _body_field(label, required):

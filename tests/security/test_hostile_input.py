@@ -4,23 +4,31 @@ isolates, mixed scripts, markup, huge, negative and malformed numbers, repeated 
 and truncated multipart bodies. Properties:
 
 * never a 5xx;
-* a refused request writes nothing: the rows of every table (the audit log among them) and the files
-  under UPLOAD_FOLDER are as before;
+* a refused request writes nothing: every row of every table (the audit log among them), column by column,
+  and every file under UPLOAD_FOLDER (its content's hash) are as before (``tests/snapshots.py``);
 * a refused form answers with a translated error: an Arabic page (``lang="ar"``) showing its error
   messages in Arabic, never a stack trace;
 * text saved from a form is stored without control or bidi-format characters (``clean_text``), and is
   shown escaped in the pages.
 
+A property test with a success side (accepted inputs are then checked: stored cleaned, shown escaped …)
+counts the examples accepted (``accepted(outcome)``) and fails when fewer than its ``accepts_at_least``
+minimum were: a strategy that only produced refused inputs would otherwise pass without checking anything.
+
 The demo data set is seeded once for this module (the module's ``app_context`` fixture below replaces the
-conftest's, which empties the tables after every test) and emptied at its end; examples are derandomized
-and Hypothesis keeps no example database, so every run sends the same requests.
+conftest's, which empties the tables after every test) and emptied at its end. The Hypothesis profile
+(tests/conftest.py) decides how the examples are drawn: by default derandomized with no example database,
+so every run of the same code sends the same requests; ``HYPOTHESIS_PROFILE=nightly`` sends twenty times as
+many, drawn at random, different on every run.
 """
 import contextlib
 import csv
+import functools
 import gc
 import hashlib
 import html
 import io
+import itertools
 import re
 import unicodedata
 import warnings
@@ -36,6 +44,7 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import event as sqlalchemy_event
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -53,17 +62,65 @@ from diploma.partners.models import University
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.text import clean_text
 from tests.security.personas import build_world, forget_flashes, log_in, png_bytes
+from tests.snapshots import database_snapshot, describe_changes, folder_snapshot, integer_key, table_changes
+
+# The counts below are for a profile of PROFILE_EXAMPLES examples (the suite's, tests/conftest.py): a profile
+# of more examples (nightly) scales them. Derandomization and the example database come from the profile.
+PROFILE_EXAMPLES = 100
 
 
 def _settings(examples):
     # No shrinking: a failing example is reported as found (each request says what it sent), at once.
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    phases=(Phase.explicit, Phase.generate),
+    return settings(max_examples=max(1, examples * settings.default.max_examples // PROFILE_EXAMPLES),
+                    deadline=None, phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large, HealthCheck.filter_too_much])
 
 
 FEW, SOME, MANY = _settings(10), _settings(20), _settings(30)
+
+# --- accepted examples: enough of them for the success-side checks to run ----------------------------------
+
+_accepted = {}  # the running test's tally: {"accepted": n, "sent": n}
+
+
+def accepts_at_least(minimum):
+    """For a property test with a success side: after all its examples, at least ``minimum`` requests were
+    accepted — counted by ``accepted(outcome)`` where the test goes on to check what was accepted. Put it
+    above ``@settings``/``@given``: it runs once, around all the examples.
+
+    The strategies make about a third of the examples (or more) acceptable, and the minimum is set well
+    below that: Hypothesis also draws constants found in the project's modules, so the derandomized
+    examples change whenever the code does, and an unrelated change must not make the count fall short by
+    chance (2 of 20 examples at a third: fewer happens about once in a thousand drawings). The nightly
+    profile's many more examples give many more."""
+
+    def decorate(test):
+        @functools.wraps(test)
+        def run(*args, **kwargs):
+            _accepted.update(accepted=0, sent=0)
+            try:
+                test(*args, **kwargs)
+                count, sent = _accepted["accepted"], _accepted["sent"]
+            finally:
+                _accepted.clear()
+            assert count >= minimum, (
+                f"{test.__name__}: only {count} accepted request(s) (of {sent} sent) reached its "
+                f"success-side checks, fewer than the {minimum} required: its strategy produces (almost) "
+                f"only refused inputs, or the application now refuses what it should accept")
+
+        return run
+
+    return decorate
+
+
+def accepted(outcome):
+    """Whether the request was accepted; counted for ``accepts_at_least``. Call it where the success-side
+    checks follow."""
+    if outcome.accepted and _accepted:
+        _accepted["accepted"] += 1
+    return outcome.accepted
+
 
 # --- the module's data: the demo, seeded once ----------------------------------------------------------
 
@@ -90,7 +147,9 @@ def world(app):
                              "<cohort>": built.records["cohort_id"], "<student>": built.records["student_id"],
                              "<graduate>": built.records["bystander_graduate_id"], "<foreign>": foreign})
         db.session.remove()  # SQLite: hold no read transaction while the tests' requests write
+        sqlalchemy_event.listen(db.engine, "after_cursor_execute", _note_written_table)
         yield built
+        sqlalchemy_event.remove(db.engine, "after_cursor_execute", _note_written_table)
         db.session.remove()
         _empty_all_tables()
 
@@ -99,6 +158,7 @@ def world(app):
 def app_context(app, world):
     """Replaces the conftest's fixture of this name for this module: the demo data stays for every test
     (each request is checked against the state just before it)."""
+    _last_state.clear()  # each test starts with the whole state read afresh
     with app.app_context():
         yield app
         db.session.remove()
@@ -144,44 +204,100 @@ def _values(value):
 decoration = st.one_of(st.text(alphabet=BIDI + INVISIBLE + CONTROLS, max_size=3), st.sampled_from(MARKUP))
 
 
-def form_data(valid, extra=None):
+def form_data(valid, extra=None, texts=()):
     """A MultiDict of form fields: one field hostile (absent, once or repeated) and the others valid; or
     one valid value wrapped in control, bidi or markup characters; or every field hostile or valid at
-    random. ``extra``: more (hostile) fields."""
+    random. ``extra``: more (hostile) fields. ``texts``: free-text fields, whose valid values wrapped in
+    control, bidi or markup characters are accepted (and stored cleaned): then a quarter of the forms have
+    every field valid, each of these wrapped or not, so that the success side is checked often enough."""
     names = list(valid)
     fields = {name: _values(value).map(lambda v: [v]) for name, value in valid.items()}
     hostile_values = st.lists(hostile, max_size=3)
+
+    def wrapped(name):
+        return st.tuples(decoration, _values(valid[name]), decoration).map(
+            lambda parts: ["".join(str(part) for part in parts)])
+
     one = st.sampled_from(names).flatmap(
         lambda chosen: st.fixed_dictionaries({**fields, chosen: hostile_values}))
     decorated = st.sampled_from(names).flatmap(lambda chosen: st.fixed_dictionaries({
-        **fields, chosen: st.tuples(decoration, _values(valid[chosen]), decoration).map(
-            lambda parts: ["".join(str(part) for part in parts)])}))
+        **fields, chosen: wrapped(chosen)}))
     every = st.fixed_dictionaries({name: st.one_of(strategy, hostile_values)
                                    for name, strategy in fields.items()})
     chosen = st.one_of(one, decorated, every)
     if extra is not None:
         chosen = st.tuples(chosen, extra).map(lambda pair: {**pair[0], **pair[1]})
+    if texts:
+        cleaned = st.fixed_dictionaries({**fields, **{name: st.one_of(fields[name], wrapped(name))
+                                                      for name in texts}})
+        chosen = st.one_of(chosen, chosen, chosen, cleaned)  # one branch of four
     return chosen.map(lambda fields: MultiDict([(name, value) for name, values in fields.items()
                                                 for value in values]))
 
 
 unique = st.uuids().map(lambda value: value.hex[:10])
 emails = unique.map(lambda text: f"u{text}@example.org")
+_serial = itertools.count(1)
+# Never drawn twice in a run (``unique`` is, now and then): for well-formed inputs that must be accepted.
+fresh = unique.map(lambda text: f"{text}{next(_serial)}")
 letters3 = st.text(alphabet="JKLMNOPRSTUVWXYZ", min_size=3, max_size=3)  # never the tests' QBD
 
 # --- the state a refused request must leave untouched ----------------------------------------------------
 
 
 def state():
-    """Row counts of every table (the audit log among them) and the files under the upload folder."""
-    db.session.expire_all()
-    tables = db.metadata.sorted_tables
-    counts = db.session.execute(db.select(*[db.select(db.func.count()).select_from(table).scalar_subquery()
-                                            .label(table.name) for table in tables])).one()
-    db.session.rollback()
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    files = frozenset(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
-    return dict(zip([table.name for table in tables], counts, strict=True)), files
+    """(every row of every table, the audit log among them; every file under the upload folder with the
+    hash of its content): see tests/snapshots.py. Ends the session's transaction."""
+    return database_snapshot(), folder_snapshot(current_app.config["UPLOAD_FOLDER"])
+
+
+# Reading every row of every table twice per request would add half of this module's time. So the state
+# *after* a refused request is always read in full, but the state *before* the next request reuses the rows
+# last read: only the tables written since (an INSERT, UPDATE or DELETE went through SQLAlchemy: an accepted
+# request, the test's own set-up, a log-in) are read again — only their new rows when they were only added
+# to (a log-in's session and audit event) — and all the files. Should a write go unnoticed here, the next
+# refused request would be reported as having made it: a failure, never a write missed — the state after a
+# request is never taken from here.
+_last_state = {}  # {"rows": the rows of every table, last read}
+_written = {}  # {table name: {"insert", "update", "delete"}} written since; ALL_TABLES: any
+ALL_TABLES = "*"
+_NOT_WRITES = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET", "SHOW")
+
+
+def _note_written_table(connection, cursor, statement, parameters, context, executemany):
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        kind = "insert" if context.isinsert else "update" if context.isupdate else "delete"
+        _written.setdefault(getattr(table, "name", ALL_TABLES), set()).add(kind)
+    elif getattr(context, "compiled", None) is None and not statement.lstrip().upper().startswith(
+            _NOT_WRITES):
+        _written[ALL_TABLES] = {"any"}
+
+
+def state_before_request():
+    """``state()``, reading again only what was written since the rows were last read."""
+    rows = _last_state.get("rows")
+    if rows is None or ALL_TABLES in _written:
+        rows = database_snapshot()
+    else:
+        added_to = {name: rows[name][-1][integer_key(name)] for name, kinds in _written.items()
+                    if kinds == {"insert"} and rows[name] and integer_key(name) is not None}
+        new_rows = database_snapshot(tables=set(added_to), newer_than=added_to)
+        rows = {**rows, **database_snapshot(tables=set(_written) - set(added_to)),
+                **{name: rows[name] + new_rows[name] for name in added_to}}
+    _remember(rows)
+    return rows, folder_snapshot(current_app.config["UPLOAD_FOLDER"])
+
+
+def _remember(rows):
+    """The rows of every table as they are now: what was written from now on is noted in _written."""
+    _last_state["rows"] = rows
+    _written.clear()
+
+
+def writes(before, after):
+    """What was written between two ``state()``s, for an assertion message."""
+    return describe_changes(*before, *after)
 
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -250,7 +366,9 @@ def send(client, method, url, *, success=redirected, may_write=None, describe=""
                             for name, value in pairs])
         boundary, body = encode_multipart(fields)
         request.update(data=body, content_type=f"multipart/form-data; boundary={boundary}")
-    before = state()
+    before = state_before_request()
+    if _accepted:
+        _accepted["sent"] += 1
     with client.open(url, method=method, **request) as response:
         status, location = response.status_code, response.headers.get("Location")
         page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
@@ -263,9 +381,8 @@ def send(client, method, url, *, success=redirected, may_write=None, describe=""
     if not accepted:
         after = state()
         if after != before and not (may_write and may_write(before, after)):
-            changed = {name: (before[0][name], after[0][name]) for name in before[0]
-                       if before[0][name] != after[0][name]}
-            raise AssertionError(f"{what}: refused ({status}) yet wrote {changed or 'files'}")
+            raise AssertionError(f"{what}: refused ({status}) yet wrote: {writes(before, after)}")
+        _remember(after[0])
         if reads_only:
             pass
         elif status in (302, 303):
@@ -294,10 +411,12 @@ def no_format_characters(text):
 # --- logging in, passwords, language --------------------------------------------------------------------
 
 def _failed_login_audited(before, after):
-    """A well-formed but wrong login is audited (auth.login_failed), and nothing else is written."""
-    added = {name: after[0][name] - before[0][name] for name in before[0]
-             if after[0][name] != before[0][name]}
-    return added == {"audit_event": 1} and after[1] == before[1]
+    """A well-formed but wrong login is audited (one new auth.login_failed event), and nothing else is
+    written: no other row of any table added, removed or changed, no file."""
+    changes = table_changes(before[0], after[0])
+    audit = changes.get("audit_event", {})
+    return (set(changes) == {"audit_event"} and not audit["removed"] and not audit["changed"]
+            and [row["action"] for row in audit["added"]] == ["auth.login_failed"] and after[1] == before[1])
 
 
 @MANY
@@ -323,6 +442,7 @@ def test_set_password(app, world, data):
         db.session.commit()
 
 
+@accepts_at_least(3)
 @MANY
 @given(data=form_data({"language": st.sampled_from(["ar", "en"]),
                        "next": st.sampled_from(["/", "/dashboard", "/courses/?x=1"])}),
@@ -334,7 +454,7 @@ def test_language(app, world, as_, data, signed_in):
     db.session.commit()
     client = as_("student") if signed_in else app.test_client()
     outcome = send(client, "POST", "/language", data=data, describe=_describe(data))
-    if outcome.accepted:  # never sent elsewhere, whatever ``next`` says
+    if accepted(outcome):  # never sent elsewhere, whatever ``next`` says
         assert outcome.location.startswith("/") and not outcome.location.startswith("//")
         assert "\r" not in outcome.location and "\n" not in outcome.location
 
@@ -369,13 +489,16 @@ def _university_form(code=letters3, slug=unique.map(lambda text: f"uni-{text}"))
     return valid
 
 
+@accepts_at_least(2)
 @MANY
 @given(data=form_data(_university_form(), extra=st.dictionaries(
     st.sampled_from(["signatories-3-name_ar", "signatories-99999999999999999999-title_ar", "signatories--1-x",
-                     "logo"]), st.lists(hostile, max_size=2), max_size=2)))
+                     "logo"]), st.lists(hostile, max_size=2), max_size=2),
+    texts=("name_ar", "name_en", "city_ar", "city_en",
+           *(f"signatories-0-{name}" for name in SIGNATORY_FIELDS))))
 def test_university_form(world, as_, data):
     outcome = send(as_("admin"), "POST", "/admin/universities/new", data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         university = db.session.scalar(db.select(University).order_by(University.id.desc()))
         assert all(no_format_characters(getattr(university, name)) for name in
                    ("name_ar", "name_en", "city_ar", "city_en"))
@@ -395,30 +518,39 @@ LOGO_BYTES = st.one_of(
 )
 
 
+@accepts_at_least(2)
 @SOME
-@given(content=LOGO_BYTES, filename=st.one_of(st.just("logo.png"), hostile))
-def test_logo_upload(world, as_, content, filename):
+@given(upload=st.one_of(unique.map(lambda name: (png_bytes(), f"{name}.png")),  # well-formed: one of two
+                        st.tuples(LOGO_BYTES, st.one_of(st.just("logo.png"), hostile))))
+def test_logo_upload(world, as_, upload):
+    content, filename = upload
     university = db.session.get(University, world.home_id)
     data = {name: getattr(university, name) for name in ("code", "slug", "name_ar", "name_en", "city_ar",
                                                          "city_en")}
     for index, signatory in enumerate(university.signatories):
         data.update({f"signatories-{index}-{name}": getattr(signatory, name) for name in SIGNATORY_FIELDS})
     data["logo"] = (io.BytesIO(content), filename)
+    logo = university.logo_filename
     outcome = send(as_("admin"), "POST", f"/admin/universities/{world.home_id}", data=data,
                    content_type="multipart/form-data", describe=f"{content[:20]!r} {filename[:40]!r}")
-    if outcome.accepted and filename:  # (a part without a file name is no file: the logo stays)
-        assert content.startswith((b"\x89PNG", b"\xff\xd8"))
+    if accepted(outcome):  # a new logo is the image sent; a part with no file name is no file: the logo stays
+        university = db.session.get(University, world.home_id)
+        if university.logo_filename != logo:
+            stored = Path(current_app.config["UPLOAD_FOLDER"], "logos", university.logo_filename).read_bytes()
+            assert stored == content and stored.startswith((b"\x89PNG", b"\xff\xd8")), stored[:20]
 
 
+@accepts_at_least(2)
 @MANY
 @given(data=form_data({"email": emails, "name_ar": "محمد علي حسين الربيعي", "name_en": "Mohammed Ali",
                        "role": st.sampled_from(["registrar", "lecturer", "admin"]),
                        "university_id": st.sampled_from(["", "<home>", "<other>"])},
-                      extra=st.dictionaries(st.just("role"), st.just(["student"]), max_size=1)))
+                      extra=st.dictionaries(st.just("role"), st.just(["student"]), max_size=1),
+                      texts=("name_ar", "name_en")))
 def test_user_form(world, as_, data):
     outcome = send(as_("admin"), "POST", "/admin/users/new", data=data, describe=_describe(data),
                    success=lambda status, page, flashes: status == 200 and "/set-password/" in page)
-    if outcome.accepted:
+    if accepted(outcome):
         user = db.session.scalar(db.select(User).order_by(User.id.desc()))
         assert user.role != "student"
         assert no_format_characters(user.name_ar) and no_format_characters(user.name_en)
@@ -452,52 +584,57 @@ def test_programme_and_bands(world, as_, data):
     send(as_("admin"), "POST", "/admin/programme", data=form, describe=_describe(form))
 
 
+@accepts_at_least(2)
 @SOME
 @given(data=form_data({"name_ar": unique.map(lambda text: f"دفعة {text}"), "name_en": unique,
-                       "start_year": "2027", "end_year": "2029"}))
+                       "start_year": "2027", "end_year": "2029"}, texts=("name_ar", "name_en")))
 def test_cohort_form(world, as_, data):
     outcome = send(as_("admin"), "POST", "/admin/cohorts/new", data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         cohort = db.session.scalar(db.select(Cohort).order_by(Cohort.id.desc()))
         assert no_format_characters(cohort.name_ar) and no_format_characters(cohort.name_en)
 
 
+@accepts_at_least(2)
 @SOME
 @given(data=form_data({"code": unique.map(lambda text: f"X{text[:6]}"), "title_ar": "مقرر تجريبي",
                        "title_en": "Trial course", "credits": "3", "semester": "2",
-                       "required": st.sampled_from(["y", ""])}))
+                       "required": st.sampled_from(["y", ""])}, texts=("title_ar", "title_en")))
 def test_course_form(world, as_, data):
     outcome = send(as_("admin"), "POST", "/admin/courses/new", data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         course = db.session.scalar(db.select(Course).order_by(Course.id.desc()))
         assert no_format_characters(course.title_ar) and no_format_characters(course.code)
 
 
+@accepts_at_least(2)
 @SOME
 @given(data=form_data({"name_ar": unique.map(lambda text: f"فصل {text}"), "name_en": unique,
-                       "starts_on": "2027-02-01", "ends_on": "2027-06-30"}))
+                       "starts_on": "2027-02-01", "ends_on": "2027-06-30"}, texts=("name_ar", "name_en")))
 def test_term_form(world, as_, data):
     outcome = send(as_("admin"), "POST", "/admin/terms/new", data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         term = db.session.scalar(db.select(Term).order_by(Term.id.desc()))
         assert no_format_characters(term.name_ar) and no_format_characters(term.name_en)
 
 
 # --- the registrar's forms ---------------------------------------------------------------------------------
 
+@accepts_at_least(2)
 @MANY
 @given(data=form_data({"email": emails, "name_ar": "زينب علي حسين الجبوري", "name_en": "Zainab Ali",
                        "student_number": unique.map(lambda text: f"BGD-{text}"),
                        "gender": st.sampled_from(["f", "m"]), "cohort_id": "<cohort>"},
                       extra=st.dictionaries(st.just("university_id"), st.lists(hostile, max_size=2),
-                                            max_size=1)),
+                                            max_size=1),
+                      texts=("name_ar", "name_en")),
        who=st.sampled_from(["registrar", "admin"]))
 def test_student_form(world, as_, data, who):
     if who == "admin" and "university_id" not in data:
         data.add("university_id", str(world.home_id))
     outcome = send(as_(who), "POST", "/students/new", data=data, describe=_describe(data),
                    success=lambda status, page, flashes: status == 200 and "/set-password/" in page)
-    if outcome.accepted:
+    if accepted(outcome):
         student = db.session.scalar(db.select(Student).order_by(Student.id.desc()))
         assert no_format_characters(student.user.name_ar) and no_format_characters(student.student_number)
         if who == "registrar":
@@ -531,6 +668,18 @@ def test_offering_form(world, as_, data, new):
     db.session.commit()
 
 
+# Found by the nightly profile (test_offering_form): a lecturer id that is a number but not one of the
+# choices was refused with WTForms' own message, in English on the Arabic page; forms.ChoicesField now says it
+# in the page's language.
+@pytest.mark.parametrize("new", [True, False], ids=["new", "edit"])
+def test_an_unknown_lecturer_is_refused_in_arabic(world, as_, new):
+    fresh = db.session.get(Offering, world.records["fresh_offering_id"])
+    url = "/offerings/new" if new else f"/offerings/{fresh.id}/edit"
+    data = {"course_id": str(fresh.course_id), "term_id": str(fresh.term_id), "capacity": "30",
+            "lecturer_ids": "999999"}
+    send(as_("registrar"), "POST", url, data=data, describe=_describe(data))
+
+
 @SOME
 @given(data=form_data({"student_id": st.sampled_from(["<student>", "<graduate>", "<foreign>"]), "q": ""}))
 def test_roster_enrol(world, as_, data):
@@ -557,9 +706,10 @@ def _material_form(kind):
     return valid
 
 
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 UPLOADS = st.one_of(
     st.binary(max_size=300),
-    st.just(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"),
+    st.just(PDF),
     st.just(b"<html><body><script>alert(1)</script></body></html>"),
     st.just(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
     st.just(b"#!/bin/sh\nrm -rf /\n"),
@@ -571,19 +721,22 @@ FILENAMES = st.one_of(st.sampled_from(["lecture.pdf", "../../../etc/passwd", "..
                                        "\u202efdp.exe", ".htaccess", "x.html", "محاضرة.pdf"]), hostile)
 
 
+@accepts_at_least(5)
 @MANY
 @given(kind=st.sampled_from(["file", "link", "text"]), data=st.data())
 def test_material_forms(world, as_, kind, data):
     form = data.draw(form_data(_material_form(kind), extra=st.dictionaries(
-        st.sampled_from(["url", "body", "week"]), st.lists(hostile, max_size=2), max_size=2)))
+        st.sampled_from(["url", "body", "week"]), st.lists(hostile, max_size=2), max_size=2),
+        texts=("title", "topic", "body") if kind == "text" else ("title", "topic")))
     request = {"data": form}
     if kind == "file":
-        content, filename = data.draw(UPLOADS), data.draw(FILENAMES)
+        content, filename = data.draw(st.one_of(st.tuples(UPLOADS, FILENAMES),
+                                                unique.map(lambda name: (PDF, f"محاضرة {name}.pdf"))))
         form.add("file", (io.BytesIO(content), filename))
         request["content_type"] = "multipart/form-data"
     outcome = send(as_("lecturer"), "POST", f"/offerings/{world.records['offering_id']}/materials/new",
                    query_string={"kind": kind}, describe=_describe(form), **request)
-    if outcome.accepted:
+    if accepted(outcome):
         material = db.session.scalar(db.select(Material).order_by(Material.id.desc()))
         assert material.kind == kind
         assert no_format_characters(material.title) and no_format_characters(material.topic)
@@ -601,13 +754,14 @@ def test_editing_a_material(world, as_, data):
          data=data, describe=_describe(data))
 
 
+@accepts_at_least(5)
 @MANY
 @given(data=form_data({"title": "تنبيه بشأن الامتحان", "body": "يبدأ الامتحان **الساعة التاسعة**."}))
 @example(data=MultiDict({"title": "تنبيه", "body": "نص\x00مع محرف فارغ"}))
 def test_announcement(world, as_, data):
     outcome = send(as_("lecturer"), "POST", f"/offerings/{world.records['offering_id']}/announcements",
                    data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         announcement = db.session.scalar(db.select(Announcement).order_by(Announcement.id.desc()))
         assert no_format_characters(announcement.title)
 
@@ -649,7 +803,8 @@ def test_gradebook_save(world, as_, data):
     before = state()
     send(lecturer, "POST", f"/offerings/{world.records['offering_id']}/gradebook", data=form,
          describe=_describe(form))
-    assert state() == before  # not a mark among them: nothing saved, even when no cell was named
+    after = state()  # not a mark among them: nothing saved, even when no cell was named
+    assert after == before, f"{_describe(form)}: wrote {writes(before, after)}"
 
 
 def _assessment_rows():
@@ -661,15 +816,17 @@ def _assessment_rows():
     return rows
 
 
+@accepts_at_least(2)
 @SOME
 @given(data=form_data(_assessment_rows(), extra=st.dictionaries(
     st.sampled_from(["assessments-2-name_ar", "assessments-2-weight", "assessments-7-weight"]),
-    st.lists(hostile, max_size=2), max_size=2)))
+    st.lists(hostile, max_size=2), max_size=2),
+    texts=tuple(f"assessments-{index}-{name}" for index in (0, 1) for name in ("name_ar", "name_en"))))
 def test_assessments(world, as_, data):
     outcome = send(as_("lecturer"), "POST",
                    f"/offerings/{world.records['fresh_offering_id']}/gradebook/assessments", data=data,
                    describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         gradebook = db.session.scalar(db.select(Gradebook).where(
             Gradebook.offering_id == world.records["fresh_offering_id"]))
         assert sum(assessment.weight for assessment in gradebook.assessments) == 100
@@ -720,20 +877,22 @@ def _submitted_gradebook(world):
     return gradebook
 
 
+@accepts_at_least(2)
 @SOME
-@given(data=form_data({"comment": "راجع درجات السعي"}))
+@given(data=form_data({"comment": "راجع درجات السعي"}, texts=("comment",)))
 @example(data=MultiDict({"comment": "راجع\x00الدرجات"}))
 def test_return_comment(world, as_, data):
     gradebook = _submitted_gradebook(world)
     outcome = send(as_("foreign_registrar"), "POST", f"/offerings/{gradebook.offering_id}/gradebook/return",
                    data=data, describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         db.session.expire_all()
         assert db.session.get(Gradebook, gradebook.id).status == "draft"
 
 
+@accepts_at_least(2)
 @SOME
-@given(data=form_data({"reason": "خطأ في الاسم"}))
+@given(data=form_data({"reason": "خطأ في الاسم"}, texts=("reason",)))
 @example(data=MultiDict({"reason": "خطأ\x00في الاسم"}))
 def test_revoke_reason(world, as_, data):
     certificate = db.session.scalar(db.select(Certificate).where(
@@ -742,7 +901,7 @@ def test_revoke_reason(world, as_, data):
     db.session.commit()
     outcome = send(as_("registrar"), "POST", f"/certificates/{certificate.serial}/revoke", data=data,
                    describe=_describe(data))
-    if outcome.accepted:
+    if accepted(outcome):
         db.session.expire_all()
         assert no_format_characters(db.session.get(Certificate, certificate.id).revoked_reason)
 
@@ -752,28 +911,48 @@ def test_revoke_reason(world, as_, data):
 IMPORT_HEADER = ["student_number", "name_ar", "name_en", "email", "gender", "cohort", "course", "term"]
 
 
-def _import_row(world):
-    """A good row: a new student of the home university, enrolled in the offering."""
+def _import_row(world, enrolled=True):
+    """A good row: a new student of the home university, enrolled in the offering; or, not ``enrolled``, a
+    new student (never one drawn before) enrolled nowhere, so that the offering never fills up."""
     offering = db.session.get(Offering, world.records["offering_id"])
     cohort = db.session.scalar(db.select(Cohort).where(Cohort.name_en == demo_data.COHORTS[-1]["name_en"]))
+    tag = unique if enrolled else fresh
     return st.fixed_dictionaries({
-        "student_number": unique.map(lambda text: f"BGD-I-{text}"),
-        "name_ar": st.just("فاطمة عباس حسن الكعبي"), "name_en": st.just("Fatima Abbas"), "email": emails,
-        "gender": st.sampled_from(["أنثى", "m"]),
-        "cohort": st.just(cohort.name_ar), "course": st.just(offering.course.code),
-        "term": st.just(offering.term.name_en)}).map(lambda row: [row[key] for key in IMPORT_HEADER])
+        "student_number": tag.map(lambda text: f"BGD-I-{text}"),
+        "name_ar": st.just("فاطمة عباس حسن الكعبي"), "name_en": st.just("Fatima Abbas"),
+        "email": tag.map(lambda text: f"u{text}@example.org"), "gender": st.sampled_from(["أنثى", "m"]),
+        "cohort": st.just(cohort.name_ar), "course": st.just(offering.course.code if enrolled else ""),
+        "term": st.just(offering.term.name_en if enrolled else "")}).map(
+        lambda row: [row[key] for key in IMPORT_HEADER])
 
 
+NAME_COLUMNS = (IMPORT_HEADER.index("name_ar"), IMPORT_HEADER.index("name_en"))
+
+
+@accepts_at_least(2)
 @SOME
-@given(data=st.data(), who=st.sampled_from(["registrar", "admin"]))
-def test_import_uploads(world, as_, data, who):
-    header = data.draw(st.one_of(st.just(IMPORT_HEADER), st.lists(hostile, max_size=8)))
+@given(data=st.data(), who=st.sampled_from(["registrar", "admin"]), well_formed=st.booleans())
+def test_import_uploads(world, as_, data, who, well_formed):
+    """A hostile upload is refused, writing nothing. A well-formed one (its names may be wrapped in control,
+    bidi or markup characters) is previewed; confirmed, it is imported, the names stored cleaned."""
     good = _import_row(world)
-    one_cell = st.tuples(good, st.integers(0, len(IMPORT_HEADER) - 1), st.one_of(hostile, decoration)).map(
-        lambda parts: [*parts[0][:parts[1]], parts[2], *parts[0][parts[1] + 1:]])
-    rows = data.draw(st.lists(st.one_of(good, one_cell, st.lists(hostile, min_size=1, max_size=8)),
-                              max_size=4))
-    kind = data.draw(st.sampled_from(["csv", "xlsx", "bytes", "cut", "utf16"]))
+    if well_formed:
+        new_row = _import_row(world, enrolled=False)
+        wrapped_name = st.tuples(new_row, st.sampled_from(NAME_COLUMNS), decoration, decoration).map(
+            lambda parts: [*parts[0][:parts[1]], f"{parts[2]}{parts[0][parts[1]]}{parts[3]}",
+                           *parts[0][parts[1] + 1:]])
+        header, kind = IMPORT_HEADER, data.draw(st.sampled_from(["csv", "xlsx"]))
+        rows = data.draw(st.lists(st.one_of(new_row, wrapped_name), min_size=1, max_size=3))
+        filename = f"students.{kind}"
+    else:
+        header = data.draw(st.one_of(st.just(IMPORT_HEADER), st.lists(hostile, max_size=8)))
+        one_cell = st.tuples(good, st.integers(0, len(IMPORT_HEADER) - 1),
+                             st.one_of(hostile, decoration)).map(
+            lambda parts: [*parts[0][:parts[1]], parts[2], *parts[0][parts[1] + 1:]])
+        rows = data.draw(st.lists(st.one_of(good, one_cell, st.lists(hostile, min_size=1, max_size=8)),
+                                  max_size=4))
+        kind = data.draw(st.sampled_from(["csv", "xlsx", "bytes", "cut", "utf16"]))
+        filename = data.draw(FILENAMES)
     if kind == "bytes":
         content = data.draw(st.binary(max_size=500))
     elif kind == "utf16":
@@ -781,19 +960,30 @@ def test_import_uploads(world, as_, data, who):
     else:
         content = _sheet_file(rows, header, "xlsx" if kind == "cut" else kind)
         if kind == "cut":
-            content = content[: data.draw(st.integers(1, len(content) - 1))]
-    form = MultiDict([("file", (io.BytesIO(content), data.draw(FILENAMES)))])
+            # (drawn apart from the length: a workbook's bytes hold the time it was saved)
+            content = content[: 1 + data.draw(st.integers(0, 10**6)) % (len(content) - 1)]
+    form = MultiDict([("file", (io.BytesIO(content), filename))])
     if who == "admin":
-        form.add("university_id", data.draw(st.one_of(st.just(str(world.home_id)), hostile)))
+        form.add("university_id", str(world.home_id) if well_formed
+                 else data.draw(st.one_of(st.just(str(world.home_id)), hostile)))
     client = as_(who)
     outcome = send(client, "POST", "/offerings/import", data=form, content_type="multipart/form-data",
-                   describe=f"{kind} {content[:60]!r}",
+                   describe=f"{kind} {filename!r} {content[:60]!r}",
                    success=lambda status, page, flashes: status == 200 and 'name="token"' in page)
     token = data.draw(st.one_of(hostile, st.just("")))
-    if outcome.accepted:
+    if accepted(outcome):
         token = re.search(r'name="token" type="hidden" value="([^"]+)"', outcome.page)[1]
-    send(client, "POST", "/offerings/import/confirm", data={"token": token}, describe=repr(token)[:80],
-         success=lambda status, page, flashes: status == 200 and outcome.accepted)
+    known = set(db.session.scalars(db.select(Student.id))) if outcome.accepted else set()
+    confirmed = send(client, "POST", "/offerings/import/confirm", data={"token": token},
+                     describe=repr(token)[:80],
+                     success=lambda status, page, flashes: status == 200 and outcome.accepted)
+    if outcome.accepted:  # the preview's own confirmation imports every row (a new student each), cleaned
+        assert confirmed.accepted, f"{kind} {rows!r}: the preview was accepted, its confirmation was not"
+        new = [student for student in db.session.scalars(db.select(Student)) if student.id not in known]
+        assert len(new) == len(rows), f"{rows!r}: imported {[student.student_number for student in new]}"
+        assert all(no_format_characters(text) for student in new
+                   for text in (student.user.name_ar, student.user.name_en, student.student_number)), \
+            [(student.user.name_ar, student.user.name_en) for student in new]
 
 
 # --- truncated multipart bodies ------------------------------------------------------------------------
@@ -893,6 +1083,7 @@ HIDDEN_FORMATTING = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069",
                      "\u200b", "\ufeff", "\x00", "\x07", "\x1b")
 
 
+@accepts_at_least(10)
 @SOME
 @given(name=st.tuples(
     st.lists(st.sampled_from(HIDDEN_FORMATTING), max_size=3), st.sampled_from(["أحمد", "Ahmed"]),
@@ -904,7 +1095,7 @@ def test_names_are_stored_without_control_and_bidi_characters(world, as_, name):
             "role": "lecturer", "university_id": str(world.home_id)}
     outcome = send(as_("admin"), "POST", "/admin/users/new", data=data, describe=repr(name),
                    success=lambda status, page, flashes: status == 200 and "/set-password/" in page)
-    if outcome.accepted:
+    if accepted(outcome):
         user = db.session.scalar(db.select(User).where(User.email == email))
         assert user.name_ar == clean_text(name) and user.name_en == clean_text(name)
         assert not any(mark in user.name_ar for mark in HIDDEN_FORMATTING)
