@@ -10,7 +10,7 @@ from diploma.enrolment.models import Enrolment
 from diploma.extensions import db
 from diploma.grading import rules
 from diploma.grading.models import FIRST_ROUND, Gradebook, Score
-from diploma.grading.table import Row, compute_row, grading_rules_of
+from diploma.grading.table import StudentMarks, compute_row, grading_rules_of
 from diploma.teaching.models import Offering
 
 
@@ -53,7 +53,7 @@ def published_results_of(students):
 
 
 def _published_result(enrolment, gradebook, scores, grading):
-    row = Row(enrolment=enrolment)
+    row = StudentMarks(enrolment=enrolment)
     final_id = next((a.id for a in gradebook.assessments if a.is_final), None)
     for score in scores.get(enrolment.id, []):
         if score.attempt == FIRST_ROUND:

@@ -15,8 +15,8 @@ from diploma.grading.marks import (  # noqa: F401
 from diploma.grading.results import Result, published_results, published_results_of  # noqa: F401
 from diploma.grading.table import (  # noqa: F401
     DEFAULT_ASSESSMENTS,
-    Row,
-    Sheet,
+    MarksTable,
+    StudentMarks,
     distribution,
     gradebook_of,
     grading_rules_of,

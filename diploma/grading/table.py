@@ -50,7 +50,7 @@ def gradebook_of(offering):
 
 
 @dataclass
-class Row:
+class StudentMarks:
     """One student's line of the gradebook."""
 
     enrolment: Enrolment
@@ -65,7 +65,9 @@ class Row:
 
 
 @dataclass
-class Sheet:
+class MarksTable:
+    """The gradebook as a table: its assessments and one StudentMarks per active student."""
+
     gradebook: Gradebook
     grading: rules.GradingRules
     assessments: list
@@ -136,7 +138,7 @@ def load_sheet(offering):
     gradebook = gradebook_of(offering)
     grading = grading_rules_of(gradebook, the_programme())
     assessments = list(gradebook.assessments)
-    rows = {e.id: Row(enrolment=e) for e in _active_enrolments(offering)}
+    rows = {e.id: StudentMarks(enrolment=e) for e in _active_enrolments(offering)}
     final_id = next((a.id for a in assessments if a.is_final), None)
     for score in _scores_of(gradebook):
         row = rows.get(score.enrolment_id)
@@ -148,7 +150,7 @@ def load_sheet(offering):
             row.second = score
     for row in rows.values():
         compute_row(row, assessments, grading)
-    return Sheet(gradebook, grading, assessments, list(rows.values()))
+    return MarksTable(gradebook, grading, assessments, list(rows.values()))
 
 
 def distribution(sheet):
