@@ -90,3 +90,22 @@ def test_the_students_spreadsheets_we_hand_out_are_right_to_left(app):
 
     for data in (sheet.template_xlsx(), sheet.links_xlsx([])):
         assert openpyxl.load_workbook(io.BytesIO(data)).active.sheet_view.rightToLeft is True
+
+
+def test_fields_for_typed_text_follow_what_is_typed_and_addresses_stay_left_to_right(app):
+    from flask_wtf import FlaskForm
+    from wtforms import EmailField, StringField, TextAreaField
+
+    class Typed(FlaskForm):
+        title = StringField("Title")
+        body = TextAreaField("Body")
+        email = EmailField("E-mail")
+
+    with app.test_request_context("/"):
+        macro = app.jinja_env.get_template("_forms.html").module.field
+        form = Typed(meta={"csrf": False})
+        title, body = str(macro(form.title)), str(macro(form.body))
+        email = str(macro(form.email, dir="ltr"))
+
+    assert 'dir="auto"' in title and 'dir="auto"' in body
+    assert 'dir="ltr"' in email and 'dir="auto"' not in email
