@@ -2,6 +2,8 @@
 server. The signature is an incremental update over the whole file as rendered, so a PDF/A-3b stays
 PDF/A-3b: pyHanko keeps the XMP packet (``pdfaid:part``/``conformance``, checked by the tests) and the
 attached files, and adds an invisible signature field with the Print flag."""
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 from asn1crypto import keys as asn1_keys
@@ -50,6 +52,19 @@ def sign_pdf(data, signer, *, reason, location=""):
         reason=reason, name=signer.signer_name, location=location or None)
     writer = IncrementalPdfFileWriter(BytesIO(data))
     output = BytesIO()
-    signers.PdfSigner(metadata, _pyhanko_signer(signer), timestamper=_timestamper()).sign_pdf(
-        writer, output=output)
+    pdf_signer = signers.PdfSigner(metadata, _pyhanko_signer(signer), timestamper=_timestamper())
+    _run_to_completion(lambda: pdf_signer.async_sign_pdf(writer, output=output))
     return output.getvalue()
+
+
+def _run_to_completion(make_coroutine):
+    """Run pyHanko's asynchronous signing to its end. pyHanko's own synchronous wrapper calls
+    ``asyncio.run``, which refuses to run where an event loop is already running in this thread (an
+    asynchronous server, a notebook, Playwright's synchronous API in the browser tests): there, the
+    signing runs in a thread of its own, with its own loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
