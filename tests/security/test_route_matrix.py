@@ -487,7 +487,12 @@ def test_the_digest_sees_every_change_of_a_row(app, make):
     user = make.user(role="registrar", university=make.university())
     watch = DatabaseWatch()
     before, version = watch.current(), database_version()
-    assert database_digest() == before and watch.current() is before and watch.digests_taken == 1
+    assert database_digest() == before
+    if db.engine.dialect.name == "sqlite":
+        # Nothing committed, nothing digested again. Not asserted on PostgreSQL: its transaction ids are the
+        # whole server's, and another database's commit (another test run sharing the server) moves them too,
+        # which costs the watch one more digest, never a missed change.
+        assert watch.current() is before and watch.digests_taken == 1
     user.name_en += "!"
     db.session.commit()
     changed = watch.current()
@@ -497,7 +502,7 @@ def test_the_digest_sees_every_change_of_a_row(app, make):
     assert changed_tables(before, changed) == ["user"]
     assert database_digest() == before  # the same rows again: the same digest
     assert version is not None and database_version() != version  # SQLite (rollback journal), PostgreSQL
-    assert watch.digests_taken == 2
+    assert watch.digests_taken >= 2
 
 
 # --- the reviewed policy ----------------------------------------------------------------------------
