@@ -4,7 +4,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit, uploads
-from diploma.access import LECTURER
+from diploma.access import ADMIN, LECTURER, REGISTRAR
 from diploma.auth.models import User
 from diploma.curriculum.models import Course, Term
 from diploma.errors import RuleViolation
@@ -66,6 +66,12 @@ def _check_offering(offering, university_id, course_id, term_id, lecturer_ids):
     if not lecturer_ids or any(lecturer_id not in allowed for lecturer_id in lecturer_ids):
         raise RuleViolation(_l("Choose one or more lecturers of this university."), field="lecturer_ids")
     return [allowed[lecturer_id] for lecturer_id in lecturer_ids]
+
+
+def manages_offerings(user):
+    """The registration office (the university's registrar, or the administrator) edits offerings and opens
+    or closes them to enrolment; lecturers teach them."""
+    return user is not None and user.role in (ADMIN, REGISTRAR)
 
 
 def save_offering(actor, offering, university_id, *, course_id, term_id, capacity, lecturer_ids):

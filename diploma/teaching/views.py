@@ -118,7 +118,8 @@ def _render_offering_page(offering, announcement_form):
         "teaching/offering.html", offering=offering, groups=services.group_by_week(materials),
         announcements=services.announcements_of(offering), render_markdown=render_markdown,
         enrolled=services.seats_taken(offering), announcement_form=announcement_form,
-        confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True)
+        confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True,
+        manages=services.manages_offerings(current_user))
 
 
 # --- materials -----------------------------------------------------------------------------------
