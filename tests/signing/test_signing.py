@@ -127,6 +127,31 @@ def test_a_certificate_pdf_is_signed_pdf_a_with_both_attachments_and_readers_agr
     assert "University" in signature["/Name"]
 
 
+def _nss_database(folder, root_pem=None):
+    """An NSS certificate database for poppler's pdfsig (``-nssdir``), trusting ``root_pem`` as a CA if
+    given: what a verifier does by installing the root certificate published at /keys/root.pem."""
+    folder.mkdir()
+    assert _run("certutil", "-N", "-d", f"sql:{folder}", "--empty-password").returncode == 0
+    if root_pem is not None:
+        added = _run("certutil", "-A", "-d", f"sql:{folder}", "-n", "programme-root", "-t", "C,C,C",
+                     "-a", "-i", root_pem)
+        assert added.returncode == 0, added.stderr
+    return folder
+
+
+def test_pdfsig_trusts_the_university_once_the_programme_root_is_installed(cohort, root_pem, tmp_path):
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(documents.certificate_pdf(cohort.issued()[0], "en"))
+
+    trusting = _run("pdfsig", "-nssdir", _nss_database(tmp_path / "trusting", root_pem), path).stdout
+    assert "Signature is Valid." in trusting
+    assert "Certificate is Trusted." in trusting
+
+    bare = _run("pdfsig", "-nssdir", _nss_database(tmp_path / "bare"), path).stdout
+    assert "Signature is Valid." in bare  # intact, but by a certificate nobody vouched for
+    assert "Certificate is Trusted." not in bare
+
+
 def test_a_changed_byte_or_an_added_update_is_reported_modified(cohort, root_pem, tmp_path):
     data = documents.transcript_pdf(cohort.issued()[0], "en")
     # One byte inside the signed content (the first page's content is well before the signature).
