@@ -1,4 +1,7 @@
-"""Markdown notes and announcements, rendered to sanitised HTML."""
+"""Markdown notes and announcements, rendered to sanitised HTML (kept per process, by the text's digest)."""
+import hashlib
+import threading
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -40,15 +43,40 @@ def _set_directions(tokens):
             token.attrSet("dir", direction_of_language(language) if language else "auto")
 
 
-def render_markdown(text):
-    """Sanitised HTML of a Markdown text. The format characters that reorder or hide text (bidi overrides and
-    isolates, zero-width spaces …) are removed from the source and from the output — text stored before they
-    were removed on saving, and characters written as references (``&#x202E;``), are shown without them.
-    Each block carries the ``dir`` of its own text (``_set_directions``)."""
-    tokens = _renderer.parse(clean_multiline(text or ""))
+def _render(text):
+    tokens = _renderer.parse(clean_multiline(text))
     _set_directions(tokens)
     html = _renderer.renderer.render(tokens, _renderer.options, {})
     cleaned = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                         tag_attribute_values={tag: {"dir": DIRECTIONS} for tag in DIRECTED_TAGS},
                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     return Markup(clean_multiline(cleaned))
+
+
+# The HTML depends on the text alone, so a body is rendered once per process and then served from here
+# (a course page shows the same notes and announcements to every student, on every visit). Keyed by the
+# text's digest: an edited body is a new key, and the old entry leaves the cache in its turn.
+RENDERED_CACHE_SIZE = 1024
+_rendered = {}
+_rendered_lock = threading.Lock()
+
+
+def _digest(text):
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def render_markdown(text):
+    """Sanitised HTML of a Markdown text. The format characters that reorder or hide text (bidi overrides and
+    isolates, zero-width spaces …) are removed from the source and from the output — text stored before they
+    were removed on saving, and characters written as references (``&#x202E;``), are shown without them.
+    Each block carries the ``dir`` of its own text (``_set_directions``)."""
+    text = text or ""
+    key = _digest(text)
+    html = _rendered.get(key)
+    if html is None:
+        html = _render(text)
+        with _rendered_lock:
+            if len(_rendered) >= RENDERED_CACHE_SIZE:
+                del _rendered[next(iter(_rendered))]  # the oldest entry
+            _rendered[key] = html
+    return html

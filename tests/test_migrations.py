@@ -72,3 +72,76 @@ def test_flask_db_downgrade_to_base_and_upgrade_again(empty_sqlite_app, tmp_path
 def test_the_session_database_was_left_alone(app):
     """The commands above ran on their own file, not on the database the other tests use."""
     assert {table.name for table in db.metadata.sorted_tables} <= set(inspect(db.engine).get_table_names())
+
+
+# --- issue 15: the indexes of migration 9b5d3f7c2e14, on the suite's kind of database ---------------------
+
+SCALE_REVISION, BEFORE_SCALE = "9b5d3f7c2e14", "8a4c2e6b1d03"
+SCALE_INDEXES = {"audit_event": {"ix_audit_event_target"},
+                 "certificate": {"ix_certificate_university_cohort"},
+                 "student": {"ix_student_number_trgm", "ix_student_university_cohort"},
+                 "user": {"ix_user_search_text_trgm"}}
+TRIGRAM_INDEXES = ("ix_user_search_text_trgm", "ix_student_number_trgm")
+
+
+@pytest.fixture
+def fresh_database(database_url, tmp_path, upload_folder):
+    """An app on a new, empty database of the suite's kind (a SQLite file, or a database of its own on the
+    PostgreSQL server, dropped afterwards), its app context pushed."""
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin_dsn = None
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    else:
+        server = make_url(database_url)
+        name = f"diploma_migrations_{secrets.token_hex(4)}"
+        admin_dsn = server.set(drivername="postgresql", database="postgres") \
+            .render_as_string(hide_password=False)
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        url = server.set(database=name).render_as_string(hide_password=False)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_FOLDER = upload_folder
+
+    fresh = create_app(Config)
+    with fresh.app_context():
+        yield fresh
+        db.session.remove()
+        db.engine.dispose()
+    if admin_dsn:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def scale_indexes_present():
+    inspector = inspect(db.engine)
+    return {table: names & {index["name"] for index in inspector.get_indexes(table)}
+            for table, names in SCALE_INDEXES.items()}
+
+
+def test_the_scale_indexes_come_with_their_migration_and_go_with_its_downgrade(fresh_database):
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision=SCALE_REVISION)
+    assert scale_indexes_present() == SCALE_INDEXES
+    if db.engine.dialect.name == "postgresql":
+        definitions = dict(db.session.execute(db.text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN :names")
+            .bindparams(db.bindparam("names", expanding=True)), {"names": list(TRIGRAM_INDEXES)}).all())
+        for name in TRIGRAM_INDEXES:
+            assert "USING gin" in definitions[name] and "gin_trgm_ops" in definitions[name], definitions
+            assert "fastupdate=off" in definitions[name], definitions
+        db.session.rollback()
+
+    downgrade(revision=BEFORE_SCALE)
+    assert scale_indexes_present() == {table: set() for table in SCALE_INDEXES}
+
+    upgrade()
+    assert scale_indexes_present() == SCALE_INDEXES
+    assert schema_differences(db.engine) == []

@@ -50,6 +50,10 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         db.CheckConstraint("role IN ('admin', 'registrar', 'lecturer', 'student')", name="role_known"),
         db.CheckConstraint("role = 'admin' OR university_id IS NOT NULL", name="university_unless_admin"),
+        # Name search (``LIKE '%word%'`` on the folded text) served by a trigram index on PostgreSQL (pg_trgm;
+        # SQLite gets a plain index of the same name, which it does not use for such a search).
+        db.Index("ix_user_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"}),
     )
 
     @property

@@ -27,6 +27,11 @@ class Student(db.Model):
     __table_args__ = (
         db.UniqueConstraint("university_id", "student_number"),
         db.CheckConstraint("gender IN ('m', 'f')", name="gender_known"),
+        # The students search also matches part of a student number (ILIKE): a trigram index on PostgreSQL.
+        db.Index("ix_student_number_trgm", "student_number", postgresql_using="gin",
+                 postgresql_ops={"student_number": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"}),
+        # The students of one university by cohort (the certificates list, the registrar's dashboard).
+        db.Index("ix_student_university_cohort", "university_id", "cohort_id"),
     )
 
 

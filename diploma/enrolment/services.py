@@ -19,21 +19,53 @@ PROFILE_FIELDS = ("student_number", "gender", "cohort_id")
 
 
 def students_query(university_id=None, search="", cohort_id=None):
-    """Students, by name; limited to one university unless ``university_id`` is None (admin)."""
-    query = db.select(Student).join(Student.user).order_by(User.name_ar)
+    """Students, by name; limited to one university unless ``university_id`` is None (admin). The account is
+    joined once, for the order and the page alike (not a second time by the relationship's eager load)."""
+    query = db.select(Student).join(Student.user).options(db.contains_eager(Student.user)) \
+        .order_by(User.name_ar, Student.id)
+    return _matching(_scoped(query, university_id, cohort_id), search, university_id)
+
+
+def count_students(university_id=None, search="", cohort_id=None):
+    """How many students ``students_query`` finds, counted on the student table alone: the accounts are
+    reached only through the search's index, never read again to count a page."""
+    query = db.select(db.func.count(Student.id))
+    return db.session.scalar(_matching(_scoped(query, university_id, cohort_id), search, university_id))
+
+
+def _scoped(query, university_id, cohort_id):
     if university_id is not None:
         query = query.where(Student.university_id == university_id)
     if cohort_id is not None:
         query = query.where(Student.cohort_id == cohort_id)
-    return _matching(query, search)
+    return query
 
 
-def _matching(query, search):
+def _like_pattern(word):
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _students_matching(word, university_id):
+    """The ids of the students (of the university, unless None) whose folded names or e-mail
+    (``User.search_text``), or student number, contain ``word``: each side answered by its own trigram
+    index on PostgreSQL (see the migration 9b5d3f7c2e14), whatever the number of students; SQLite reads
+    the university's students."""
+    pattern = _like_pattern(word)
+    by_account = db.select(Student.id).join(User, User.id == Student.user_id) \
+        .where(User.search_text.like(pattern, escape="/"))
+    by_number = db.select(Student.id).where(Student.student_number.ilike(pattern, escape="/"))
+    if university_id is not None:
+        by_account = by_account.where(Student.university_id == university_id)
+        by_number = by_number.where(Student.university_id == university_id)
+    return db.union(by_account, by_number)
+
+
+def _matching(query, search, university_id=None):
     """Narrow a query of students to those whose name (Arabic or English), e-mail or student number
     contains every word typed, Arabic spelling variants folded (أ/إ/آ/ا, ة/ه, ى/ي, tatweel, marks)."""
     for word in fold_for_search(search).split()[:8]:
-        query = query.where(db.or_(User.search_text.contains(word, autoescape=True),
-                                   db.func.lower(Student.student_number).contains(word, autoescape=True)))
+        query = query.where(Student.id.in_(_students_matching(word, university_id)))
     return query
 
 
@@ -135,7 +167,9 @@ def student_of(user):
     """The student profile of an account (None for staff)."""
     if user is None or user.role != STUDENT:
         return None
-    return db.session.scalar(db.select(Student).where(Student.user_id == user.id))
+    # The account is ``user`` (in the session already): not joined again.
+    return db.session.scalar(db.select(Student).where(Student.user_id == user.id)
+                             .options(db.lazyload(Student.user)))
 
 
 def find_enrolment(student, offering):
@@ -216,7 +250,9 @@ def current_offerings_of(user, current_only=False):
     query = db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id) \
         .join(Enrolment.student).join(Offering.term) \
         .where(Student.user_id == user.id, Enrolment.status == "active") \
-        .order_by(Term.starts_on.desc(), Offering.id).options(db.selectinload(Offering.lecturers))
+        .order_by(Term.starts_on.desc(), Offering.id) \
+        .options(db.selectinload(Offering.lecturers), db.contains_eager(Offering.term),
+                 db.lazyload(Offering.university))  # the term from the join above; the university not shown
     if current_only:
         query = query.where(Term.ends_on >= date.today())
     return db.session.scalars(query).all()
