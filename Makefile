@@ -13,12 +13,16 @@ run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 # The app reads the secret key (and the address) from instance/ by itself: nothing to export.
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-nightly setup system-packages test-packages checkers translations translations-update database lint clean
+.PHONY: run worker test test-nightly setup system-packages test-packages checkers translations translations-update database lint clean
 
+# The web server and the background-job worker together (scripts/serve.sh); Ctrl+C stops both.
 run: system-packages setup database
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
-		--access-logfile - wsgi:app
+	@echo "Serving on http://127.0.0.1:$(PORT), with the job worker  (Ctrl+C stops both)"
+	BIN=$(BIN) sh scripts/serve.sh $(PORT)
+
+# Only the background-job worker (when the web server runs elsewhere).
+worker: setup
+	$(FLASK) jobs worker
 
 test: test-packages setup checkers
 	$(BIN)/ruff check .

@@ -1,0 +1,60 @@
+"""``flask --app wsgi jobs …``: the worker that runs background jobs, and its housekeeping.
+
+    flask --app wsgi jobs worker [--workers 2]   # runs until Ctrl+C (finishes its jobs) or SIGTERM
+    flask --app wsgi jobs sweep                  # fail the jobs of dead workers, remove expired results
+
+The worker is Huey's consumer (``huey.create_consumer``) on the queue the settings name (JOBS_BACKEND), in
+this app: the jobs it runs use the app's database and settings.
+"""
+import logging
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from diploma.extensions import db
+from diploma.jobs import queue, services
+
+jobs_cli = AppGroup("jobs", help="Background jobs: run a worker, sweep finished ones.")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="Jobs at once (threads); JOBS_WORKERS by default.")
+def worker_command(workers):
+    """Run background jobs until stopped (Ctrl+C lets running jobs finish; SIGTERM stops at once, and the
+    jobs it interrupts are failed, their work rolled back)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its steps, seven lines per PDF
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    app = current_app._get_current_object()
+    queue.set_worker_app(app)
+    _sqlite_in_wal_mode()
+    abandoned = services.fail_abandoned_jobs()
+    db.session.commit()
+    if abandoned:
+        logging.getLogger(__name__).info("jobs of a stopped worker marked failed: %s", abandoned)
+    huey = queue.huey_of(app)
+    consumer = huey.create_consumer(workers=workers or app.config["JOBS_WORKERS"], worker_type="thread",
+                                    periodic=True, initial_delay=0.05, backoff=1.15, max_delay=0.5,
+                                    check_worker_health=True)
+    consumer.run()
+
+
+def _sqlite_in_wal_mode():
+    """SQLite: write-ahead logging, which the database file keeps. A job that reads for minutes (printing)
+    must not stop the site's writes meanwhile: in SQLite's default journal mode an open read transaction
+    makes every writer wait for it; with a write-ahead log, readers and the one writer never wait for each
+    other."""
+    if db.engine.dialect.name == "sqlite":
+        connection = db.engine.raw_connection()  # outside a transaction, which SQLAlchemy would begin
+        try:
+            connection.driver_connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+
+
+@jobs_cli.command("sweep")
+def sweep_command():
+    """Mark failed the jobs whose worker died, and remove the results past JOB_RESULT_HOURS."""
+    services.sweep()
+    db.session.commit()

@@ -1,0 +1,71 @@
+"""The task queue (Huey): it only carries "run job <id>" from the web to a worker. Storage: a SQLite file
+beside the database by default (``make run`` needs no other service), Redis when ``REDIS_URL`` is set or
+``JOBS_BACKEND=redis`` (production, several app servers), memory in the test app (nothing runs unless a
+test starts a worker). The state, progress and result of a job live in the ``job`` table (models.py).
+
+Two tasks are registered on every Huey built here, under fixed names, so that the web (which enqueues)
+and the worker (``flask --app wsgi jobs worker``, which runs them) agree on them:
+
+- ``run_job(job_id)``: claims the job's row and runs it (runner.py).
+- ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed.
+"""
+from pathlib import Path
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+BACKENDS = ("sqlite", "redis", "memory")
+EXTENSION_KEY = "diploma_jobs_queue"
+# The app the worker's tasks run in (set by the worker command before it starts consuming).
+_worker_app = None
+
+
+def build_huey(config):
+    """A Huey for these settings, with the project's two tasks registered."""
+    backend, name = config["JOBS_BACKEND"], config["JOBS_QUEUE_NAME"]
+    if backend == "redis":
+        huey = RedisHuey(name, url=config.get("REDIS_URL") or "redis://127.0.0.1:6379/0", results=False)
+    elif backend == "sqlite":
+        path = Path(config["JOBS_SQLITE_PATH"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey(name, filename=str(path), results=False)
+    elif backend == "memory":
+        huey = MemoryHuey(name, results=False)
+    else:
+        raise ValueError(f"JOBS_BACKEND must be one of {BACKENDS}, not {backend!r}")
+    run = huey.task(name="run_job")(_run_job)
+    huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(_sweep_jobs)
+    huey.diploma_run_job = run
+    return huey
+
+
+def huey_of(app):
+    """The app's Huey, built once from its configuration."""
+    huey = app.extensions.get(EXTENSION_KEY)
+    if huey is None:
+        huey = app.extensions[EXTENSION_KEY] = build_huey(app.config)
+    return huey
+
+
+def enqueue(app, job_id):
+    huey_of(app).diploma_run_job(job_id)
+
+
+def set_worker_app(app):
+    global _worker_app
+    _worker_app = app
+
+
+def _run_job(job_id):
+    from diploma.jobs import runner
+
+    with _worker_app.app_context():
+        runner.run_job(job_id)
+
+
+def _sweep_jobs():
+    from diploma.extensions import db
+    from diploma.jobs import services
+
+    with _worker_app.app_context():
+        services.sweep()
+        db.session.commit()

@@ -1,0 +1,223 @@
+"""Running one job in a worker: claim its row (so that no two workers ever run it), keep its heartbeat
+and progress written from a thread of its own, run the work, and end it — done, failed or cancelled.
+
+The work of a job is one database transaction in the worker's session; the job's end (state ``done``,
+result, summary) is written in that same transaction, by a conditional UPDATE. So a worker killed at any
+moment leaves either everything (the job done) or nothing (the job still ``running`` until its death is
+noticed, then ``failed``). Progress and the heartbeat go through another connection, committed as they
+happen, so that the page sees them while the work's transaction is still open.
+"""
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+
+from diploma.clock import utcnow
+from diploma.extensions import db
+from diploma.i18n import force_language
+from diploma.jobs import services
+from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+
+log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """The person asked the job to stop: what it did is rolled back."""
+
+
+class JobFailed(Exception):
+    """The job cannot be done: ``message`` (translated) and the ``items`` that failed."""
+
+    def __init__(self, message, items=()):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.items = [{"item": str(item), "reason": str(reason)} for item, reason in items]
+
+
+@dataclass
+class Outcome:
+    """What a job's work gives back: a summary for its page, a result file (written by the work at
+    ``services.partial_file``) and its download name, and things to do once the transaction is committed."""
+
+    summary: dict = field(default_factory=dict)
+    result_suffix: str | None = None
+    result_name: str | None = None
+    after_commit: list = field(default_factory=list)
+
+
+class Progress:
+    """Handed to the work: ``at(done, total)`` / ``step()`` as items are done, each also a point where a
+    cancelled job stops. A thread writes the count and the heartbeat every JOB_HEARTBEAT_SECONDS, on its
+    own connection, and reads the cancel flag."""
+
+    def __init__(self, job_id, total=0):
+        self.job_id, self.done, self.total = job_id, 0, total
+        self.cancelled = False
+        self._engine = db.engine
+        self._interval = current_app.config["JOB_HEARTBEAT_SECONDS"]
+        self._folder = services.result_folder()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat_until_stopped, name=f"job-{job_id}-heartbeat",
+                                        daemon=True)
+
+    # --- called by the work
+    def at(self, done, total=None):
+        self.done = done
+        if total is not None:
+            self.total = total
+        self.check()
+
+    def step(self, count=1):
+        self.at(self.done + count)
+
+    def set_total(self, total):
+        self.total = total
+
+    def check(self):
+        if self.cancelled:
+            raise JobCancelled()
+
+    # --- the heartbeat
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def _beat_until_stopped(self):
+        with self._engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # The work's own transaction may hold SQLite's write lock: skip this beat rather than wait.
+                connection.exec_driver_sql("PRAGMA busy_timeout=200")
+                connection.commit()
+            try:
+                while True:
+                    self._beat(connection)
+                    if self._stop.wait(self._interval):
+                        return
+            finally:
+                if sqlite:
+                    connection.rollback()
+                    connection.exec_driver_sql("PRAGMA busy_timeout=10000")
+                    connection.commit()
+
+    def _beat(self, connection):
+        now = utcnow()
+        try:
+            with connection.begin():
+                if connection.scalar(db.select(Job.cancel_requested).where(Job.id == self.job_id)):
+                    self.cancelled = True
+            with connection.begin():
+                connection.execute(db.update(Job).where(Job.id == self.job_id, Job.state == RUNNING)
+                                   .values(heartbeat_at=now, done=self.done, total=self.total))
+        except OperationalError:
+            connection.rollback()
+            # SQLite, while the job's own transaction holds the one write lock (an import, an issue): the
+            # beat goes to a file beside the results instead, which the page reads (services.status).
+            services.write_progress_file(self._folder, self.job_id, now, self.done, self.total)
+
+
+def claim(job_id):
+    """Take a queued job for this worker: a conditional UPDATE, so that of two workers given the same
+    job only one changes the row (the other's UPDATE finds it no longer queued). Committed at once."""
+    now = utcnow()
+    claimed = db.session.execute(
+        db.update(Job).where(Job.id == job_id, Job.state == QUEUED)
+        .values(state=RUNNING, started_at=now, heartbeat_at=now, worker=services.worker_identity(),
+                done=0)).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _begin_work(job_id, writes):
+    """Begin the work's transaction afresh. SQLite (in write-ahead-log mode, see cli.py) refuses at once,
+    without waiting, a transaction that read and then writes after another connection committed (the
+    heartbeat does, every second): a job that writes takes the write lock with its first statement, as a
+    POST request does; one that only reads ends its read transaction before it writes its end."""
+    db.session.commit()
+    if writes and db.session.connection().dialect.name == "sqlite":
+        db.session.execute(db.update(Job).where(Job.id == job_id).values(worker=Job.worker))
+
+
+def run_job(job_id):
+    """Run one job, if it is still queued. Returns its final state (or None when another worker has it)."""
+    from diploma.jobs import kinds
+
+    if not claim(job_id):
+        return None
+    job = db.session.get(Job, job_id)
+    log.info("job %s (%s) claimed by %s", job_id, job.kind, services.worker_identity())
+    progress = Progress(job.id, job.total)
+    progress.start()
+    try:
+        with force_language(job.parameters.get("language") or "ar"):
+            return _run(job, kinds.WORK[job.kind], progress)
+    finally:
+        progress.stop()
+        services.remove_temporary_files(job_id)
+
+
+def _run(job, work, progress):
+    from diploma.jobs.kinds import WRITES
+
+    job_id, writes = job.id, job.kind in WRITES
+    try:
+        _begin_work(job_id, writes)
+        outcome = work(db.session.get(Job, job_id), progress)
+        progress.check()
+        progress.stop()
+        if not writes:
+            db.session.commit()  # nothing written: a fresh transaction for the job's end
+        if not _finish(job_id, progress, outcome):
+            db.session.rollback()
+            return _end(job_id, FAILED, str(services.WORKER_GONE), progress=progress)
+        db.session.commit()
+    except JobCancelled:
+        db.session.rollback()
+        return _end(job_id, CANCELLED, progress=progress)
+    except JobFailed as failure:
+        db.session.rollback()
+        return _end(job_id, FAILED, failure.message, failure.items, progress=progress)
+    except Exception:
+        db.session.rollback()
+        log.exception("job %s failed", job_id)
+        return _end(job_id, FAILED, _("An unexpected error stopped the job. Nothing of it was saved."),
+                    progress=progress)
+    for action in outcome.after_commit:
+        action()
+    return DONE
+
+
+def _finish(job_id, progress, outcome):
+    """The job's end, in the work's own transaction: only if it is still this worker's running job."""
+    now = utcnow()
+    values = {"state": DONE, "finished_at": now, "heartbeat_at": now, "done": progress.total or progress.done,
+              "total": progress.total, "summary": outcome.summary}
+    if outcome.result_suffix:
+        name = services.new_result_name(job_id, outcome.result_suffix)
+        os.replace(services.partial_file(job_id, outcome.result_suffix), services.result_folder() / name)
+        values.update(result_path=name, result_name=outcome.result_name,
+                      result_expires_at=services.result_expiry(now))
+    changed = db.session.execute(
+        db.update(Job).where(Job.id == job_id, Job.state == RUNNING, Job.worker == services.worker_identity())
+        .values(**values)).rowcount
+    if not changed and outcome.result_suffix:
+        (services.result_folder() / values["result_path"]).unlink(missing_ok=True)
+    return changed == 1
+
+
+def _end(job_id, state, error=None, items=None, progress=None):
+    """A job that did not finish: nothing of its work is kept, its files neither."""
+    services.remove_results_of(job_id)
+    db.session.execute(
+        db.update(Job).where(Job.id == job_id, Job.state == RUNNING)
+        .values(state=state, finished_at=utcnow(), error=error, failed_items=items or None,
+                done=progress.done if progress else 0))
+    db.session.commit()
+    return state

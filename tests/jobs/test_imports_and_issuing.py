@@ -1,0 +1,103 @@
+"""Issuing, the enrolment import and the backup as jobs run by a real worker: the same services as in the
+request, all or nothing, and what the job page then says."""
+import io
+import tarfile
+
+from diploma.certificates.models import Certificate
+from diploma.extensions import db
+from diploma.jobs.models import DONE, FAILED
+from tests.certificates.builders import graduating_cohort
+from tests.enrolment.conftest import kufa  # noqa: F401  (the fixture)
+from tests.enrolment.import_files import counts, csv_bytes, student_row
+from tests.jobs.conftest import wait_for
+
+
+def _job_id(response):
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    assert "/jobs/" in location, location
+    return int(location.rsplit("/", 1)[1])
+
+
+def _certificates():
+    return db.session.scalar(db.select(db.func.count()).select_from(Certificate))
+
+
+def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, client, login_as, start_worker,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 2)
+    group = graduating_cohort(3)
+    login_as(group.registrar)
+    start_worker()
+
+    job_id = _job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
+                                 data={"student_id": [str(s.id) for s in group.students]}))
+    job = wait_for(job_id)
+
+    assert job.state == DONE, job.error
+    assert _certificates() == 3
+    serials = sorted(c.serial for c in group.issued())
+    assert (job.summary["first"], job.summary["last"]) == (serials[0], serials[-1])
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert serials[0] in page and 'data-testid="job-summary"' in page
+
+
+def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(app, client, login_as,
+                                                                               start_worker, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 1)
+    group = graduating_cohort(3)
+    group.issue(students=group.students[:1])  # the first already has hers
+    login_as(group.registrar)
+    start_worker()
+
+    job = wait_for(_job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
+                                       data={"student_id": [str(s.id) for s in group.students]})))
+
+    assert job.state == FAILED
+    assert group.students[0].user.name_ar in job.error
+    assert _certificates() == 1
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert 'data-testid="job-error"' in page
+
+
+def test_a_large_enrolment_import_is_applied_by_the_worker_once_confirmed(app, client, login_as, kufa,  # noqa: F811
+                                                                         start_worker, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 3)
+    login_as(kufa["registrar"])
+    rows = [student_row(f"KUF-2{n:02d}") for n in range(6)]
+    preview = client.post("/offerings/import", data={"file": (io.BytesIO(csv_bytes(rows)), "students.csv")},
+                          content_type="multipart/form-data")
+    assert 'data-testid="confirm-import"' in preview.get_data(as_text=True)
+    with client.session_transaction() as session:
+        token = session["enrolment_import"]["token"]
+    before = counts()
+    start_worker()
+
+    job = wait_for(_job_id(client.post("/offerings/import/confirm", data={"token": token})))
+
+    assert job.state == DONE, (job.error, job.failed_items)
+    after = counts()
+    assert after["Student"] == before["Student"] + 6 and after["Enrolment"] == before["Enrolment"] + 6
+    assert (job.done, job.total) == (12, 12)
+    assert job.summary["new_students"] == 6
+
+
+def test_the_administrators_backup_is_made_by_the_worker_and_only_they_download_it(app, client, login_as,
+                                                                                  make, start_worker):
+    admin = make.user(role="admin")
+    login_as(admin)
+    start_worker()
+
+    job = wait_for(_job_id(client.post("/jobs/backup")), timeout=180)
+
+    assert job.state == DONE, job.error
+    with client.get(f"/jobs/{job.id}/result") as response:
+        assert response.status_code == 200
+        data = response.get_data()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        assert "manifest.json" in archive.getnames()
+    registrar = make.user(role="registrar")
+    other = app.test_client()
+    other.post("/login", data={"email": registrar.email, "password": "correct-horse-battery"})
+    assert other.post("/jobs/backup").status_code == 403
+    assert other.get(f"/jobs/{job.id}/result").status_code == 404
