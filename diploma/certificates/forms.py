@@ -6,7 +6,8 @@ what looks like an id.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, StringField, TextAreaField
 
 from diploma.forms import REQUIRED, at_most
 from diploma.text import clean_text
@@ -58,3 +59,29 @@ class VerifyForm(FlaskForm):
                          render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
     code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, at_most(100)],
                        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
+
+
+class VerifyUploadForm(FlaskForm):
+    """A PDF to check. It changes nothing and is never stored, like the serial-and-code form: no CSRF
+    token (the view is exempt too, so that the upload is read in memory by the view alone)."""
+
+    class Meta:
+        csrf = False
+
+    file = FileField(_l("The certificate's PDF file"),
+                     validators=[FileRequired(message=_l("Choose the PDF file of the certificate."))],
+                     render_kw={"accept": "application/pdf,.pdf"})
+
+
+class CorrectionForm(FlaskForm):
+    """A correction: the graduate's names as they must be printed, the graduation date, and why."""
+
+    name_ar = StringField(_l("Name in Arabic (four-part name)"), filters=[clean_text],
+                          validators=[REQUIRED, at_most(200)])
+    name_en = StringField(_l("Name in English"), filters=[clean_text], validators=[REQUIRED, at_most(200)],
+                          render_kw={"dir": "ltr"})
+    issued_on = DateField(_l("Graduation date"), validators=[REQUIRED],
+                          render_kw={"dir": "ltr"})
+    # Its own id: the revoking form on the same page has a "reason" too.
+    reason = TextAreaField(_l("Reason for the correction"), filters=[clean_text], id="correction_reason",
+                           validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})

@@ -40,14 +40,27 @@ class Certificate(db.Model):
     # Everything the certificate states, frozen at issue: reprints never read today's data.
     snapshot = db.Column(db.JSON, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # The university's key that was current when the certificate was issued (None: issued before the
+    # university had a key). Downloads are signed with the key current at the time of the download.
+    signing_key_id = db.Column(db.Integer, db.ForeignKey("signing_key.id", ondelete="RESTRICT"))
+    # 1 when first issued, one more for each correction. Unique with the student: a student has one
+    # certificate per edition, so two corrections of the same certificate cannot both be stored.
+    edition = db.Column(db.Integer, nullable=False, default=1)
+    # The certificate this one corrects (it was revoked, "replaced by a corrected certificate").
+    replaces_id = db.Column(db.Integer, db.ForeignKey("certificate.id"), unique=True)
 
     student = db.relationship("Student")
     university = db.relationship("University")
+    signing_key = db.relationship("SigningKey")
+    replaces = db.relationship("Certificate", remote_side=[id],
+                               backref=db.backref("replaced_by", uselist=False))
 
     __table_args__ = (
-        db.UniqueConstraint("student_id", "programme_id"),
+        db.UniqueConstraint("student_id", "programme_id", "edition"),
         db.UniqueConstraint("university_id", "year", "number"),
         db.CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
+        # The certificates list counts a page of cohorts at one university from this index alone (issue 15).
+        db.Index("ix_certificate_university_cohort", "university_id", "cohort_id"),
     )
 
     @property
@@ -59,3 +72,14 @@ class Certificate(db.Model):
     @property
     def revoked(self):
         return self.status == REVOKED
+
+    @property
+    def replaced(self):
+        """Revoked because a corrected certificate replaced it (``replaced_by``; revoked_at says when)."""
+        return self.replaced_by is not None
+
+    @classmethod
+    def current(cls):
+        """SQL condition: not replaced by a corrected certificate (a student's current certificate)."""
+        newer = db.aliased(cls)
+        return ~db.select(newer.id).where(newer.replaces_id == cls.id).exists()

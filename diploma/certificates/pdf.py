@@ -169,12 +169,16 @@ def render_batch(snapshots, language, progress=None, *, workers=None, chunk_size
         with _pool(min(workers, len(chunks))) as pool:
             futures = {pool.submit(_render_chunk, html, len(chunk), folders): index
                        for index, (chunk, html) in enumerate(zip(chunks, htmls, strict=True))}
-            for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                done += len(chunks[index])
-                if progress:
-                    progress(done, total)
+            try:
+                for future in as_completed(futures):
+                    index = futures[future]
+                    results[index] = future.result()
+                    done += len(chunks[index])
+                    if progress:
+                        progress(done, total)
+            except BaseException:  # a failed chunk, or ``progress`` stopping a cancelled job: stop at once
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     for index, result in enumerate(results):
         if isinstance(result, list):  # rare: names too long for the guessed type size
             for misfit in result:

@@ -120,10 +120,11 @@ def _rank(standings):
 def graduation_report(university, cohort):
     """Who of a cohort at a university can graduate, who cannot and why, with averages and ranks."""
     programme = the_programme()
+    # The account joined once (for the order and the names), the cohort not again: it is ``cohort``.
     students = db.session.scalars(
         db.select(Student).join(Student.user)
         .where(Student.university_id == university.id, Student.cohort_id == cohort.id)
-        .order_by(User.name_ar)
+        .order_by(User.name_ar).options(db.contains_eager(Student.user), db.lazyload(Student.cohort))
     ).all()
     ids = [s.id for s in students]
     results = published_results_of(students) if students else {}
@@ -132,7 +133,7 @@ def graduation_report(university, cohort):
                                                           Course.required.is_(True))).all()
     certificates = {c.student_id: c for c in db.session.scalars(
         db.select(Certificate).where(Certificate.student_id.in_(ids),
-                                     Certificate.programme_id == programme.id))}
+                                     Certificate.programme_id == programme.id, Certificate.current()))}
     standings = []
     for student in students:
         student_results, average = results[student.id]
@@ -214,6 +215,14 @@ def _certificate_statement(standing, report, serial, code, issued_on):
     }
 
 
+def _current_key_id(university):
+    """The university's signing key current at issue, recorded on the certificate (None: it has none)."""
+    from diploma.signing import keystore
+
+    key = keystore.current_key(university)
+    return key.id if key is not None else None
+
+
 def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
     """Issue the certificates of the chosen eligible students in one go: all of them or none."""
     issued_on = issued_on or date.today()
@@ -238,7 +247,8 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
             serial=serial, university_id=university.id, year=issued_on.year, number=number,
             verification_code=code, student_id=standing.student.id, programme_id=report.programme.id,
             cohort_id=cohort.id, issued_on=issued_on, issued_by_id=getattr(actor, "id", None),
-            status=VALID, snapshot=_certificate_statement(standing, report, serial, code, issued_on))
+            status=VALID, snapshot=_certificate_statement(standing, report, serial, code, issued_on),
+            signing_key_id=_current_key_id(university))
         db.session.add(certificate)
         certificates.append(certificate)
     db.session.flush()
@@ -296,9 +306,125 @@ def find_by_serial(serial):
     return db.session.scalar(db.select(Certificate).where(Certificate.serial == serial))
 
 
+# --- corrections ---------------------------------------------------------------------------------
+
+# Stored on the replaced certificate in English, shown translated (``replacement_reason``).
+REPLACED_REASON = "Replaced by a corrected certificate"
+REPLACED_REASON_TEXT = _l("Replaced by a corrected certificate")
+CORRECTABLE = ("name_ar", "name_en", "issued_on")
+
+
+@dataclass
+class Correction:
+    """What a correction may change: the graduate's names as printed and the graduation date. Marks,
+    average and rank are not corrected here (they come from published grades, corrected in the
+    gradebook), so a corrected certificate states exactly what the old one did, but for these."""
+
+    name_ar: str
+    name_en: str
+    issued_on: date
+    reason: str
+
+
+def _locked(certificate):
+    """The certificate's row, locked until the transaction ends and read afresh: of two corrections at the
+    same moment, the second waits here and then sees the first one's revocation."""
+    return db.session.scalar(db.select(Certificate).where(Certificate.id == certificate.id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _corrected_snapshot(old, correction, serial, code):
+    snapshot = dict(old.snapshot)
+    snapshot["student"] = {**old.snapshot["student"], "name_ar": correction.name_ar,
+                           "name_en": correction.name_en}
+    snapshot.update(serial=serial, verification_url=verification_url(serial, code),
+                    issued_on=correction.issued_on.isoformat(), replaces=old.serial)
+    return snapshot
+
+
+def _changes(old, correction):
+    student = old.snapshot["student"]
+    before = {"name_ar": student["name_ar"], "name_en": student["name_en"],
+              "issued_on": old.snapshot["issued_on"]}
+    after = {"name_ar": correction.name_ar, "name_en": correction.name_en,
+             "issued_on": correction.issued_on.isoformat()}
+    return {k: [before[k], after[k]] for k in CORRECTABLE if before[k] != after[k]}
+
+
+def correct_certificate(actor, certificate, correction):
+    """Re-issue ``certificate`` corrected, in the caller's one transaction: the old one is revoked
+    ("replaced by a corrected certificate"), a new serial is taken from the same gap-free counter, the new
+    certificate gets a fresh snapshot (the old one's, with the corrected names and date), a new
+    verification code and the university's current key; the student's record takes the corrected names;
+    audit events link both. Returns the new certificate."""
+    old = _locked(certificate)
+    if old is None or old.revoked:
+        raise RuleViolation(_l("This certificate is revoked: only a valid certificate can be corrected."))
+    if not (correction.reason or "").strip():
+        raise RuleViolation(_l("Give the reason for the correction."), field="reason")
+    changes = _changes(old, correction)
+    if not changes:
+        raise RuleViolation(_l("Nothing was changed: correct the name or the date first."))
+    old.status, old.revoked_at = REVOKED, utcnow()
+    old.revoked_reason, old.revoked_by_id = REPLACED_REASON, getattr(actor, "id", None)
+    db.session.flush()
+    year = correction.issued_on.year
+    number = allocate_numbers(old.university_id, year, 1)[0]
+    serial = f"{old.snapshot['programme']['code']}-{old.snapshot['university']['code']}-{year}-{number:04d}"
+    code = secrets.token_urlsafe(16)
+    new = Certificate(
+        serial=serial, university_id=old.university_id, year=year, number=number, verification_code=code,
+        student_id=old.student_id, programme_id=old.programme_id, cohort_id=old.cohort_id,
+        issued_on=correction.issued_on, issued_by_id=getattr(actor, "id", None), status=VALID,
+        snapshot=_corrected_snapshot(old, correction, serial, code), edition=old.edition + 1,
+        replaces_id=old.id, signing_key_id=_current_key_id(old.university))
+    db.session.add(new)
+    user = old.student.user
+    user.name_ar, user.name_en = correction.name_ar, correction.name_en
+    db.session.flush()
+    reason = correction.reason.strip()
+    audit.record(actor, "certificate.replaced", old, {"serial": old.serial, "replaced_by": new.serial,
+                                                       "reason": reason, "changes": changes})
+    audit.record(actor, "certificate.corrected", new, {"serial": new.serial, "replaces": old.serial,
+                                                        "reason": reason, "changes": changes,
+                                                        "student_id": new.student_id})
+    return new
+
+
+def current_certificate_of(student):
+    """The student's certificate that counts today: the newest, not replaced by a correction (or None)."""
+    return db.session.scalar(db.select(Certificate).where(Certificate.student_id == student.id,
+                                                          Certificate.current())
+                             .order_by(Certificate.edition.desc()))
+
+
 # --- public verification -------------------------------------------------------------------------
 
 _DUMMY_CODE = secrets.token_urlsafe(16)
+
+
+def counts_by_cohort(model, cohort_ids, university_id=None, *conditions):
+    """{(cohort id, university id): rows of ``model``} (students or certificates) for the cohorts shown, at
+    one university (a registrar's) or at each (the administrator's): never counted over what a page does
+    not show."""
+    query = db.select(model.cohort_id, model.university_id, db.func.count()) \
+        .where(model.cohort_id.in_(cohort_ids), *conditions).group_by(model.cohort_id, model.university_id)
+    if university_id is not None:
+        query = query.where(model.university_id == university_id)
+    return {(cohort_id, university): count for cohort_id, university, count in db.session.execute(query)}
+
+
+VERIFIED = "certificate.verified"
+
+
+def record_verification(certificate):
+    """Count one look at a certificate's verification page (the programme's results count them): an audit
+    event naming the certificate, with no actor and no address — who checks a diploma is nobody's business.
+
+    The one exception to "GET requests never write": the verification page is what the QR code opens, so
+    a count of checks can only be taken there. The view commits it after the page is rendered, and a
+    failure to write it never spoils the page."""
+    audit.record(None, VERIFIED, certificate, keep_address=False)
 
 
 def verify(serial, code):

@@ -11,34 +11,37 @@ from io import BytesIO
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
 from diploma.certificates import bp, services
 from diploma.certificates.forms import (
     LANGUAGES,
+    CorrectionForm,
     IssueForm,
     RevokeForm,
     VerifyForm,
+    VerifyUploadForm,
     choice_arg,
     read_student_ids,
 )
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
-from diploma.curriculum.services import all_cohorts
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
-from diploma.extensions import db, limiter
+from diploma.extensions import csrf, db, limiter
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
-from diploma.signing import credential, documents
+from diploma.signing import credential, documents, inspect
 from diploma.signing.errors import SigningError
-from diploma.web import int_arg, save_or_show
+from diploma.web import int_arg, page_number, save_or_show
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
-PRINT_COMMAND = "flask --app wsgi certificates print"
+# Room for the multipart boundary and headers around an uploaded file.
+UPLOAD_OVERHEAD = 64 * 1024
 
 
 @bp.after_request
@@ -127,21 +130,24 @@ def _credential(certificate):
 
 # --- the registrar's pages -----------------------------------------------------------------------
 
-def _counts_by_cohort_and_university(model):
-    return {(cohort_id, university_id): count for cohort_id, university_id, count in db.session.execute(
-        db.select(model.cohort_id, model.university_id, db.func.count()).group_by(model.cohort_id,
-                                                                                   model.university_id))}
+COHORTS_PER_PAGE = 20
 
 
 @bp.route("/certificates/")
 @roles(*STAFF)
 def index():
-    """The cohorts, with how many students and certificates each has at the university (or at each)."""
+    """The cohorts, the latest first and a page at a time, with how many students and certificates each
+    has at the university (or at each)."""
     universities = all_universities() if _is_admin() else [_university_or_404()]
-    return render_template("certificates/index.html", cohorts=all_cohorts(), universities=universities,
-                           choose_university=_is_admin(),
-                           students=_counts_by_cohort_and_university(Student),
-                           issued=_counts_by_cohort_and_university(Certificate))
+    page = db.paginate(db.select(Cohort).order_by(Cohort.start_year.desc(), Cohort.id.desc()),
+                       page=page_number(), per_page=COHORTS_PER_PAGE, error_out=False)
+    cohort_ids = [cohort.id for cohort in page.items]
+    university_id = None if _is_admin() else universities[0].id
+    return render_template("certificates/index.html", cohorts=page.items, page=page,
+                           universities=universities, choose_university=_is_admin(),
+                           students=services.counts_by_cohort(Student, cohort_ids, university_id),
+                           issued=services.counts_by_cohort(Certificate, cohort_ids, university_id,
+                                                            Certificate.current()))
 
 
 def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200):
@@ -175,6 +181,8 @@ def issue(cohort_id):
     if not student_ids:
         return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
                             status=422)
+    if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
+        return _issue_in_the_background(university, cohort, student_ids)
     try:
         certificates = services.issue_certificates(current_user, university, cohort, student_ids)
         db.session.commit()
@@ -192,11 +200,22 @@ def issue(cohort_id):
     return redirect(_report_url(cohort.id, university.id))
 
 
+def _issue_in_the_background(university, cohort, student_ids):
+    """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same."""
+    from diploma.i18n import current_language
+    from diploma.jobs import kinds
+    from diploma.jobs.views import start_and_show
+
+    return start_and_show(kinds.ISSUE, university.id, {
+        "university_id": university.id, "cohort_id": cohort.id, "student_ids": student_ids,
+        "language": current_language()}, total=len(student_ids))
+
+
 @bp.route("/certificates/cohorts/<int:cohort_id>/batch.pdf")
 @roles(*STAFF)
 def batch_pdf(cohort_id):
     """One PDF of the cohort's valid certificates at the university, one page each (``language``,
-    ``order=rank|name``); larger batches than the web serves are printed from the command line."""
+    ``order=rank|name``); batches larger than the web serves go to the background print page (jobs)."""
     cohort, university = _cohort_or_404(cohort_id), _university_or_404()
     language = choice_arg(request.args, "language", LANGUAGES)
     order = choice_arg(request.args, "order", services.BATCH_ORDERS)
@@ -207,11 +226,8 @@ def batch_pdf(cohort_id):
     filename = f"certificates-{university.code}-{cohort.start_year}-{language}.pdf"
     limit = current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]
     if len(certificates) > limit:
-        command = (f"{PRINT_COMMAND} --university {university.code} --cohort {cohort.id} "
-                   f"--language {language} --order {order} -o {filename}")
-        return render_template("certificates/batch_too_large.html", cohort=cohort, university=university,
-                               count=len(certificates), limit=limit, command=command,
-                               scope=_scope(university))
+        return redirect(url_for("jobs.print_certificates", cohort_id=cohort.id, language=language,
+                                order=order, **_scope(university)))
     try:
         data = documents.batch_pdf(university, certificates, language)
     except SigningError as error:
@@ -219,9 +235,20 @@ def batch_pdf(cohort_id):
     return _send_pdf(data, filename)
 
 
-def _detail_page(certificate, revoke_form=None, status=200):
+def _correction_form_for(certificate):
+    """The correction form filled in with what the certificate states."""
+    from datetime import date
+
+    student = certificate.snapshot["student"]
+    return CorrectionForm(formdata=None, name_ar=student["name_ar"], name_en=student["name_en"],
+                          issued_on=date.fromisoformat(certificate.snapshot["issued_on"]))
+
+
+def _detail_page(certificate, revoke_form=None, correction_form=None, status=200):
     return render_template("certificates/detail.html", certificate=certificate, snapshot=certificate.snapshot,
                            revoke_form=revoke_form or RevokeForm(),
+                           correction_form=correction_form or _correction_form_for(certificate),
+                           signing_key=documents.signing_key_of(certificate.university),
                            report_url=_report_url(certificate.cohort_id, certificate.university_id),
                            verification_url=services.verification_url(certificate.serial,
                                                                       certificate.verification_code)), status
@@ -276,14 +303,38 @@ def revoke(serial):
     return _detail_page(certificate, revoke_form=form, status=422)
 
 
+@bp.route("/certificates/<serial>/correct", methods=["POST"])
+@roles(*STAFF)
+def correct(serial):
+    """Re-issue the certificate corrected (names, graduation date): the old one revoked as replaced, a new
+    serial and code, in one transaction."""
+    certificate = _certificate_or_404(serial)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        correction = services.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
+                                         form.reason.data)
+        try:
+            new = services.correct_certificate(current_user, certificate, correction)
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            form.form_errors.append(str(violation.message))
+        except (IntegrityError, OperationalError):  # a correction of the same certificate at the same moment
+            db.session.rollback()
+            form.form_errors.append(_("This certificate was being corrected by someone else at the same "
+                                      "moment. Check it and try again."))
+        else:
+            flash(_("The certificate %(old)s is replaced by the corrected certificate %(new)s.", old=serial,
+                    new=new.serial), "success")
+            return redirect(url_for("certificates.certificate_detail", serial=new.serial))
+    return _detail_page(_certificate_or_404(serial), correction_form=form, status=422)
+
+
 # --- the student's own certificate ---------------------------------------------------------------
 
 def _own_certificate():
     student = student_of(current_user)
-    if student is None:
-        return None
-    return db.session.scalar(db.select(Certificate).where(Certificate.student_id == student.id)
-                             .order_by(Certificate.id.desc()))
+    return services.current_certificate_of(student) if student is not None else None
 
 
 def _own_valid_certificate_or_404():
@@ -333,7 +384,62 @@ def verify_form():
     form = VerifyForm(formdata=request.args or None)
     if request.args and form.validate():
         return redirect(url_for("certificates.verify", serial=form.serial.data, code=form.code.data))
-    return render_template("certificates/verify_form.html", form=form)
+    return _verify_form_page(form)
+
+
+def _verify_form_page(form, upload_error=None, status=200):
+    return render_template("certificates/verify_form.html", form=form,
+                           upload_form=VerifyUploadForm(formdata=None),
+                           max_megabytes=current_app.config["VERIFY_UPLOAD_MAX_MB"],
+                           upload_error=upload_error), status
+
+
+def _in_memory(total_content_length, content_type, filename=None, content_length=None):
+    """Where the form parser puts an uploaded file: in memory, never in a temporary file."""
+    return BytesIO()
+
+
+def _read_upload_in_memory():
+    """The uploaded PDF's bytes, read in memory; None when the request is larger than the limit (werkzeug
+    refuses it before reading it); b"" when no file was sent. The CSRF token is checked here, once the
+    parser keeps the upload in memory: the view is exempt from the check made before every view, which
+    would parse the body first and spool a large file to disk."""
+    limit = inspect.max_upload_bytes()
+    request._get_file_stream = _in_memory  # werkzeug's hook: where the parser writes uploaded files
+    request.max_content_length = limit + UPLOAD_OVERHEAD
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        return None
+    if upload is None or not upload.filename:
+        return b""
+    data = upload.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+@bp.route("/verify/pdf", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["VERIFY_UPLOAD_LIMIT"], methods=["POST"])
+def verify_upload():
+    """Check an uploaded PDF: its signature, its attached credential against the register, its status.
+    Nothing is stored; the file is read in memory and dropped."""
+    if request.method == "GET":
+        return redirect(url_for("certificates.verify_form"))
+    max_megabytes = current_app.config["VERIFY_UPLOAD_MAX_MB"]
+    data = _read_upload_in_memory()
+    if data is None:
+        verdict = inspect.PdfVerdict(inspect.TOO_LARGE, max_megabytes=max_megabytes)
+    elif not data:
+        return _verify_form_page(VerifyForm(formdata=None), status=422,
+                                 upload_error=_("Choose the PDF file of the certificate."))
+    else:
+        verdict = inspect.inspect_pdf(data)
+    status = 413 if verdict.outcome == inspect.TOO_LARGE else 200
+    return render_template("certificates/verify_upload.html", verdict=verdict,
+                           upload_form=VerifyUploadForm(formdata=None), max_megabytes=max_megabytes), status
 
 
 @bp.route("/verify/", defaults={"serial": ""})
@@ -344,9 +450,20 @@ def verify(serial):
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None:
         return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
-    return render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
+    page = render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
                            signing_key=documents.signing_key_of(certificate.university),
                            code=request.args.get("code"))
+    _count_verification(certificate)
+    return page
+
+
+def _count_verification(certificate):
+    services.record_verification(certificate)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:  # a busy database: the check goes uncounted, the page is shown all the same
+        db.session.rollback()
+        current_app.logger.warning("a verification of %s was not counted", certificate.serial, exc_info=True)
 
 
 @bp.route("/credentials/<serial>.jwt")

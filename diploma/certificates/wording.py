@@ -23,6 +23,16 @@ TEMPLATES = {"certificate": "certificates/pdf/certificate.html",
 FIT_LEVELS = 5
 
 
+def qr_url(snapshot):
+    """What the QR code holds: the verification URL, with the certificate's signed token in its fragment
+    (``diploma.signing.token``) so that it can be checked offline. Every PDF handed out has it: the signed
+    documents open the university's key before rendering (``signing.documents``). A render without a key
+    (a benchmark, a template preview) gets the bare URL."""
+    from diploma.signing import token  # signing builds on certificates: imported when used
+
+    return token.qr_url(snapshot)
+
+
 def _digits_for(snapshot, language):
     """How numbers are written: Arabic-Indic (٠–٩, ٫) in the Arabic version when the programme chose
     them, Western otherwise."""
@@ -77,7 +87,7 @@ def certificate_context(snapshot, language):
         "ar": ar,
         "serial": snapshot["serial"],
         "verification_url": snapshot["verification_url"],
-        "qr": qr_source(snapshot["verification_url"]),
+        "qr_url": qr_url(snapshot),
         "logo": _logo_url(snapshot),
         "student_name": student["name_ar"] if ar else student["name_en"],
         "student_name_en": student["name_en"],
@@ -102,6 +112,7 @@ def certificate_context(snapshot, language):
                          "name": signatory["name_ar" if ar else "name_en"]}
                         for signatory in university.get("signatories") or []],
     }
+    context["qr"] = qr_source(context["qr_url"])
     # The signatories share the width beside the QR code.
     context["signatory_width"] = round(100 / max(1, len(context["signatories"])), 2)
     context["fit"] = _fit_level(context)
@@ -149,7 +160,7 @@ def title(kind, context):
 def _standalone(contexts):
     """QR codes as data: URIs, so that the HTML renders with WeasyPrint's own URL fetcher too."""
     for context in contexts:
-        context["qr"] = qr_data_uri(context["verification_url"])
+        context["qr"] = qr_data_uri(context["qr_url"])
     return contexts
 
 

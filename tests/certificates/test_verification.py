@@ -291,3 +291,35 @@ def test_verification_needs_no_login_and_works_for_anyone_logged_in(app, certifi
     for person in (None, certificate["registrar"]):
         response = client_for(app, person).get(url)
         assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
+
+
+def verification_events():
+    from diploma.audit import AuditEvent
+
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == services.VERIFIED)).all()
+
+
+def test_a_look_at_a_valid_certificate_is_counted_without_who_or_where(app, certificate):
+    client = client_for(app)
+    client.get(verify_url(certificate["serial"], certificate["code"]))
+    client.get(verify_url(certificate["serial"], certificate["code"]))
+    client.get(verify_url(certificate["serial"], certificate["other_code"]))  # the wrong code
+    client.get(verify_url("PCS-MSL-2025-9999", certificate["code"]))  # an unknown serial
+
+    events = verification_events()
+    found = services.find_by_serial(certificate["serial"])
+    assert [(e.target_type, e.target_id) for e in events] == [("Certificate", str(found.id))] * 2
+    assert all(e.actor_id is None and e.ip_address is None and e.data == {} for e in events)
+
+
+def test_a_verification_that_cannot_be_counted_still_shows_the_certificate(app, certificate, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*arguments, **options):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db.session, "commit", locked)
+    response = client_for(app).get(verify_url(certificate["serial"], certificate["code"]))
+    monkeypatch.undo()
+    assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
+    assert verification_events() == []

@@ -575,27 +575,6 @@ def test_a_batch_without_valid_certificates_goes_back_to_the_report(app, fake_pd
     assert fake_pdf["batch"] == []
 
 
-def test_a_batch_larger_than_the_web_limit_is_sent_to_the_command_line(app, fake_pdf, monkeypatch):
-    group = graduates_at("KUF")
-    issued(group, 0, 1, 2)
-    monkeypatch.setitem(app.config, "CERTIFICATE_BATCH_WEB_LIMIT", 2)
-    client = client_for(app, group.registrar)
-
-    response = client.get(f"/certificates/cohorts/{group.cohort.id}/batch.pdf?language=ar")
-
-    assert response.status_code == 200 and response.mimetype == "text/html"
-    page = page_of(response)
-    assert 'data-testid="batch-too-large"' in page
-    assert shown("Too many certificates for one download") in page
-    assert shown("This cohort has %(count)s valid certificates at %(university)s; the web prints up to "
-                 "%(limit)s at a time.", count=3, university="جامعة الكوفة", limit=2) in page
-    assert (f"flask --app wsgi certificates print --university KUF --cohort {group.cohort.id} --language ar "
-            f"--order rank -o certificates-KUF-2023-ar.pdf") in page
-    assert fake_pdf["batch"] == []
-    report = page_of(client.get(f"/certificates/cohorts/{group.cohort.id}"))
-    assert shown("More than %(limit)s certificates are printed from the command line.", limit=2) in report
-
-
 def test_the_web_limit_is_a_setting():
     from diploma.config import Config, TestConfig
 

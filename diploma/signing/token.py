@@ -1,0 +1,275 @@
+"""The certificate's own proof, carried in its QR code: a compact signed token of what it states.
+
+A compact JWS (RFC 7515), ES256, signed with the university's key, read by three checkers: the server
+(``verify_token``, the command line), and the offline checker page (WebCrypto in the browser: ECDSA P-256
+SHA-256 is native there and takes the JWS signature, raw r‖s, as it is). Chosen over COSE_Sign1/CWT with
+Base45 (the EU digital COVID certificate): Base45 in the QR's alphanumeric mode is about a fifth smaller,
+but its alphabet has the space and ``%``, which a URL fragment cannot hold as they are, so the QR would stop
+being a URL a phone camera opens; and the browser would need a CBOR/COSE decoder of our own.
+
+Kept small so the QR stays readable from print: one-letter claims, the date as ``YYYYMMDD``, the band as a
+code, the names in UTF-8 (not ``\\uXXXX``), no whitespace, and the key named by the first characters of its
+JWK thumbprint (``KID_LENGTH``, 48 bits: enough to tell the programme's few keys apart; a verifier tries
+every published key that starts with it). Claims::
+
+    s  serial                     a  student's name in Arabic     e  in English
+    u  university code (MSL)      p  programme code (PCS)          d  date of issue, YYYYMMDD
+    b  band code (BAND_CODES; the names themselves {"ar", "en"} for a band outside the Iraqi scale)
+    i  the certificate's index in its university's revocation list (Bitstring Status List), when known
+
+The token goes in the URL's fragment (``/verify/<serial>?code=…#<token>``): browsers never send a fragment
+to the server, so access logs never collect names.
+"""
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+
+from diploma.extensions import db
+from diploma.signing.models import UNIVERSITY, SigningKey
+
+ALGORITHM = "ES256"
+KID_LENGTH = 8
+MAX_TOKEN_LENGTH = 4096
+# The Iraqi scale's bands by their English name (GLOSSARY.md); the checker page names them in its language.
+BAND_CODES = {"Excellent": "A", "Very good": "B", "Good": "C", "Fair": "D", "Pass": "E"}
+BAND_OF_CODE = {code: name for name, code in BAND_CODES.items()}
+VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED = (
+    "valid", "bad_signature", "unknown_key", "expired_key", "malformed")
+OUTCOMES = (VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED)
+_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+_DATE = re.compile(r"^\d{8}$")
+_REQUIRED = {"s": str, "a": str, "e": str, "u": str, "p": str, "d": str}
+
+
+def _messages():
+    return {
+        VALID: _("The signature is valid: this is what the university signed."),
+        BAD_SIGNATURE: _("The signature does not match: the token was changed, or was not signed by the "
+                         "university it names."),
+        UNKNOWN_KEY: _("The token was signed with a key that the programme has not published for this "
+                       "university."),
+        EXPIRED_KEY: _("The token was signed with a key that is outside its validity period."),
+        MALFORMED: _("This is not a certificate token: it is damaged or incomplete."),
+    }
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    """What a token proves. ``claims``: the certificate's content as signed, only when the signature
+    checked (``valid``, and ``expired_key``); ``kid``: the key the token names (as written in it);
+    ``key_fingerprint``: the published key that checked it (its SHA-256 fingerprint)."""
+
+    outcome: str
+    claims: dict | None = None
+    kid: str | None = None
+    key_fingerprint: str | None = None
+
+    @property
+    def valid(self):
+        return self.outcome == VALID
+
+    @property
+    def message(self):
+        """The outcome as a translated sentence (in the current locale)."""
+        return _messages()[self.outcome]
+
+
+# --- base64url and the signature's form -----------------------------------------------------------------
+
+def _b64encode(data):
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _b64decode(text):
+    if not _PART.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64encode(data) != text:  # unused low bits set: another spelling of the same bytes
+        raise ValueError("not canonical base64url")
+    return data
+
+
+def _compact_json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _raw_signature(der):
+    """A DER ECDSA signature as JOSE's raw r‖s (32 + 32 bytes): what WebCrypto takes, too."""
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _der_signature(raw):
+    return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+
+
+# --- making ----------------------------------------------------------------------------------------------
+
+def band_claim(band):
+    """The band as its code, or its names when it is not a band of the Iraqi scale."""
+    code = BAND_CODES.get((band or {}).get("en"))
+    return code or {"ar": (band or {}).get("ar", ""), "en": (band or {}).get("en", "")}
+
+
+def claims_of(snapshot, status_index=None):
+    """The token's claims: what the certificate states, from its frozen snapshot."""
+    claims = {
+        "s": snapshot["serial"],
+        "a": snapshot["student"]["name_ar"],
+        "e": snapshot["student"]["name_en"],
+        "u": snapshot["university"]["code"],
+        "p": snapshot["programme"]["code"],
+        "d": date.fromisoformat(snapshot["issued_on"]).strftime("%Y%m%d"),
+        "b": band_claim(snapshot.get("band")),
+    }
+    if status_index is not None:
+        claims["i"] = int(status_index)
+    return claims
+
+
+def short_kid(kid):
+    return kid[:KID_LENGTH]
+
+
+def make_token(snapshot, university_key, status_index=None):
+    """The compact JWS (ES256) of what the certificate states, signed with ``university_key`` (a
+    ``keystore.Signer``: its decrypted private key and its ``kid``). ``status_index``: the certificate's
+    index in its university's revocation list, so that a checker can look it up."""
+    header = {"alg": ALGORITHM, "kid": short_kid(university_key.kid)}
+    signing_input = (_b64encode(_compact_json(header)) + "." +
+                     _b64encode(_compact_json(claims_of(snapshot, status_index))))
+    der = university_key.private_key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
+    return signing_input + "." + _b64encode(_raw_signature(der))
+
+
+# --- checking --------------------------------------------------------------------------------------------
+
+def _parse(token):
+    """(header, claims, signing input, raw signature), or ValueError."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise ValueError("no token")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise ValueError("not three parts")
+    header = json.loads(_b64decode(parts[0]).decode("utf-8"))
+    claims = json.loads(_b64decode(parts[1]).decode("utf-8"))
+    signature = _b64decode(parts[2])
+    if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
+        raise ValueError("not ES256")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not _PART.match(kid) or not KID_LENGTH <= len(kid) <= 64:
+        raise ValueError("no kid")
+    if len(signature) != 64:
+        raise ValueError("not a P-256 signature")
+    _check_claims(claims)
+    return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+
+
+def _check_claims(claims):
+    if not isinstance(claims, dict):
+        raise ValueError("claims are not an object")
+    for name, kind in _REQUIRED.items():
+        if not isinstance(claims.get(name), kind) or not claims[name]:
+            raise ValueError(f"claim {name} missing")
+    if not _DATE.match(claims["d"]):
+        raise ValueError("date")
+    datetime.strptime(claims["d"], "%Y%m%d")
+    band = claims.get("b")
+    coded = isinstance(band, str) and band in BAND_OF_CODE
+    named = isinstance(band, dict) and isinstance(band.get("en"), str) and isinstance(band.get("ar"), str)
+    if not (coded or named):
+        raise ValueError("band")
+    index = claims.get("i", 0)
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise ValueError("index")
+
+
+def published_keys():
+    """Every university key the programme has published (current and retired)."""
+    return db.session.scalars(db.select(SigningKey).where(SigningKey.kind == UNIVERSITY)
+                              .order_by(SigningKey.id)).all()
+
+
+def _signature_checks(record, signing_input, signature):
+    from diploma.signing.keystore import load_certificate
+
+    public_key = load_certificate(record).public_key()
+    try:
+        public_key.verify(_der_signature(signature), signing_input, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _naive_utc(moment):
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def verify_token(token, now=None):
+    """Check a token against the published keys: ``valid``, or why not — ``malformed`` (not a token of
+    ours), ``unknown_key`` (no published key of the university it names has its ``kid``),
+    ``bad_signature`` (changed, or signed by another key), ``expired_key`` (the key is outside its
+    validity period at ``now``). Never raises on any input."""
+    try:
+        header, claims, signing_input, signature = _parse(token)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error, RecursionError):
+        return TokenVerdict(MALFORMED)
+    kid = header["kid"]
+    candidates = [key for key in published_keys() if key.kid.startswith(kid)]
+    if not candidates:
+        return TokenVerdict(UNKNOWN_KEY, kid=kid)
+    signed_by = next((key for key in candidates if _signature_checks(key, signing_input, signature)), None)
+    if signed_by is None:
+        return TokenVerdict(BAD_SIGNATURE, kid=kid)
+    if signed_by.university is None or signed_by.university.code != claims["u"]:
+        # A genuine key of another university: it may not speak for this one.
+        return TokenVerdict(UNKNOWN_KEY, kid=kid)
+    moment = _naive_utc(now or datetime.now(UTC))
+    if not signed_by.not_before <= moment <= signed_by.not_after:
+        return TokenVerdict(EXPIRED_KEY, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
+    return TokenVerdict(VALID, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
+
+
+# --- the QR's URL ------------------------------------------------------------------------------------------
+
+def status_index_of(serial):
+    """The certificate's index in its university's revocation list (its id, as in the credential)."""
+    from diploma.certificates.models import Certificate
+
+    return db.session.scalar(db.select(Certificate.id).where(Certificate.serial == serial))
+
+
+def signed_verification_url(snapshot, signer):
+    """The verification URL with the token in its fragment: what the QR code holds."""
+    token = make_token(snapshot, signer, status_index_of(snapshot["serial"]))
+    return f"{snapshot['verification_url']}#{token}"
+
+
+def qr_url(snapshot):
+    """The QR's URL, signed with the current key of the certificate's university; the bare verification URL
+    when that university has no key or the passphrase is missing (then nothing signed is handed out anyway:
+    ``signing.documents`` asks for the key first and refuses)."""
+    from diploma.partners.services import find_university_by_code
+    from diploma.signing import keystore
+    from diploma.signing.errors import SigningError
+
+    try:
+        university = find_university_by_code(snapshot["university"]["code"])
+        if university is None:
+            return snapshot["verification_url"]
+        signer = keystore.signer_for(university)
+    except (SigningError, SQLAlchemyError):  # no key, no passphrase; no database at all (a preview)
+        return snapshot["verification_url"]
+    return signed_verification_url(snapshot, signer)
