@@ -60,6 +60,7 @@ def _import_models():
     from diploma.curriculum import models as _curriculum  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.grading import models as _grading  # noqa: F401
+    from diploma.jobs import models as _jobs  # noqa: F401
     from diploma.partners import models as _partners  # noqa: F401
     from diploma.signing import models as _signing  # noqa: F401
     from diploma.teaching import models as _teaching  # noqa: F401
@@ -146,9 +147,14 @@ def _register_blueprints(app):
     from diploma.grading import bp as grading_bp
     from diploma.grading import marks_spreadsheet_views as _grading_marks_spreadsheet_views  # noqa: F401
     from diploma.grading import views as _grading_views  # noqa: F401
+    from diploma.jobs import bp as jobs_bp
+    from diploma.jobs import views as _jobs_views  # noqa: F401
     from diploma.partners import bp as partners_bp
     from diploma.partners import views as _partners_views  # noqa: F401
+    from diploma.results import bp as results_bp
+    from diploma.results import views as _results_views  # noqa: F401
     from diploma.signing import bp as signing_bp
+    from diploma.signing import offline_views as _signing_offline_views  # noqa: F401
     from diploma.signing import views as _signing_views  # noqa: F401
     from diploma.teaching import bp as teaching_bp
     from diploma.teaching import views as _teaching_views  # noqa: F401
@@ -163,6 +169,8 @@ def _register_blueprints(app):
     app.register_blueprint(certificates_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def _register_request_hooks(app):
@@ -181,9 +189,12 @@ def _register_error_handlers(app):
 def _register_cli(app):
     from diploma.auth.cli import users_cli
     from diploma.backup_cli import backup_cli
+    from diploma.certificates import check_cli as _check_cli  # noqa: F401 - adds "certificates check"
     from diploma.certificates.cli import certificates_cli
     from diploma.demo import demo_cli
     from diploma.enrolment.cli import enrolment_cli
+    from diploma.jobs.cli import jobs_cli
+    from diploma.results.cli import reports_cli
     from diploma.signing.cli import keys_cli
 
     app.cli.add_command(users_cli)
@@ -192,3 +203,5 @@ def _register_cli(app):
     app.cli.add_command(certificates_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(reports_cli)
+    app.cli.add_command(jobs_cli)

@@ -19,7 +19,11 @@ class AuditEvent(db.Model):
     data = db.Column(db.JSON, nullable=False, default=dict)
     ip_address = db.Column(db.String(45))
 
-    actor = db.relationship("User", lazy="joined")
+    # Not loaded with every event: ``events_for`` asks for it, as the history page shows it.
+    actor = db.relationship("User")
+
+    # A record's trail (``events_for``) is found through this index, not by reading the whole log.
+    __table_args__ = (db.Index("ix_audit_event_target", "target_type", "target_id"),)
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -32,15 +36,16 @@ def _refuse_delete(mapper, connection, target):
     raise RuntimeError("audit events are append-only")
 
 
-def record(actor, action, target=None, data=None):
-    """Add an audit event to the session (flushed with the change it describes, never on its own)."""
+def record(actor, action, target=None, data=None, *, keep_address=True):
+    """Add an audit event to the session (flushed with the change it describes, never on its own).
+    ``keep_address=False``: the requester's IP address is not kept (an anonymous visitor's look-up)."""
     audit_event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
         target_type=type(target).__name__ if target is not None else None,
         target_id=str(target.id) if target is not None and target.id is not None else None,
         data=data or {},
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=request.remote_addr if keep_address and has_request_context() else None,
     )
     db.session.add(audit_event)
     return audit_event
@@ -51,5 +56,5 @@ def events_for(target):
     return db.session.scalars(
         db.select(AuditEvent)
         .where(AuditEvent.target_type == type(target).__name__, AuditEvent.target_id == str(target.id))
-        .order_by(AuditEvent.id)
+        .order_by(AuditEvent.id).options(db.joinedload(AuditEvent.actor))
     ).all()

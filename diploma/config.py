@@ -1,5 +1,6 @@
 """Configuration read from the environment, with a test variant."""
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,6 +95,10 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
     # The public certificate verification page, per address (it answers whether a serial and code match).
     VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "30 per minute")
+    # Verify by upload: the largest PDF accepted (read in memory, never stored), and its own rate limit
+    # (checking a PDF costs far more than a serial and code).
+    VERIFY_UPLOAD_MAX_MB = int(os.environ.get("VERIFY_UPLOAD_MAX_MB", "5"))
+    VERIFY_UPLOAD_LIMIT = os.environ.get("VERIFY_UPLOAD_LIMIT", "10 per minute")
     # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
     CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
@@ -102,6 +107,26 @@ class Config:
     SIGNING_PASSPHRASE = os.environ.get("SIGNING_PASSPHRASE") or _instance_setting("signing_passphrase")
     # An RFC 3161 time-stamp server: PDFs are then signed PAdES B-T instead of B-B.
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
+
+    # Background jobs (diploma.jobs). The queue only carries "run job <id>" to a worker: a SQLite file in the
+    # instance folder by default (nothing else to run), Redis when REDIS_URL is set or JOBS_BACKEND=redis.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or ("redis" if REDIS_URL else "sqlite")
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_PATH / "jobs-queue.sqlite"))
+    # The queue's name (Redis: the prefix of its keys), so that several sites can share one Redis.
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "diploma")
+    # Jobs one worker process runs at once (threads; a print job also uses every core for its PDFs).
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    # Finished jobs' files (PDFs, ZIPs, backups), kept JOB_RESULT_HOURS, then removed. With several servers,
+    # a folder every app server and worker mounts (as UPLOAD_FOLDER).
+    JOB_RESULT_FOLDER = os.environ.get("JOB_RESULT_FOLDER", str(INSTANCE_PATH / "job-results"))
+    JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))
+    # A running job's worker writes a heartbeat this often; a job silent for JOB_STALE_SECONDS is failed.
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "1"))
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "60"))
+    # Issuing or importing more items than this (certificates; students and enrolments) goes to the queue;
+    # fewer are done at once, in the request (well under a second).
+    JOBS_INLINE_MAX_ITEMS = int(os.environ.get("JOBS_INLINE_MAX_ITEMS", "50"))
 
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
     PASSWORD_TOKEN_MAX_AGE = int(os.environ.get("PASSWORD_TOKEN_HOURS", "72")) * 3600
@@ -128,7 +153,11 @@ class TestConfig(Config):
     LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
     VERIFY_LIMIT = "1000 per minute"
+    VERIFY_UPLOAD_LIMIT = "1000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SIGNING_PASSPHRASE = "test-signing-passphrase"
     SIGNING_TSA_URL = None
+    # Jobs wait in memory: nothing runs them unless a test starts a worker (tests/jobs) on a real queue.
+    JOBS_BACKEND = "memory"
+    JOB_RESULT_FOLDER = str(Path(tempfile.gettempdir()) / f"diploma-test-job-results-{os.getpid()}")

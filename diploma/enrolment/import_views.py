@@ -115,6 +115,17 @@ def confirm_import():
         flash(_("This import is no longer waiting for confirmation. Upload the file again."), "error")
         return redirect(url_for("enrolment.import_students"))
     plan = importing.prepare_import(university, data)
+    if plan.ok and plan.steps > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
+        # A large import: applied in the background (diploma.jobs), which checks it again and keeps the file
+        # until it is committed.
+        from diploma.jobs import kinds
+        from diploma.jobs.views import start_and_show
+
+        db.session.rollback()
+        session.pop(PENDING_KEY, None)
+        return start_and_show(kinds.IMPORT_STUDENTS, university.id, {
+            "university_id": university.id, "token": pending["token"], "language": current_language()},
+            total=plan.steps)
     try:
         outcome = importing.apply_import(current_user, plan)
     except importing.ImportRejected as rejected:

@@ -53,6 +53,7 @@ from diploma.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading.models import Assessment, Gradebook, Score
+from diploma.jobs import services as jobs
 from diploma.partners import services as partners
 from diploma.partners.models import University
 from diploma.signing.models import SigningKey
@@ -72,7 +73,8 @@ FOREIGN_QUERY = "foreign ?university="
 # university: the argument is ignored, and the page must show none of the third university's records).
 UNIVERSITY_QUERY_ENDPOINTS = frozenset({
     "certificates.index", "certificates.cohort_report", "certificates.batch_pdf", "certificates.issue",
-    "teaching.edit_offering", "enrolment.list_students", "teaching.list_offerings"})
+    "teaching.edit_offering", "enrolment.list_students", "teaching.list_offerings",
+    "jobs.print_certificates"})
 URL_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 # Parameters naming a record of one university: a user of another university gets 404 for them.
 SCOPED_PARAMETERS = frozenset({"offering_id", "material_id", "announcement_id", "enrolment_id", "score_id",
@@ -225,8 +227,8 @@ class World:
         if variant == FOREIGN_QUERY:
             return {"university": self.foreign_records["university_id"]}
         if rule.endpoint in ("certificates.cohort_report", "certificates.batch_pdf", "certificates.issue",
-                             "certificates.index") or (rule.endpoint == "teaching.edit_offering"
-                                                       and "offering_id" not in parameters(rule)):
+                             "certificates.index", "jobs.print_certificates") \
+                or (rule.endpoint == "teaching.edit_offering" and "offering_id" not in parameters(rule)):
             return {"university": self.home_id}
         if rule.endpoint in ("certificates.verify", "certificates.public_credential") and parameters(rule):
             return {"code": self.records["verification_code"]}
@@ -410,7 +412,24 @@ def _foreign_records(third, term):
         "serial": _one(db.select(Certificate.serial).where(Certificate.university_id == third.id,
                                                            Certificate.status == "valid")
                        .order_by(Certificate.id)),
+        "job_id": _job_of(_one(db.select(User).where(User.role == REGISTRAR, User.university_id == third.id)
+                               .order_by(User.id))),
     }
+
+
+def _job_of(user, with_result=False):
+    """A background job of ``user`` (diploma.jobs: only they and the administrator see it), queued (nothing
+    runs it), or done with a file to download."""
+    job = jobs.start_job(user, "print_certificates", user.university_id,
+                         {"cohort_id": 0, "university_id": user.university_id, "language": "ar",
+                          "order": "rank", "format": "pdf"}, total=1)
+    if with_result:
+        name = jobs.new_result_name(job.id, ".pdf")
+        (jobs.result_folder() / name).write_bytes(b"%PDF-1.7 a printed batch")
+        job.state, job.done, job.result_path, job.result_name = "done", 1, name, "certificates.pdf"
+        job.finished_at, job.result_expires_at = datetime(2026, 1, 1), datetime(2999, 1, 1)
+        db.session.flush()
+    return job.id
 
 
 def _other_offering_records(home, main):
@@ -513,6 +532,7 @@ def build_world(markers=False):
         "cohort_id": cohort.id, "course_id": main.course_id, "term_id": term.id,
         "serial": certificate.serial, "verification_code": certificate.verification_code, "token": token,
         "bystander_graduate_id": bystander_graduate.id,
+        "job_id": _job_of(registrar, with_result=True),  # the home registrar's own job, done
     }
     enrolled_names = [name for e in enrolled for name in (e.student.user.name_ar, e.student.user.name_en)]
     private = [*enrolled_names, bystander.student_number, certificate.serial, certified.user.name_ar,

@@ -25,6 +25,7 @@ ROUTE_POLICY = {
     "certificates.certificate_detail": ("admin", "registrar"),
     "certificates.certificate_pdf": ("admin", "registrar"),
     "certificates.cohort_report": ("admin", "registrar"),
+    "certificates.correct": ("admin", "registrar"),  # re-issue corrected; another university's: 404
     "certificates.index": ("admin", "registrar"),
     "certificates.issue": ("admin", "registrar"),
     "certificates.mine": ("student",),
@@ -36,6 +37,7 @@ ROUTE_POLICY = {
     "certificates.transcript_pdf": ("admin", "registrar"),
     "certificates.verify": "public",  # shows a certificate only with its verification code
     "certificates.verify_form": "public",
+    "certificates.verify_upload": "public",  # checks an uploaded PDF; stores nothing, rate-limited
     # curriculum
     "curriculum.edit_cohort": ("admin",),
     "curriculum.edit_course": ("admin",),
@@ -82,6 +84,14 @@ ROUTE_POLICY = {
     "grading.second_round": ("admin", "registrar"),
     "grading.submit": ("lecturer",),
     "grading.transcript": ("student",),
+    # jobs: a job is seen only by the person who started it and the administrator (404 for anyone else, in the
+    # view: diploma.jobs.services.may_see)
+    "jobs.cancel": "signed_in",
+    "jobs.download": "signed_in",
+    "jobs.job_page": "signed_in",
+    "jobs.job_status": "signed_in",
+    "jobs.print_certificates": ("admin", "registrar"),
+    "jobs.start_backup": ("admin",),
     # partners
     "partners.create_user": ("admin",),
     "partners.edit_university": ("admin",),
@@ -91,11 +101,21 @@ ROUTE_POLICY = {
     "partners.toggle_user_active": ("admin",),
     "partners.university_logo": "signed_in",  # see GLOBAL_IDS
     "partners.user_password_link": ("admin",),
+    # results: the programme in numbers. The scope is the user's: a registrar's own university whatever
+    # ?university= says, a lecturer's own offerings. The donor's report: administrator and registrars.
+    "results.in_numbers": "public",  # headline figures only, counts under 5 hidden, no university named
+    "results.index": ("admin", "registrar", "lecturer"),
+    "results.report_pdf": ("admin", "registrar"),
+    "results.report_xlsx": ("admin", "registrar"),
     # Flask's own, and the system's
     # signing: the public keys, issuer profiles and revocation lists that verifiers fetch
     "signing.issuer_profile": "public",
     "signing.jwk": "public",
     "signing.jwks": "public",
+    "signing.offline_assets_list": "public",  # what the offline checker's service worker caches
+    "signing.offline_checker": "public",  # verify offline: the token is checked in the browser
+    "signing.offline_keys": "public",  # the published public keys, with their validity
+    "signing.offline_worker": "public",  # the offline checker's service worker (a static script)
     "signing.root_certificate": "public",
     "signing.status_list": "public",
     "static": "public",
@@ -126,6 +146,7 @@ GLOBAL_IDS = {
     ("certificates.cohort_report", "cohort_id"): "a cohort is programme-wide",
     ("certificates.batch_pdf", "cohort_id"): "a cohort is programme-wide",
     ("certificates.issue", "cohort_id"): "a cohort is programme-wide",
+    ("jobs.print_certificates", "cohort_id"): "a cohort is programme-wide (the university is the user's own)",
     # A university's logo is its public emblem, printed on every certificate it issues (which anyone may
     # be shown and verify): no secret of the university.
     ("partners.university_logo", "university_id"): "a university's logo is public",
