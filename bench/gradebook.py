@@ -23,7 +23,6 @@ It is a benchmark, not a test: it asserts nothing but that each page answers 200
 import argparse
 import logging
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -35,45 +34,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from diploma import create_app  # noqa: E402
-from diploma.config import TestConfig  # noqa: E402
+from bench.databases import make_app, postgresql_database, sqlite_database  # noqa: E402
 from diploma.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.grading.conftest import full_marks, make_classroom  # noqa: E402
-
-
-@contextmanager
-def sqlite_database():
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-
-
-@contextmanager
-def postgresql_database(server):
-    """A database of its own on the server, dropped afterwards."""
-    url = make_url(server)
-    name = f"diploma_bench_{os.getpid()}_{secrets.token_hex(4)}"
-    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_app(database_url, upload_folder):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        UPLOAD_FOLDER = upload_folder
-
-    return create_app(Config)
 
 
 def build_offerings(app, sizes):

@@ -45,20 +45,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from diploma import create_app  # noqa: E402
+from bench.databases import make_app, postgresql_database, sqlite_database  # noqa: E402
 from diploma.arabic import fold_for_search  # noqa: E402
 from diploma.audit import AuditEvent  # noqa: E402
 from diploma.auth.models import User  # noqa: E402
 from diploma.certificates import services as certificates  # noqa: E402
 from diploma.certificates.models import Certificate, SerialCounter  # noqa: E402
-from diploma.config import TestConfig  # noqa: E402
 from diploma.curriculum.models import Cohort, Course, Term  # noqa: E402
 from diploma.demo import DEMO_PASSWORD  # noqa: E402
 from diploma.enrolment.models import Enrolment, Student  # noqa: E402
@@ -84,35 +81,6 @@ SEARCH = "احمد"  # typed without the hamza: finds أحمد
 
 
 # --- databases ---------------------------------------------------------------------------------------
-
-@contextmanager
-def sqlite_database():
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{Path(folder) / 'scale.sqlite'}"
-
-
-@contextmanager
-def postgresql_database(server):
-    """A database of its own on the server, dropped afterwards."""
-    url = make_url(server)
-    name = f"diploma_scale_{os.getpid()}_{secrets.token_hex(4)}"
-    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_app(database_url, upload_folder):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        UPLOAD_FOLDER = upload_folder
-
-    return create_app(Config)
-
 
 def build_demo(app):
     from flask_migrate import upgrade
@@ -545,10 +513,10 @@ def main(argv=None):
     options = parser.parse_args(argv)
     server = os.environ.get("DATABASE_URL", "")
     if server.startswith("postgresql"):
-        with postgresql_database(server) as small, postgresql_database(server) as large:
+        with postgresql_database(server, 'scale') as small, postgresql_database(server, 'scale') as large:
             bench("PostgreSQL", (small, large), options.times, options.runs, options.warmup)
     else:
-        with sqlite_database() as small, sqlite_database() as large:
+        with sqlite_database('scale') as small, sqlite_database('scale') as large:
             bench("SQLite", (small, large), options.times, options.runs, options.warmup)
 
 
