@@ -401,15 +401,12 @@ def _in_memory(total_content_length, content_type, filename=None, content_length
 
 def _read_upload_in_memory():
     """The uploaded PDF's bytes, read in memory; None when the request is larger than the limit (werkzeug
-    refuses it before reading it); b"" when no file was sent. The CSRF token is checked here, once the
-    parser keeps the upload in memory: the view is exempt from the check made before every view, which
-    would parse the body first and spool a large file to disk."""
+    refuses it before reading it); b"" when no file was sent. (The view is exempt from CSRF: it changes and
+    keeps nothing, and the token check would parse the body, spooling a large file to disk, first.)"""
     limit = inspect.max_upload_bytes()
     request._get_file_stream = _in_memory  # werkzeug's hook: where the parser writes uploaded files
     request.max_content_length = limit + UPLOAD_OVERHEAD
     try:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
         upload = request.files.get("file")
     except RequestEntityTooLarge:
         return None

@@ -18,6 +18,7 @@ from diploma.jobs import queue
 from diploma.jobs.models import FINISHED, Job
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.conftest import provide_keys
+from tests.security import database_digest
 
 PROJECT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -110,6 +111,24 @@ def start_worker(real_queue, job_settings, database_url, upload_folder):
         worker.log.close()
     RUNNING_WORKERS.clear()
     logs.cleanup()
+    _back_to_the_rollback_journal()
+
+
+def _back_to_the_rollback_journal():
+    """The worker puts a SQLite file in write-ahead-log mode (``jobs worker``), which the file keeps: the
+    session's database goes back to the rollback journal that the rest of the suite runs on (the route
+    walk's change counter is read from its header)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    db.session.rollback()
+    db.session.remove()
+    db.engine.dispose()
+    connection = db.engine.raw_connection()  # outside a transaction, which SQLAlchemy would begin
+    try:
+        connection.driver_connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    database_digest._JOURNAL_MODES.clear()
 
 
 def wait_for(job_id, condition=lambda job: job.state in FINISHED, timeout=120):
