@@ -1,23 +1,27 @@
 """The gradebook as a spreadsheet: export (XLSX, CSV), the template of the student list, and the import
-of marks from a file. The rules live in diploma.grading.marks_spreadsheet."""
+of marks from a file in two steps — upload (a preview; nothing saved) and accept (saved at once, or by a
+background job when it changes many marks). The rules live in diploma.grading.marks_spreadsheet."""
 import re
 from io import BytesIO
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from diploma import spreadsheets
 from diploma.access import ADMIN, LECTURER, REGISTRAR, roles
+from diploma.enrolment.forms import ImportConfirmForm
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.grading import bp, marks_spreadsheet, services
+from diploma.grading import bp, marks_spreadsheet, rules, services
 from diploma.grading.forms import ImportMarksForm
 from diploma.i18n import current_language
 from diploma.teaching.views import staff_offering_or_404
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
+# The previewed file waiting to be accepted, of this browser session: {token, user, offering}.
+PENDING_KEY = "marks_import"
 # The words of the downloaded files' names, in the language of the file.
 FILE_WORDS = {"gradebook": {"ar": "سجل الدرجات", "en": "gradebook"},
               "template": {"ar": "قالب الدرجات", "en": "marks template"}}
@@ -75,41 +79,126 @@ def import_template(offering_id):
                      "template", language, "xlsx")
 
 
-@bp.route("/offerings/<int:offering_id>/gradebook/import", methods=["GET", "POST"])
-@roles(*STAFF)
-def import_marks(offering_id):
-    """Upload a file of marks; all of them are saved, or none and every problem is shown."""
-    offering = staff_offering_or_404(offering_id)
+_NOT_GIVEN = object()
+
+
+def _import_page(offering, sheet, form, problems=(), status=200):
+    return render_template("grading/import_marks.html", offering=offering, sheet=sheet, form=form,
+                           problems=list(problems),
+                           headers=marks_spreadsheet.template_columns(sheet, current_language())), status
+
+
+def _editable_sheet_or_403(offering):
+    """The gradebook and what the user may do on it, if they may change its marks now (403 otherwise)."""
     sheet = services.load_sheet(offering)
     actions = services.gradebook_actions(current_user, sheet)
     if not actions.edit_marks:
         abort(403)
-    form = ImportMarksForm()
+    return sheet, actions
+
+
+def _import_form(actions, formdata=_NOT_GIVEN):
+    form = ImportMarksForm() if formdata is _NOT_GIVEN else ImportMarksForm(formdata=formdata)
     if not actions.give_reason:  # after publication a mark changes only with a reason
         del form.reason
-    page = {"offering": offering, "sheet": sheet, "form": form, "problems": [],
-            "headers": marks_spreadsheet.template_columns(sheet, current_language())}
+    return form
+
+
+def _forget_kept():
+    kept = session.pop(PENDING_KEY, None)
+    if isinstance(kept, dict):
+        marks_spreadsheet.forget_kept(kept.get("token"))
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/import", methods=["GET", "POST"])
+@roles(*STAFF)
+def import_marks(offering_id):
+    """Upload a file of marks: a file with problems shows every one of them; a good one is kept and its
+    preview shown (what it changes), saving nothing until it is accepted."""
+    offering = staff_offering_or_404(offering_id)
+    sheet, actions = _editable_sheet_or_403(offering)
+    form = _import_form(actions)
     if not form.validate_on_submit():
-        return render_template("grading/import_marks.html", **page), 400 if request.method == "POST" else 200
+        return _import_page(offering, sheet, form, status=400 if request.method == "POST" else 200)
     reason = form.reason.data if actions.give_reason else None
     if actions.give_reason and not (reason or "").strip():
         form.reason.errors = [_("Give the reason for changing a published mark.")]
-        db.session.rollback()
-        return render_template("grading/import_marks.html", **page), 400
+        return _import_page(offering, sheet, form, status=400)
     data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     try:
-        outcome = marks_spreadsheet.import_marks(current_user, offering, data, reason=reason,
-                                        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        preview = marks_spreadsheet.preview_import(current_user, offering, data,
+                                                   max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    except RuleViolation as violation:
+        form.form_errors.append(str(violation.message))
+        return _import_page(offering, sheet, form, status=400)
+    if preview.problems:
+        return _import_page(offering, sheet, form, preview.problems, status=422)
+    token = None
+    if preview.changes:
+        _forget_kept()
+        token = marks_spreadsheet.keep_preview(current_user, offering, preview, data, reason)
+        session[PENDING_KEY] = {"token": token, "user": current_user.id, "offering": offering.id}
+    return render_template("grading/import_preview.html", offering=offering, preview=preview,
+                           accept_form=ImportConfirmForm(token=token), show_mark=rules.format_mark)
+
+
+def _kept_for(offering, token):
+    """The kept file this user previewed for this offering in this browser session, or None."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or not token or pending.get("token") != token \
+            or pending.get("user") != current_user.id or pending.get("offering") != offering.id:
+        return None
+    kept = marks_spreadsheet.kept_import(token)
+    if kept is None or kept.user_id != current_user.id or kept.offering_id != offering.id:
+        return None
+    return kept
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/import/accept", methods=["POST"])
+@roles(*STAFF)
+def accept_marks_import(offering_id):
+    """Apply a previewed file, checked again against the gradebook as it is now: at once when it changes
+    few marks, in the background (diploma.jobs) when it changes more than JOBS_INLINE_MAX_ITEMS."""
+    offering = staff_offering_or_404(offering_id)
+    sheet, actions = _editable_sheet_or_403(offering)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    kept = _kept_for(offering, form.token.data)
+    if kept is None:  # accepted already (a second click), expired, or not this person's
+        form = _import_form(actions, formdata=None)
+        form.form_errors.append(_("This import is no longer waiting to be accepted. Upload the file again."))
+        return _import_page(offering, sheet, form, status=409)
+    preview = marks_spreadsheet.recheck_import(current_user, offering, kept)
+    if preview.problems or not preview.changes:
+        _forget_kept()
+        return _import_page(offering, sheet, _import_form(actions, formdata=None), preview.problems or [
+            marks_spreadsheet.Problem(None, None, marks_spreadsheet.NO_MARKS)], status=409)
+    if len(preview.changes) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
+        # The worker checks it again and keeps the file until its transaction is committed.
+        from diploma.jobs import kinds
+        from diploma.jobs.views import start_and_show
+
+        db.session.rollback()
+        session.pop(PENDING_KEY, None)
+        return start_and_show(kinds.IMPORT_MARKS, offering.university_id, {
+            "offering_id": offering.id, "token": kept.token, "language": current_language()},
+            total=len(preview.found.entries))
+    try:
+        outcome = marks_spreadsheet.accept_import(current_user, offering, kept)
     except marks_spreadsheet.MarksRejected as rejected:
         db.session.rollback()
-        return render_template("grading/import_marks.html", **{**page, "problems": rejected.problems}), 422
+        _forget_kept()
+        return _import_page(offering, sheet, _import_form(actions, formdata=None), rejected.problems,
+                            status=409)
     except RuleViolation as violation:
         db.session.rollback()
-        if violation.field == "reason" and actions.give_reason:
-            form.reason.errors = [str(violation.message)]
-        else:
-            form.form_errors.append(str(violation.message))
-        return render_template("grading/import_marks.html", **page), 400
+        _forget_kept()
+        flash(str(violation.message), "error")
+        return redirect(url_for("grading.gradebook", offering_id=offering.id))
     db.session.commit()
+    _forget_kept()
     flash(_("%(saved)s marks saved.", saved=outcome.saved), "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
+
+

@@ -18,19 +18,23 @@ from diploma.curriculum.models import Cohort
 from diploma.enrolment import importing
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.grading import marks_spreadsheet
 from diploma.jobs import services
 from diploma.jobs.runner import JobFailed, Outcome
 from diploma.partners.models import University
 from diploma.signing import documents
 from diploma.signing.errors import SigningError
+from diploma.teaching.models import Offering
 
 PRINT, ISSUE = "print_certificates", "issue_certificates"
 IMPORT_STUDENTS, BACKUP = "import_students", "backup"
+IMPORT_MARKS = "import_marks"
 PRINT_FORMATS = ("pdf", "zip")
 LABELS = {
     PRINT: _l("Printing certificates"),
     ISSUE: _l("Issuing certificates"),
     IMPORT_STUDENTS: _l("Importing students and enrolments"),
+    IMPORT_MARKS: _l("Importing marks"),
     BACKUP: _l("Backup"),
 }
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -139,6 +143,29 @@ def import_students(job, progress):
     return Outcome(summary, after_commit=[lambda: importing.delete_pending(token)])
 
 
+# --- the marks import -------------------------------------------------------------------------------
+
+def import_marks(job, progress):
+    """A previewed and accepted marks file: checked again against the gradebook as it is now, then saved
+    in one transaction by the same service as the page's (marks_spreadsheet.accept_import); the kept file
+    is deleted once the marks are committed."""
+    offering = db.session.get(Offering, job.parameters["offering_id"])
+    token = job.parameters["token"]
+    kept = marks_spreadsheet.kept_import(token)
+    if offering is None or kept is None:
+        raise JobFailed(_("This import is no longer waiting to be accepted. Upload the file again."))
+    progress.set_total(len(kept.versions))
+    try:
+        outcome = marks_spreadsheet.accept_import(job.user, offering, kept, on_progress=progress.at)
+    except marks_spreadsheet.MarksRejected as rejected:
+        raise JobFailed(_("Nothing was saved: the file was refused. Correct these problems and upload it "
+                          "again."), [(problem, "") for problem in rejected.problems]) from rejected
+    except RuleViolation as violation:
+        raise JobFailed(violation.message) from violation
+    summary = {"saved": outcome.saved, "unchanged": outcome.unchanged, "offering_id": offering.id}
+    return Outcome(summary, after_commit=[lambda: marks_spreadsheet.forget_kept(token)])
+
+
 # --- backups ----------------------------------------------------------------------------------------
 
 def create_backup(job, progress):
@@ -156,6 +183,6 @@ def create_backup(job, progress):
 
 
 # The kinds that write to the database (in one transaction, committed with the job's end).
-WRITES = {ISSUE, IMPORT_STUDENTS}
+WRITES = {ISSUE, IMPORT_STUDENTS, IMPORT_MARKS}
 WORK = {PRINT: print_certificates, ISSUE: issue_certificates, IMPORT_STUDENTS: import_students,
-        BACKUP: create_backup}
+        IMPORT_MARKS: import_marks, BACKUP: create_backup}

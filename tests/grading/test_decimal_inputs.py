@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from diploma.grading import services
-from tests.grading.test_marks_spreadsheet_views import AR_HEADER, csv_file, upload, xlsx_file
+from tests.grading.test_marks_spreadsheet_views import (
+    AR_HEADER,
+    csv_file,
+    upload,
+    upload_and_accept,
+    xlsx_file,
+)
 from tests.pages import database_state, page_of, shown
 
 D = Decimal
@@ -147,13 +153,13 @@ UNREADABLE = "The file could not be read as an Excel workbook (XLSX)."
 def test_a_number_cell_of_an_imported_workbook_that_is_no_mark_is_a_translated_problem(
         room, client, raw_value, reason):
     before = database_state()
-
-    response = upload(client, room.offering.id, workbook_with_number(number_of(room, 0), raw_value))
+    data = workbook_with_number(number_of(room, 0), raw_value)
 
     if reason is None:  # 1E+2 is a number cell of 100.0: a mark of 100
-        assert response.status_code == 302
+        assert upload_and_accept(client, room.offering.id, data).status_code == 302
         assert room.score(0, 0).value == D(100)
         return
+    response = upload(client, room.offering.id, data)
     assert response.status_code == 422
     assert shown(reason) in page_of(response)
     assert database_state() == before
@@ -162,7 +168,7 @@ def test_a_number_cell_of_an_imported_workbook_that_is_no_mark_is_a_translated_p
 def test_marks_of_an_import_in_arabic_indic_digits_or_as_numbers_are_read(room, client):
     data = xlsx_file([AR_HEADER, [number_of(room, 0), "", "٥٠٫٥", 62.25], [number_of(room, 1), "", -0.0, ""]])
 
-    response = upload(client, room.offering.id, data)
+    response = upload_and_accept(client, room.offering.id, data)
 
     assert response.status_code == 302
     assert (room.score(0, 0).value, room.score(0, 1).value, room.score(1, 0).value) == (

@@ -1,6 +1,8 @@
 """The gradebook's spreadsheet pages: who may download the export and the template and who may import
 (a table, one column per persona), the downloads' names and headers, the links on the gradebook, and the
-import page — all of a file or nothing, every problem shown in the user's language."""
+import page — all of a file or nothing, every problem shown in the user's language. The upload shows a
+preview; the marks are saved once it is accepted (tests/grading/test_marks_import_preview.py has the
+preview's own tests)."""
 import codecs
 import csv
 import io
@@ -51,6 +53,20 @@ def csv_file(rows, encoding="utf-8", delimiter=","):
 def upload(client, offering_id, data, filename="marks.xlsx", **form):
     return client.post(f"/offerings/{offering_id}/gradebook/import", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(data), filename), **form})
+
+
+def accept(client, offering_id):
+    """Accept the file this browser session previewed last (a made-up token when it previewed none)."""
+    with client.session_transaction() as session:
+        token = (session.get("marks_import") or {}).get("token") or "x" * 32
+    return client.post(f"/offerings/{offering_id}/gradebook/import/accept", data={"token": token})
+
+
+def upload_and_accept(client, offering_id, data, filename="marks.xlsx", **form):
+    preview = upload(client, offering_id, data, filename, **form)
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:3000]
+    assert 'data-testid="accept-marks-import"' in preview.get_data(as_text=True)
+    return accept(client, offering_id)
 
 
 def sheet_rows(response):
@@ -144,9 +160,10 @@ EXPORT = "/offerings/{id}/gradebook/export.xlsx"
 EXPORT_CSV = "/offerings/{id}/gradebook/export.csv"
 TEMPLATE = "/offerings/{id}/gradebook/template.xlsx"
 IMPORT = "/offerings/{id}/gradebook/import"
+ACCEPT = "/offerings/{id}/gradebook/import/accept"
 
 #   403 — the role may not use the route (or not in this state); 404 — not their offering;
-#   200 — the file or the page; 302 — imported, back to the gradebook.
+#   200 — the file or the page (an upload: its preview); 302 — accepted and saved, back to the gradebook.
 #
 #         stu  fst  flc  olc  frg  reg  lec  adm
 CASES = [
@@ -155,11 +172,14 @@ CASES = [
     Case("template", "GET", TEMPLATE, "draft", (403, 403, 404, 404, 404, 200, 200, 200)),
     Case("export xlsx, published", "GET", EXPORT, "published", (403, 403, 404, 404, 404, 200, 200, 200)),
     Case("import page, draft", "GET", IMPORT, "draft", (403, 403, 404, 404, 404, 403, 200, 403)),
-    Case("import, draft", "POST", IMPORT, "draft", (403, 403, 404, 404, 404, 403, 302, 403)),
+    Case("import, draft", "POST", IMPORT, "draft", (403, 403, 404, 404, 404, 403, 200, 403)),
+    Case("accept, draft", "POST", ACCEPT, "draft", (403, 403, 404, 404, 404, 403, 302, 403)),
     Case("import page, submitted", "GET", IMPORT, "submitted", (403, 403, 404, 404, 404, 403, 403, 403)),
     Case("import, submitted", "POST", IMPORT, "submitted", (403, 403, 404, 404, 404, 403, 403, 403)),
+    Case("accept, submitted", "POST", ACCEPT, "submitted", (403, 403, 404, 404, 404, 403, 403, 403)),
     Case("import page, published", "GET", IMPORT, "published", (403, 403, 404, 404, 404, 200, 403, 200)),
-    Case("import, published", "POST", IMPORT, "published", (403, 403, 404, 404, 404, 302, 403, 302)),
+    Case("import, published", "POST", IMPORT, "published", (403, 403, 404, 404, 404, 200, 403, 200)),
+    Case("accept, published", "POST", ACCEPT, "published", (403, 403, 404, 404, 404, 302, 403, 302)),
 ]
 
 
@@ -167,13 +187,16 @@ def request_case(client, case, world):
     path = case.path.format(id=world.room.offering.id)
     if case.method == "GET":
         return client.get(path)
-    return upload(client, world.room.offering.id, world.good_file(), reason="Re-marked on appeal.")
+    previewed = upload(client, world.room.offering.id, world.good_file(), reason="Re-marked on appeal.")
+    if case.path == IMPORT:
+        return previewed
+    return accept(client, world.room.offering.id)
 
 
 def test_the_table_covers_every_spreadsheet_route(app):
     routes = {(rule.rule, method) for rule in app.url_map.iter_rules()
               if rule.endpoint in ("grading.export_xlsx", "grading.export_csv", "grading.import_template",
-                                   "grading.import_marks")
+                                   "grading.import_marks", "grading.accept_marks_import")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(case.path.replace("{id}", "<int:offering_id>"), case.method) for case in CASES}
     assert routes == covered
@@ -345,7 +368,7 @@ def test_the_lecturer_imports_a_file_and_sees_how_many_marks_were_saved(world, s
     encode, filename = form
     sign_in(world.people["lecturer"])
 
-    response = upload(client, world.room.offering.id, encode(filled(world)), filename)
+    response = upload_and_accept(client, world.room.offering.id, encode(filled(world)), filename)
 
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == f"/offerings/{world.room.offering.id}/gradebook"
@@ -441,7 +464,7 @@ def test_after_publication_the_registrar_must_give_a_reason(world, sign_in, clie
     assert shown("Give the reason for changing a published mark.") in without.get_data(as_text=True)
     assert database_state() == before
 
-    done = upload(client, offering_id, world.good_file(), reason="Re-marked on appeal.")
+    done = upload_and_accept(client, offering_id, world.good_file(), reason="Re-marked on appeal.")
 
     assert done.status_code == 302
     assert marks(world.room)[(1, 0)] == "71"
@@ -457,4 +480,5 @@ def test_the_lecturer_cannot_import_after_submission(world, sign_in, client):
 
     assert client.get(IMPORT.format(id=world.room.offering.id)).status_code == 403
     assert upload(client, world.room.offering.id, world.good_file()).status_code == 403
+    assert accept(client, world.room.offering.id).status_code == 403
     assert database_state() == before

@@ -211,6 +211,11 @@ CASES = [
     Case("import without a file", "grading.import_marks", "POST",
          "/offerings/<int:offering_id>/gradebook/import", "complete",
          (403, 403, 404, 404, 404, 403, 400, 403)),
+    # Accepting a previewed import (tests/grading/test_marks_import_preview.py): without a preview of one's
+    # own in this browser session, the lecturer is told so (409) and nothing is saved.
+    Case("accept an import never previewed", "grading.accept_marks_import", "POST",
+         "/offerings/<int:offering_id>/gradebook/import/accept", "complete",
+         (403, 403, 404, 404, 404, 403, 409, 403), lambda world: {"token": "x" * 32}),
     Case("registrar's queue", "grading.queue", "GET", "/grades/queue", "submitted",
          (403, 403, 403, 403, 200, 200, 403, 200)),
     Case("my grades", "grading.my_grades", "GET", "/grades/", "published",

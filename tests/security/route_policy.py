@@ -68,6 +68,7 @@ ROUTE_POLICY = {
     "enrolment.toggle_student_active": ("admin", "registrar"),
     "enrolment.withdraw": ("admin", "registrar"),
     # grading
+    "grading.accept_marks_import": ("admin", "registrar", "lecturer"),  # only one's own previewed file
     "grading.edit_assessments": ("admin", "lecturer"),
     "grading.export_csv": ("admin", "registrar", "lecturer"),
     "grading.export_xlsx": ("admin", "registrar", "lecturer"),

@@ -105,6 +105,9 @@ STATE_ANSWERS = {
     # The offering's gradebook is a draft: only its lecturer enters marks, so the import page is theirs.
     ("grading.import_marks", "registrar"): 403,
     ("grading.import_marks", "admin"): 403,
+    # Accepting a previewed marks import: the same rule as the import (grading.marks_spreadsheet_views).
+    ("grading.accept_marks_import", "registrar"): 403,
+    ("grading.accept_marks_import", "admin"): 403,
     # Only the lecturer edits the assessments of a draft gradebook.
     ("grading.edit_assessments", "admin"): 403,
     # The set-password links of an import exist only after an import in the same browser session.
