@@ -63,7 +63,17 @@ def job_page(job_id):
     services.expire_if_due(job)
     status = services.status(job)
     return render_template("jobs/job.html", job=job, status=status, texts=texts(status),
-                           label=kinds.LABELS[job.kind], cancel_form=CancelForm())
+                           label=kinds.LABELS[job.kind], cancel_form=CancelForm(),
+                           report_url=_report_url(job))
+
+
+def _report_url(job):
+    """The graduation report an issuing job leads back to (for the administrator, at the job's university)."""
+    summary = job.summary or {}
+    if job.kind != kinds.ISSUE or "cohort_id" not in summary:
+        return None
+    scope = {"university": summary["university_id"]} if current_user.role == ADMIN else {}
+    return url_for("certificates.cohort_report", cohort_id=summary["cohort_id"], **scope)
 
 
 @bp.route("/jobs/<int:job_id>/status.json")

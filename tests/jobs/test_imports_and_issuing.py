@@ -40,6 +40,7 @@ def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, clien
     assert (job.summary["first"], job.summary["last"]) == (serials[0], serials[-1])
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert serials[0] in page and 'data-testid="job-summary"' in page
+    assert f'href="/certificates/cohorts/{group.cohort.id}"' in page  # back to the report (the registrar's)
 
 
 def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(app, client, login_as,
