@@ -1,5 +1,5 @@
-"""The throwaway databases and the app the benchmarks run on: a SQLite file in a temporary folder, or a
-database of its own on a PostgreSQL server (created, then dropped), and the app configured for it."""
+"""What the benchmarks run on: a throwaway database (a SQLite file in a temporary folder, or a database of its
+own on a PostgreSQL server, created, then dropped), the app configured for it, and a query counter."""
 import os
 import secrets
 import tempfile
@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from diploma import create_app
 from diploma.config import TestConfig
+from diploma.extensions import db
 
 
 @contextmanager
@@ -40,3 +42,20 @@ def make_app(database_url, upload_folder):
         UPLOAD_FOLDER = upload_folder
 
     return create_app(Config)
+
+
+@contextmanager
+def counting_queries(app):
+    """The SQL statements ``app`` sends while the block runs, in a list."""
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +34,8 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event  # noqa: E402
 
-from bench.databases import make_app, postgresql_database, sqlite_database  # noqa: E402
+from bench.databases import counting_queries, make_app, postgresql_database, sqlite_database  # noqa: E402
 from diploma.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.grading.conftest import full_marks, make_classroom  # noqa: E402
@@ -60,22 +58,6 @@ def build_offerings(app, sizes):
             offerings[size] = (room.offering.id, room.lecturer.email)
         db.session.remove()
     return offerings
-
-
-@contextmanager
-def counting_queries(app):
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def time_page(app, offering_id, email, runs, warmup):

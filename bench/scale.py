@@ -50,7 +50,7 @@ from sqlalchemy import event
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from bench.databases import make_app, postgresql_database, sqlite_database  # noqa: E402
+from bench.databases import counting_queries, make_app, postgresql_database, sqlite_database  # noqa: E402
 from diploma.arabic import fold_for_search  # noqa: E402
 from diploma.audit import AuditEvent  # noqa: E402
 from diploma.auth.models import User  # noqa: E402
@@ -367,22 +367,6 @@ def timing_statements(app):
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
-
-
-@contextmanager
-def counting_queries(app):
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 class Visitor:
