@@ -116,13 +116,7 @@ def _certificate_counts(scope):
                       db.func.count(Certificate.id)) \
         .join(Student, Student.id == Certificate.student_id) \
         .group_by(Certificate.cohort_id, Certificate.university_id, Student.gender, Certificate.status)
-    if scope.university_id is not None:
-        query = query.where(Certificate.university_id == scope.university_id)
-    if scope.cohort_id is not None:
-        query = query.where(Certificate.cohort_id == scope.cohort_id)
-    if scope.year is not None:
-        first, following = academic_year_bounds(scope.year)
-        query = query.where(Certificate.issued_on >= first, Certificate.issued_on < following)
+    query = _certificates_in(scope, query, Certificate.issued_on)
     return {(c, u, g, s): n for c, u, g, s, n in db.session.execute(query)}
 
 
@@ -132,14 +126,20 @@ def _verification_counts(scope):
         .join(Certificate, db.cast(Certificate.id, db.String) == AuditEvent.target_id) \
         .where(AuditEvent.action == VERIFIED_ACTION, AuditEvent.target_type == "Certificate") \
         .group_by(Certificate.university_id)
+    return dict(db.session.execute(_certificates_in(scope, query, AuditEvent.created_at)).all())
+
+
+def _certificates_in(scope, query, dated):
+    """``query`` kept to the certificates of the scope's university and cohort, and to the rows whose
+    ``dated`` column falls in the scope's academic year."""
     if scope.university_id is not None:
         query = query.where(Certificate.university_id == scope.university_id)
     if scope.cohort_id is not None:
         query = query.where(Certificate.cohort_id == scope.cohort_id)
     if scope.year is not None:
         first, following = academic_year_bounds(scope.year)
-        query = query.where(AuditEvent.created_at >= first, AuditEvent.created_at < following)
-    return dict(db.session.execute(query).all())
+        query = query.where(dated >= first, dated < following)
+    return query
 
 
 def _completed(programme, results, courses):
