@@ -117,6 +117,9 @@ class Config:
     JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "diploma")
     # Jobs one worker process runs at once (threads; a print job also uses every core for its PDFs).
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    # How much the worker yields the CPU to the site (Unix niceness added to the worker and its PDF
+    # processes, 0–19): a long print then uses only what the web requests leave. 0 keeps it level.
+    JOBS_NICE = int(os.environ.get("JOBS_NICE", "10"))
     # Finished jobs' files (PDFs, ZIPs, backups), kept JOB_RESULT_HOURS, then removed. With several servers,
     # a folder every app server and worker mounts (as UPLOAD_FOLDER).
     JOB_RESULT_FOLDER = os.environ.get("JOB_RESULT_FOLDER", str(INSTANCE_PATH / "job-results"))

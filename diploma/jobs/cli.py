@@ -7,6 +7,7 @@ The worker is Huey's consumer (``huey.create_consumer``) on the queue the settin
 this app: the jobs it runs use the app's database and settings.
 """
 import logging
+import os
 
 import click
 from flask import current_app
@@ -27,6 +28,7 @@ def worker_command(workers):
     logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its steps, seven lines per PDF
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     app = current_app._get_current_object()
+    _yield_cpu_to_the_site(app.config["JOBS_NICE"])
     queue.set_worker_app(app)
     _sqlite_in_wal_mode()
     abandoned = services.fail_abandoned_jobs()
@@ -38,6 +40,16 @@ def worker_command(workers):
                                     periodic=True, initial_delay=0.05, backoff=1.15, max_delay=0.5,
                                     check_worker_health=True)
     consumer.run()
+
+
+def _yield_cpu_to_the_site(niceness):
+    """Lower this process's priority before any job runs, so that the processes it starts (a print's PDF
+    pool) inherit it: while a job renders on every core, the web server's requests still get the CPU first.
+    A print holds no write lock while it renders (it reads, and writes its progress in short transactions);
+    an issue or import job on SQLite holds the one write lock for its whole transaction, as it did in the
+    request, and may take longer on a busy site."""
+    if niceness > 0 and hasattr(os, "nice"):
+        os.nice(min(niceness, 19))
 
 
 def _sqlite_in_wal_mode():

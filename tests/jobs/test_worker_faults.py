@@ -1,5 +1,6 @@
 """A worker killed in the middle of a job (SIGKILL: no clean-up of its own), a cancelled job, two workers
 given the same job, and results that expire."""
+import os
 import re
 import time
 from datetime import timedelta
@@ -181,3 +182,16 @@ def test_a_queued_job_is_shown_queued(app, client, login_as, make):
     status = client.get(f"/jobs/{job.id}/status.json").json
 
     assert (status["state"], status["done"], status["total"], status["finished"]) == (QUEUED, 0, 1, False)
+
+
+def test_the_worker_yields_the_cpu_to_the_site(app, start_worker):
+    """The worker runs at a lower priority (JOBS_NICE, 10 by default), which the PDF processes it starts
+    inherit: the web server's requests get the cores first while a long print renders."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = start_worker()
+    deadline = time.monotonic() + 60
+    while "consumer started" not in worker.output().lower() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    assert app.config["JOBS_NICE"] == 10
+    assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(own + 10, 19)
