@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # rows a page of a long list: quick on a phone on a slow connection
 
 
 class DatabaseIdConverter(IntegerConverter):

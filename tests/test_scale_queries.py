@@ -4,7 +4,9 @@ certificates list and the graduation report. (The times at 100 times the demo ar
 import re
 
 from diploma.audit import AuditEvent
+from diploma.certificates.views import ROWS_PER_PAGE
 from diploma.curriculum.models import Cohort
+from diploma.dashboard.services import DASHBOARD_COHORTS
 from diploma.extensions import db
 from diploma.web import PAGE_SIZE
 from tests import factories
@@ -89,8 +91,9 @@ def test_the_students_list_costs_the_same_queries_for_3_and_60_students(client, 
     assert students_shown(page) == PAGE_SIZE
     assert "غريب" not in page
     assert "page=2" in re.search(r'<nav class="pagination".*?</nav>', page, re.DOTALL)[0]
-    second = client.get("/students/?page=2").get_data(as_text=True)
-    assert students_shown(second) == 60 - PAGE_SIZE and "غريب" not in second
+    last_page = -(-60 // PAGE_SIZE)
+    last = client.get(f"/students/?page={last_page}").get_data(as_text=True)
+    assert students_shown(last) == 60 - (last_page - 1) * PAGE_SIZE and "غريب" not in last
 
 
 def test_the_students_page_joins_the_accounts_once_and_counts_without_them(client, login_as):
@@ -136,10 +139,50 @@ def test_the_certificates_list_costs_the_same_queries_for_1_and_30_cohorts(clien
 
     same_count(small, large)
     page = client.get("/certificates/").get_data(as_text=True)
-    assert len(rows_of(page, "cohorts")) == 20  # a page of cohorts, the latest first
+    assert len(rows_of(page, "cohorts")) == ROWS_PER_PAGE  # a page of cohorts, the latest first
     assert '<nav class="pagination"' in page
     second = client.get("/certificates/?page=2").get_data(as_text=True)
-    assert len(rows_of(second, "cohorts")) == 31 - 20
+    assert len(rows_of(second, "cohorts")) == 31 - ROWS_PER_PAGE
+
+
+def test_the_administrators_certificates_list_shows_a_page_of_rows_for_any_universities(client, login_as):
+    for _ in range(7):
+        school(1)  # seven universities, each with a cohort of its own
+    login_as(factories.user(role="admin"))
+    small = queries_of(client, "/certificates/")
+    for _ in range(13):
+        school(1)
+    large = queries_of(client, "/certificates/")
+
+    same_count(small, large)
+    cohorts_a_page = ROWS_PER_PAGE // 20  # a row per cohort and university
+    first = client.get("/certificates/").get_data(as_text=True)
+    assert len(rows_of(first, "cohorts")) == cohorts_a_page * 20 <= ROWS_PER_PAGE
+    newest = db.session.scalar(db.select(db.func.max(Cohort.id)))
+    assert f"cohort-{newest}-" in first
+    last_page = -(-20 // cohorts_a_page)
+    last = client.get(f"/certificates/?page={last_page}").get_data(as_text=True)
+    oldest = db.session.scalar(db.select(db.func.min(Cohort.id)))
+    assert f"cohort-{oldest}-" in last
+
+
+# --- the registrar's dashboard -----------------------------------------------------------------------
+
+def test_the_registrars_dashboard_counts_only_the_newest_cohorts(client, login_as):
+    home = school(2)
+    registrar = factories.user(role="registrar", university=home)
+    login_as(registrar)
+    small = queries_of(client, "/dashboard")
+    for size in range(3, 3 + 2 * DASHBOARD_COHORTS):
+        home = school(size, home)
+    school(9)  # another university's newest cohort
+    large = queries_of(client, "/dashboard")
+
+    same_count(small, large)
+    page = client.get("/dashboard").get_data(as_text=True)
+    shown = [int(number) for number in re.findall(r'<div class="stat">(\d+)</div>', page)]
+    assert shown == list(range(3 + DASHBOARD_COHORTS, 3 + 2 * DASHBOARD_COHORTS))  # oldest of them first
+    assert 'data-testid="all-cohorts"' in page
 
 
 def test_the_certificates_list_counts_only_the_registrars_university(client, login_as):

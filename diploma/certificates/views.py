@@ -130,17 +130,18 @@ def _credential(certificate):
 
 # --- the registrar's pages -----------------------------------------------------------------------
 
-COHORTS_PER_PAGE = 20
+ROWS_PER_PAGE = 24  # a row per cohort, or for the administrator per cohort and university
 
 
 @bp.route("/certificates/")
 @roles(*STAFF)
 def index():
-    """The cohorts, the latest first and a page at a time, with how many students and certificates each
-    has at the university (or at each)."""
+    """The cohorts, the latest first and a page of about ROWS_PER_PAGE rows at a time, with how many
+    students and certificates each has at the university (or at each, for the administrator)."""
     universities = all_universities() if _is_admin() else [_university_or_404()]
     page = db.paginate(db.select(Cohort).order_by(Cohort.start_year.desc(), Cohort.id.desc()),
-                       page=page_number(), per_page=COHORTS_PER_PAGE, error_out=False)
+                       page=page_number(), per_page=max(1, ROWS_PER_PAGE // len(universities)),
+                       error_out=False)
     cohort_ids = [cohort.id for cohort in page.items]
     university_id = None if _is_admin() else universities[0].id
     return render_template("certificates/index.html", cohorts=page.items, page=page,

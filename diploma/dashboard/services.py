@@ -24,8 +24,12 @@ def admin_summary():
     }
 
 
+DASHBOARD_COHORTS = 4  # the registrar's dashboard counts the newest cohorts; the certificates list has all
+
+
 def registrar_summary(user):
-    return {"university": university_of(user), "cohorts": count_by_cohort(user.university_id)}
+    return {"university": university_of(user),
+            "cohorts": count_by_cohort(user.university_id, newest=DASHBOARD_COHORTS)}
 
 
 def lecturer_summary(user):

@@ -118,16 +118,25 @@ def update_student(actor, student, *, email, name_ar, name_en, student_number, g
     return student
 
 
-def count_by_cohort(university_id):
-    """{cohort: number of active students} for one university."""
-    rows = db.session.execute(
-        db.select(Cohort, db.func.count(Student.id))
-        .join(Student, Student.cohort_id == Cohort.id)
-        .join(User, User.id == Student.user_id)
-        .where(Student.university_id == university_id, User.active.is_(True))
-        .group_by(Cohort.id).order_by(Cohort.start_year)
-    ).all()
-    return [(cohort, count) for cohort, count in rows]
+def count_by_cohort(university_id, newest=None):
+    """[(cohort, number of active students)] for one university, the oldest cohort first; ``newest``: only
+    that many of its newest cohorts (a dashboard), so that twenty years of cohorts are not all counted."""
+    query = db.select(Cohort, db.func.count(Student.id)) \
+        .join(Student, Student.cohort_id == Cohort.id) \
+        .join(User, User.id == Student.user_id) \
+        .where(Student.university_id == university_id, User.active.is_(True)) \
+        .group_by(Cohort.id).order_by(Cohort.start_year, Cohort.id)
+    if newest is not None:
+        query = query.where(Cohort.id.in_(_newest_cohorts_at(university_id, newest)))
+    return [(cohort, count) for cohort, count in db.session.execute(query).all()]
+
+
+def _newest_cohorts_at(university_id, limit):
+    """The ids of the newest ``limit`` cohorts with students at the university (a subquery)."""
+    has_students = db.select(Student.id).where(Student.cohort_id == Cohort.id,
+                                               Student.university_id == university_id).exists()
+    return db.select(Cohort.id).where(has_students) \
+        .order_by(Cohort.start_year.desc(), Cohort.id.desc()).limit(limit).scalar_subquery()
 
 
 # --- enrolments ----------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 the second round, the band and the credit-weighted average."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,6 +9,7 @@ from diploma.text import NumberError, TooManyDecimals, clean_text, parse_decimal
 
 ABSENT = "absent"
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 TWO_PLACES = Decimal("0.01")
 WHOLE = Decimal(1)
 # What people type for "absent" (غائب): the Arabic word or its first letter, or the English word.
@@ -111,12 +111,19 @@ def round_course_mark(value, rounding):
 
 
 def weighted_mark(components):
-    """Σ value / max × weight, unrounded (absent counts 0). Summed as exact fractions: parts such as
-    15.5/30 × 35 do not terminate, and a sum of 28-digit approximations can fall a hair below a half
-    (49.4999… instead of 49.5) that rounding half up must see."""
-    total = sum((Fraction(c.value or 0) * Fraction(c.weight) / Fraction(c.max_score) for c in components),
-                Fraction(0))
-    return Decimal(total.numerator) / Decimal(total.denominator)
+    """Σ value / max × weight, unrounded (absent counts 0). Summed exactly, as one fraction of whole
+    numbers: parts such as 15.5/30 × 35 do not terminate, and a sum of 28-digit approximations can fall a
+    hair below a half (49.4999… instead of 49.5) that rounding half up must see. The fraction is divided
+    once at the end (Decimal rounds that one quotient correctly); it is not reduced on the way, which is
+    what makes this several times cheaper than ``fractions.Fraction`` on a report of many students."""
+    numerator, denominator = 0, 1
+    for component in components:
+        value_n, value_d = (component.value or ZERO).as_integer_ratio()
+        weight_n, weight_d = component.weight.as_integer_ratio()
+        max_n, max_d = component.max_score.as_integer_ratio()
+        part_n, part_d = value_n * weight_n * max_d, value_d * weight_d * max_n
+        numerator, denominator = numerator * part_d + part_n * denominator, denominator * part_d
+    return Decimal(numerator) / Decimal(denominator)
 
 
 def course_mark(components, rounding):

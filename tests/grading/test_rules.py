@@ -145,6 +145,28 @@ def test_the_unrounded_weighted_mark_is_a_decimal_and_exact():
     assert raw == D("72.15")
 
 
+def test_the_weighted_mark_is_the_exact_sum_of_fractions_that_do_not_terminate():
+    """Parts such as 15.5/30 × 35 do not end in decimals: the mark is the exact sum of the fractions, divided
+    once, to Decimal's 28 digits — the same as summing them as ``fractions.Fraction``."""
+    from fractions import Fraction
+    from random import Random
+
+    choose = Random(15)
+    for _ in range(2000):
+        components = []
+        for _ in range(choose.randint(1, 5)):
+            maximum = D(choose.choice(["7.25", "15.5", "30", "40", "60", "100"]))
+            value = (maximum * choose.randint(0, 100) / 100).quantize(D("0.01"))
+            value = None if choose.random() < 0.1 else value
+            components.append(Component(D(choose.choice(["12.5", "33.33", "35", "40"])), maximum, value))
+        exact = sum((Fraction(c.value or 0) * Fraction(c.weight) / Fraction(c.max_score) for c in components),
+                    Fraction(0))
+        assert rules.weighted_mark(components) == D(exact.numerator) / D(exact.denominator), components
+    # 15.5/30 × 35 + 10/40 × 65 = 217/12 + 195/12 = 103/3
+    assert rules.weighted_mark([Component(D(35), D(30), D("15.5")), Component(D(65), D(40), D(10))]) \
+        == D(103) / D(3)
+
+
 def test_no_float_creeps_in():
     components = [Component(D("33.33"), D(100), D("10.1")), Component(D("33.33"), D(100), D("20.2")),
                   Component(D("33.34"), D(100), D("30.3"))]
