@@ -145,3 +145,21 @@ def test_the_scale_indexes_come_with_their_migration_and_go_with_its_downgrade(f
     upgrade()
     assert scale_indexes_present() == SCALE_INDEXES
     assert schema_differences(db.engine) == []
+
+
+def user_indexes():
+    return {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("user")}
+
+
+def test_the_students_by_name_index_comes_with_its_migration_and_goes_with_its_downgrade(fresh_database):
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision="d3e8b1f6a072")
+    assert user_indexes()["ix_user_name_ar_id"] == ["name_ar", "id"]
+
+    downgrade(revision="ac6e4a8d3f25")
+    assert "ix_user_name_ar_id" not in user_indexes()
+
+    upgrade()
+    assert "ix_user_name_ar_id" in user_indexes()
+    assert schema_differences(db.engine) == []

@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
         # SQLite gets a plain index of the same name, which it does not use for such a search).
         db.Index("ix_user_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"}),
+        # Lists by name a page at a time (the students list): read in order, not sorted in full.
+        db.Index("ix_user_name_ar_id", "name_ar", "id"),
     )
 
     @property

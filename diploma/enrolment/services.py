@@ -22,7 +22,7 @@ def students_query(university_id=None, search="", cohort_id=None):
     """Students, by name; limited to one university unless ``university_id`` is None (admin). The account is
     joined once, for the order and the page alike (not a second time by the relationship's eager load)."""
     query = db.select(Student).join(Student.user).options(db.contains_eager(Student.user)) \
-        .order_by(User.name_ar, Student.id)
+        .order_by(User.name_ar, User.id)  # the index ix_user_name_ar_id: a page read in order, no full sort
     return _matching(_scoped(query, university_id, cohort_id), search, university_id)
 
 
