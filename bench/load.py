@@ -4,7 +4,8 @@ What it does, in a temporary folder that is deleted at the end:
 
 1. builds a throw-away SQLite database with the demo data, through the ``flask`` CLI
    (``flask --app wsgi db upgrade`` and ``flask --app wsgi demo seed``, DIPLOMA_INSTANCE_PATH pointing at
-   the temporary folder);
+   the temporary folder), in the write-ahead-log journal that ``make run``'s job worker sets
+   (``--journal delete`` for SQLite's default);
 2. writes a small WSGI module there: the app made by ``diploma.create_app`` plus a ``@public``
    ``/bench-hello`` route that answers "hello" — the cost of gunicorn, Flask and the app's request hooks
    with no page and no query (it exists only in this benchmark, never in the product);
@@ -29,6 +30,7 @@ Usage, from the project root:
     .venv/bin/python bench/load.py --duration 20 --connections 128 --threads 2
     .venv/bin/python bench/load.py --worker-class gthread --workers 3 --gthreads 8
     .venv/bin/python bench/load.py --pages hello verify      # only some pages
+    .venv/bin/python bench/load.py --journal delete          # SQLite's rollback journal, not make run's WAL
 
 It is a benchmark, not a test: it asserts nothing but that every page answers 200 before it is driven.
 """
@@ -132,7 +134,7 @@ def choose_targets(env, verify_path):
     return Targets(lecturer, student, offering_id, verify_path)
 
 
-def build_site(folder):
+def build_site(folder, journal):
     env = site_environment(folder)
     print("building the demo database (flask db upgrade, flask demo seed) …", flush=True)
     started = time.perf_counter()
@@ -142,9 +144,23 @@ def build_site(folder):
     if link is None:
         sys.exit(f"the demo seed printed no verification address:\n{seeded}")
     targets = choose_targets(env, link.group(1))
+    set_journal_mode(folder / "bench.sqlite", journal)
     print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     (folder / f"{WSGI_MODULE}.py").write_text(WSGI_SOURCE, encoding="utf-8")
     return env, targets
+
+
+def set_journal_mode(path, journal):
+    """``wal``: the write-ahead log that ``make run``'s job worker puts the database in (diploma.jobs.cli),
+    where a write (the verification page counts each look) does not wait for a disk flush nor block the
+    readers; ``delete``: SQLite's default rollback journal."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute(f"PRAGMA journal_mode={journal}")
+    finally:
+        connection.close()
 
 
 # --- gunicorn ---------------------------------------------------------------------------------------
@@ -296,6 +312,8 @@ def parse_arguments(argv):
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync",
                         help="gunicorn worker class (default sync)")
     parser.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument("--journal", choices=("wal", "delete"), default="wal",
+                        help="SQLite's journal: wal, as under make run (default), or delete")
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES),
                         help="the pages to drive (default: all; hello always runs, for the ratios)")
     return parser.parse_args(argv)
@@ -310,7 +328,7 @@ def main(argv=None):
     pages = ["hello", *(page for page in options.pages if page != "hello")]
     with tempfile.TemporaryDirectory(prefix="diploma-load-") as name:
         folder = Path(name)
-        env, targets = build_site(folder)
+        env, targets = build_site(folder, options.journal)
         server = Gunicorn(folder, env, options.workers, options.worker_class, options.gthreads)
         try:
             server.wait_until_ready()
@@ -349,7 +367,7 @@ def report(results, options):
           + (f" × {options.gthreads} threads" if options.worker_class == "gthread" else "")
           + f" on {os.cpu_count()} cores · wrk: {options.threads} threads, {options.connections} connections,"
           f" {options.duration} s per page (after {options.warmup} s of warm-up), timeout {options.timeout} s"
-          " · SQLite, demo data")
+          f" · SQLite ({options.journal} journal), demo data")
     header = (f"{'page':<22} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} {'errors':>7} "
               f"{'× hello':>8}")
     print(header)

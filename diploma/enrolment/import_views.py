@@ -151,7 +151,30 @@ def import_links():
     if not isinstance(saved, dict) or saved.get("user") != current_user.id:
         abort(404)
     university_id = saved.get("university") if _is_admin() else current_user.university_id
-    students = importing.new_accounts(university_id, _ids_of(saved.get("ids")))
+    return _links_sheet(university_id, _ids_of(saved.get("ids")))
+
+
+@bp.route("/offerings/import/jobs/<int:job_id>/links.xlsx", methods=["POST"])
+@roles(ADMIN, REGISTRAR)
+def import_job_links(job_id):
+    """The same sheet for the accounts a background import created (its job's page): only for the person
+    who started the job, or the administrator (``job_or_404``)."""
+    from diploma.jobs import kinds
+    from diploma.jobs.models import DONE
+    from diploma.jobs.views import job_or_404
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = job_or_404(job_id)
+    if job.kind != kinds.IMPORT_STUDENTS or job.state != DONE or not job.summary:
+        abort(404)
+    university_id = job.university_id if _is_admin() else current_user.university_id
+    return _links_sheet(university_id, job.summary.get("new_user_ids") or [])
+
+
+def _links_sheet(university_id, user_ids):
+    """A spreadsheet of fresh set-password links for these new accounts of the university (404 if none)."""
+    students = importing.new_accounts(university_id, [i for i in user_ids if isinstance(i, int)])
     if not students:
         abort(404)
     entries = [(student, absolute_url("auth.set_password",

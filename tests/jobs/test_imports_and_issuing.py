@@ -3,9 +3,13 @@ request, all or nothing, and what the job page then says."""
 import io
 import tarfile
 
+import openpyxl
+
 from diploma.certificates.models import Certificate
+from diploma.enrolment.importing import XLSX_MIMETYPE
 from diploma.extensions import db
 from diploma.jobs.models import DONE, FAILED
+from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.enrolment.conftest import kufa  # noqa: F401  (the fixture)
 from tests.enrolment.import_files import counts, csv_bytes, student_row
@@ -81,6 +85,21 @@ def test_a_large_enrolment_import_is_applied_by_the_worker_once_confirmed(app, c
     assert after["Student"] == before["Student"] + 6 and after["Enrolment"] == before["Enrolment"] + 6
     assert (job.done, job.total) == (12, 12)
     assert job.summary["new_students"] == 6
+
+    # The new students' set-password links, from the job's page, as after an import in the request.
+    assert 'data-testid="download-links"' in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    sheet = client.post(f"/offerings/import/jobs/{job.id}/links.xlsx")
+    assert sheet.status_code == 200 and sheet.mimetype == XLSX_MIMETYPE
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
+    assert sorted(row[3] for row in rows[1:]) == [f"KUF-2{n:02d}" for n in range(6)]
+    assert all("/set-password/" in row[4] for row in rows[1:])
+    # Nobody else's: another university's registrar gets nothing, nor does a job that is not an import.
+    client.post("/logout")
+    login_as(factories.user(role="registrar"))
+    assert client.post(f"/offerings/import/jobs/{job.id}/links.xlsx").status_code == 404
+    client.post("/logout")
+    login_as(kufa["registrar"])
+    assert client.post(f"/offerings/import/jobs/{job.id + 1000}/links.xlsx").status_code == 404
 
 
 def test_the_administrators_backup_is_made_by_the_worker_and_only_they_download_it(app, client, login_as,

@@ -57,6 +57,7 @@ ROUTE_POLICY = {
     "enrolment.edit_student_of_account": ("admin", "registrar"),
     "enrolment.enrol": ("admin", "registrar"),
     "enrolment.import_links": ("admin", "registrar"),
+    "enrolment.import_job_links": ("admin", "registrar"),  # only the job's owner or the admin: job_or_404
     "enrolment.import_students": ("admin", "registrar"),
     "enrolment.import_template_csv": ("admin", "registrar"),
     "enrolment.import_template_xlsx": ("admin", "registrar"),

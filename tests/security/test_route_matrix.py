@@ -114,6 +114,10 @@ STATE_ANSWERS = {
     ("enrolment.import_links", "registrar"): 404,
     ("enrolment.import_links", "foreign_registrar"): 404,
     ("enrolment.import_links", "admin"): 404,
+    # The links of a background import: the walk's job is a print (only an import's job has links).
+    ("enrolment.import_job_links", "registrar"): 404,
+    ("enrolment.import_job_links", "foreign_registrar"): 404,
+    ("enrolment.import_job_links", "admin"): 404,
 }
 # Answers that are not refusals of access.
 ACCESS_REFUSALS = {401, 403}
