@@ -131,9 +131,11 @@ def graduation_report(university, cohort):
     unpublished = _unpublished_courses(ids) if ids else {}
     required = db.session.scalars(db.select(Course).where(Course.programme_id == programme.id,
                                                           Course.required.is_(True))).all()
+    # Each certificate's serial and status, not its snapshot (the whole statement, a JSON document to parse).
     certificates = {c.student_id: c for c in db.session.scalars(
         db.select(Certificate).where(Certificate.student_id.in_(ids),
-                                     Certificate.programme_id == programme.id, Certificate.current()))}
+                                     Certificate.programme_id == programme.id, Certificate.current())
+        .options(db.defer(Certificate.snapshot)))}
     standings = []
     for student in students:
         student_results, average = results[student.id]
