@@ -105,6 +105,7 @@ def _configure_i18n(app):
     from diploma.web import absolute_url, human_size
 
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.context_processor(i18n.template_translations)
     app.jinja_env.globals.update(
         current_language=i18n.current_language,
         text_direction=i18n.text_direction,

@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale as _babel_force_locale
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,6 +57,22 @@ def text_direction(locale=None):
     """'rtl' or 'ltr' for a locale (the current one by default)."""
     locale = locale or get_locale()
     return "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr"
+
+
+def template_translations():
+    """A context processor: the page's ``_()`` and ``gettext()`` bound to the translations of the locale
+    active when the page is rendered (a PDF inside ``force_language`` gets its language). Flask-Babel's own
+    callables find the request's locale and catalogue again for every string, a few dozen times a page;
+    these look them up once per render. Same output: the translated text, marked safe when autoescaping,
+    always formatted with its ``%(name)s`` variables (Jinja's "newstyle" gettext)."""
+    lookup = get_translations().ugettext
+
+    @pass_eval_context
+    def gettext(eval_context, string, **variables):
+        text = lookup(string)
+        return (Markup(text) if eval_context.autoescape else text) % variables
+
+    return {"gettext": gettext}
 
 
 @contextmanager
