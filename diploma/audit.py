@@ -1,4 +1,5 @@
 """Append-only audit log: who did what to which record, when, with the values involved."""
+from functools import cache
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -49,6 +50,19 @@ def record(actor, action, target=None, data=None, *, keep_address=True):
     )
     db.session.add(audit_event)
     return audit_event
+
+
+def record_at_once(action, target_model, target_id):
+    """Write an anonymous event about a record (its model and id) at once, with no actor, data nor
+    address: one INSERT, without the session's unit of work, for a page that writes nothing else (the
+    verification page counts each look). Committed by the caller, as every event."""
+    db.session.execute(_anonymous_insert(), {"action": action, "target_type": target_model.__name__,
+                                             "target_id": str(target_id), "data": {}})
+
+
+@cache
+def _anonymous_insert():
+    return db.insert(AuditEvent.__table__)  # the table, not the entity: no ORM bulk-insert machinery
 
 
 def events_for(target):

@@ -1,4 +1,5 @@
 """Graduation, issuing certificates with gap-free serials, revoking, and public verification."""
+import functools
 import hmac
 import re
 import secrets
@@ -305,7 +306,15 @@ def certificates_of(university_id=None, cohort_id=None):
 
 
 def find_by_serial(serial):
-    return db.session.scalar(db.select(Certificate).where(Certificate.serial == serial))
+    """The certificate of a serial, with its university (the verification page, the QR's target, names
+    it): one statement, built once, as each look at a QR code runs it."""
+    return db.session.scalar(_certificate_by_serial(), {"serial": serial})
+
+
+@functools.cache
+def _certificate_by_serial():
+    return db.select(Certificate).where(Certificate.serial == db.bindparam("serial")) \
+        .options(db.joinedload(Certificate.university))
 
 
 # --- corrections ---------------------------------------------------------------------------------
@@ -419,14 +428,14 @@ def counts_by_cohort(model, cohort_ids, university_id=None, *conditions):
 VERIFIED = "certificate.verified"
 
 
-def record_verification(certificate):
+def record_verification(certificate_id):
     """Count one look at a certificate's verification page (the programme's results count them): an audit
     event naming the certificate, with no actor and no address — who checks a diploma is nobody's business.
 
     The one exception to "GET requests never write": the verification page is what the QR code opens, so
     a count of checks can only be taken there. The view commits it after the page is rendered, and a
     failure to write it never spoils the page."""
-    audit.record(None, VERIFIED, certificate, keep_address=False)
+    audit.record_at_once(VERIFIED, Certificate, certificate_id)
 
 
 def verify(serial, code):

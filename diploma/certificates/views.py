@@ -456,12 +456,18 @@ def verify(serial):
 
 
 def _count_verification(certificate):
-    services.record_verification(certificate)
+    """Count the look in a transaction of its own. On SQLite a transaction that has read cannot wait for
+    the write lock (it fails at once while another look is being counted); a new one waits its turn. So
+    the page's reads end first, and what is needed of the certificate is taken before (reading it after
+    the commit would be a read again)."""
+    certificate_id, serial = certificate.id, certificate.serial
     try:
         db.session.commit()
-    except SQLAlchemyError:  # a busy database: the check goes uncounted, the page is shown all the same
+        services.record_verification(certificate_id)
+        db.session.commit()
+    except SQLAlchemyError:  # a database down or busy too long: the check goes uncounted, the page is shown
         db.session.rollback()
-        current_app.logger.warning("a verification of %s was not counted", certificate.serial, exc_info=True)
+        current_app.logger.warning("a verification of %s was not counted", serial, exc_info=True)
 
 
 @bp.route("/credentials/<serial>.jwt")

@@ -9,6 +9,7 @@ and decrypted in memory, once per process, at the first signature.
 import hashlib
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -106,9 +107,15 @@ def root_key():
 
 
 def current_key(university):
-    return db.session.scalar(db.select(SigningKey).where(SigningKey.university_id == university.id,
-                                                         SigningKey.retired_at.is_(None))
-                             .order_by(SigningKey.id.desc()))
+    return db.session.scalar(_current_key_of_university(), {"university_id": university.id})
+
+
+@cache
+def _current_key_of_university():
+    """Built once: the verification page asks it at each look at a QR code."""
+    return db.select(SigningKey).where(SigningKey.university_id == db.bindparam("university_id"),
+                                       SigningKey.retired_at.is_(None)) \
+        .order_by(SigningKey.id.desc()).limit(1)
 
 
 def keys_of(university=None):

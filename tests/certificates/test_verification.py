@@ -323,3 +323,36 @@ def test_a_verification_that_cannot_be_counted_still_shows_the_certificate(app, 
     monkeypatch.undo()
     assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
     assert verification_events() == []
+
+
+def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_counted(app, certificate):
+    """Under load, another look is being counted (or a registrar is saving) when this one comes. The
+    count waits for the write lock instead of being dropped: on SQLite a transaction that had already
+    read was refused at once ("database is locked"), so the page now counts in a transaction of its own."""
+    import threading
+    import time
+
+    db.session.close()
+    engine, holding, done = db.engine, threading.Event(), threading.Event()
+
+    def hold_the_write_lock():
+        with engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            if engine.dialect.name == "sqlite":
+                raw.execute("BEGIN IMMEDIATE")
+            else:
+                raw.execute("BEGIN")
+                raw.execute("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE")
+            holding.set()
+            time.sleep(0.4)  # the look comes meanwhile, and waits
+            raw.execute("COMMIT")
+        done.set()
+
+    writer = threading.Thread(target=hold_the_write_lock)
+    writer.start()
+    assert holding.wait(10)
+    response = client_for(app).get(verify_url(certificate["serial"], certificate["code"]))
+    writer.join(10)
+    assert done.is_set()
+    assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
+    assert len(verification_events()) == 1
