@@ -1,5 +1,7 @@
 """Students of a university: their accounts and profiles."""
 from datetime import date, timedelta
+from functools import cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -8,7 +10,7 @@ from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT
 from diploma.arabic import fold_for_search
 from diploma.auth import services as accounts
 from diploma.auth.models import User, utcnow
-from diploma.curriculum.models import Cohort, Term
+from diploma.curriculum.models import Cohort, Course, Term
 from diploma.enrolment.models import GENDERS, Enrolment, Student
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -232,11 +234,19 @@ def candidates_for(offering, search, limit=30):
     return db.session.scalars(query.limit(limit)).all()
 
 
+@cache
+def _active_enrolments_statement():
+    """Built once (a course page asks on every visit): SQLAlchemy reuses its cache key and SQL."""
+    return db.select(db.func.count()).select_from(Enrolment) \
+        .join(Student, Student.id == Enrolment.student_id) \
+        .where(Student.user_id == db.bindparam("user_id"), Enrolment.status == "active",
+               Enrolment.offering_id == db.bindparam("offering_id"))
+
+
 def is_enrolled(user, offering):
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(Enrolment).join(Enrolment.student)
-        .where(Student.user_id == user.id, Enrolment.offering_id == offering.id, Enrolment.status == "active")
-    ) > 0
+    """Whether the account's student is actively enrolled in the offering."""
+    return db.session.scalar(_active_enrolments_statement(),
+                             {"user_id": user.id, "offering_id": offering.id}) > 0
 
 
 def can_follow(user, offering):
@@ -253,30 +263,48 @@ def can_follow(user, offering):
     return is_enrolled(user, offering)
 
 
-def current_offerings_of(user, current_only=False):
-    """A student's active enrolments' offerings, the latest term first; ``current_only``: those whose term
-    has not ended."""
-    query = db.select(Offering).join(Enrolment, Enrolment.offering_id == Offering.id) \
-        .join(Enrolment.student).join(Offering.term) \
-        .where(Student.user_id == user.id, Enrolment.status == "active") \
-        .order_by(Term.starts_on.desc(), Offering.id) \
-        .options(db.selectinload(Offering.lecturers), db.contains_eager(Offering.term),
-                 db.lazyload(Offering.university))  # the term from the join above; the university not shown
+class CourseSummary(NamedTuple):
+    """What a student's course card shows, as plain values (no ORM object is loaded for a card)."""
+
+    offering_id: int
+    title: teaching.Names
+    term: teaching.Names
+    materials: int  # that students see
+    new_materials: int  # of them, posted in the last ``NEW_MATERIALS_DAYS`` days
+    latest_announcement: str | None  # its title
+    lecturers: list  # [teaching.Names]
+
+
+NEW_MATERIALS_DAYS = 14
+
+
+@cache
+def _course_summaries_statement(current_only):
+    """A student's active enrolments' offerings with what their cards show, the latest term first, in one
+    statement built once per variant (SQLAlchemy then reuses its cache key and SQL); ``current_only``: the
+    offerings whose term has not ended."""
+    query = db.select(Offering.id, Course.title_ar, Course.title_en, Term.name_ar, Term.name_en,
+                      teaching.visible_materials_count(Offering.id),
+                      teaching.visible_materials_count(Offering.id, since=db.bindparam("new_since")),
+                      teaching.latest_announcement_title(Offering.id)) \
+        .join(Enrolment, Enrolment.offering_id == Offering.id) \
+        .join(Student, Student.id == Enrolment.student_id) \
+        .join(Term, Term.id == Offering.term_id).join(Course, Course.id == Offering.course_id) \
+        .where(Student.user_id == db.bindparam("user_id"), Enrolment.status == "active") \
+        .order_by(Term.starts_on.desc(), Offering.id)
     if current_only:
-        query = query.where(Term.ends_on >= date.today())
-    return db.session.scalars(query).all()
+        query = query.where(Term.ends_on >= db.bindparam("today"))
+    return query
 
 
 def course_summaries(user, current_only=False):
-    """Each of a student's courses with its term, lecturers, latest announcement and the number of
-    materials posted in the last 14 days."""
-    offerings = current_offerings_of(user, current_only)
-    ids = [offering.id for offering in offerings]
-    counts = teaching.material_counts(ids, since=utcnow() - timedelta(days=14))
-    latest = teaching.latest_announcements(ids)
-    summaries = []
-    for offering in offerings:
-        total, new = counts.get(offering.id, (0, 0))
-        summaries.append({"offering": offering, "latest_announcement": latest.get(offering.id),
-                          "new_materials": new, "materials": total})
-    return summaries
+    """Each of a student's courses (active enrolments, the latest term first; ``current_only``: those whose
+    term has not ended) with its term, lecturers, latest announcement and the number of materials posted in
+    the last 14 days: two queries, whatever the number of courses."""
+    rows = db.session.execute(_course_summaries_statement(current_only), {
+        "user_id": user.id, "today": date.today(),
+        "new_since": utcnow() - timedelta(days=NEW_MATERIALS_DAYS)}).all()
+    lecturers = teaching.lecturer_names([row[0] for row in rows])
+    return [CourseSummary(offering_id, teaching.Names(title_ar, title_en), teaching.Names(term_ar, term_en),
+                          materials, new_materials, latest, lecturers.get(offering_id, []))
+            for offering_id, title_ar, title_en, term_ar, term_en, materials, new_materials, latest in rows]

@@ -181,7 +181,7 @@ def withdraw(offering_id, enrolment_id):
 
 def followed_offering_or_404(offering_id):
     """An offering for someone who may follow it; 404 for everyone else, also for guessed ids."""
-    offering = db.session.get(Offering, offering_id)
+    offering = teaching.find_offering(offering_id)
     if offering is None or not services.can_follow(current_user, offering):
         abort(404)
     return offering
@@ -199,6 +199,7 @@ def course_page(offering_id):
     offering = followed_offering_or_404(offering_id)
     materials = teaching.materials_of(offering)
     return render_template("enrolment/course.html", offering=offering,
+                           lecturers=teaching.lecturer_names_of(offering),
                            groups=teaching.group_by_week(materials),
                            announcements=teaching.announcements_of(offering), render_markdown=render_markdown)
 

@@ -1,5 +1,7 @@
 """Offerings and what lecturers post to them: materials and announcements."""
 from datetime import date
+from functools import cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +16,19 @@ from diploma.teaching.models import Announcement, Material, Offering, offering_l
 MATERIAL_FIELDS = ("title", "week", "topic", "url", "body")
 
 
+class Names(NamedTuple):
+    """A name in Arabic and English read as two plain columns, for a page that only shows it: no ORM object
+    is loaded for it. ``name(language)`` (and ``display_name`` for people) as the models have them."""
+
+    ar: str
+    en: str
+
+    def name(self, language):
+        return self.ar if language == "ar" else self.en
+
+    display_name = name
+
+
 # --- offerings -----------------------------------------------------------------------------------
 
 def offerings_query(university_id=None, term_id=None):
@@ -26,6 +41,17 @@ def offerings_query(university_id=None, term_id=None):
     return query
 
 
+@cache
+def _offering_statement():
+    return db.select(Offering).where(Offering.id == db.bindparam("offering_id"))
+
+
+def find_offering(offering_id):
+    """The offering (with its course, term and university), or None: ``db.session.get`` by a statement built
+    once, so that SQLAlchemy reuses its cache key and SQL (a course page and its files ask on every visit)."""
+    return db.session.scalar(_offering_statement(), {"offering_id": offering_id})
+
+
 def offerings_taught_by(user, current_only=False):
     """The offerings a lecturer teaches, the latest term first; ``current_only``: whose term has not ended."""
     query = offerings_query().join(offering_lecturer, offering_lecturer.c.offering_id == Offering.id) \
@@ -35,8 +61,45 @@ def offerings_taught_by(user, current_only=False):
     return db.session.scalars(query).all()
 
 
+@cache
+def _lecturer_names_statement():
+    """Built once (like ``auth.services._user_of_login_session``): SQLAlchemy reuses its cache key and SQL."""
+    return db.select(offering_lecturer.c.offering_id, User.name_ar, User.name_en) \
+        .join(User, User.id == offering_lecturer.c.user_id) \
+        .where(offering_lecturer.c.offering_id.in_(db.bindparam("offering_ids", expanding=True))) \
+        .order_by(User.name_en, User.id)  # as ``Offering.lecturers`` (by English name)
+
+
+def lecturer_names(offering_ids):
+    """{offering id: [Names of its lecturers]}, in one query of their names alone (no accounts loaded); an
+    offering without lecturers is absent."""
+    names = {}
+    if offering_ids:
+        for offering_id, name_ar, name_en in db.session.execute(_lecturer_names_statement(),
+                                                                {"offering_ids": list(offering_ids)}):
+            names.setdefault(offering_id, []).append(Names(name_ar, name_en))
+    return names
+
+
+def lecturer_names_of(offering):
+    """[Names] of an offering's lecturers, by English name (see ``lecturer_names``)."""
+    return lecturer_names([offering.id]).get(offering.id, [])
+
+
+@cache
+def _lecturer_link_statement():
+    """Built once (SQLAlchemy then reuses its cache key and compiled SQL). It names ``User.id`` so that it
+    is an ORM statement, which the session flushes before: a lecturer just added to the offering counts."""
+    return (db.select(User.id).join(offering_lecturer, offering_lecturer.c.user_id == User.id)
+            .where(offering_lecturer.c.offering_id == db.bindparam("offering_id"),
+                   User.id == db.bindparam("user_id")))
+
+
 def is_lecturer_of(user, offering):
-    return any(lecturer.id == user.id for lecturer in offering.lecturers)
+    """Whether the user is one of the offering's lecturers: one look-up in the link table, without loading
+    every lecturer's account (the gradebook and the staff pages that ask never show them)."""
+    return db.session.scalar(_lecturer_link_statement(), {"offering_id": offering.id, "user_id": user.id}) \
+        is not None
 
 
 def lecturers_of_university(university_id):
@@ -189,12 +252,18 @@ def delete_material(actor, material):
     return stored_name
 
 
-def materials_of(offering, include_hidden=False):
-    query = db.select(Material).where(Material.offering_id == offering.id)
+@cache
+def _materials_statement(include_hidden):
+    query = db.select(Material).where(Material.offering_id == db.bindparam("offering_id"))
     if not include_hidden:
         query = query.where(Material.hidden.is_(False))
-    return db.session.scalars(query.order_by(Material.week.is_(None), Material.week, Material.topic,
-                                             Material.created_at)).all()
+    return query.order_by(Material.week.is_(None), Material.week, Material.topic, Material.created_at)
+
+
+def materials_of(offering, include_hidden=False):
+    """An offering's materials by week, topic and date (without the hidden ones unless ``include_hidden``),
+    by a statement built once per variant (SQLAlchemy reuses its cache key and SQL)."""
+    return db.session.scalars(_materials_statement(include_hidden), {"offering_id": offering.id}).all()
 
 
 def group_by_week(materials):
@@ -228,31 +297,35 @@ def delete_announcement(actor, announcement):
     db.session.flush()
 
 
-def material_counts(offering_ids, since):
-    """{offering id: (visible materials, those of them posted since ``since``)}, in one query; an offering
-    with none is absent."""
-    recent = db.func.sum(db.case((Material.created_at >= since, 1), else_=0))
-    rows = db.session.execute(
-        db.select(Material.offering_id, db.func.count(Material.id), recent)
-        .where(Material.offering_id.in_(offering_ids), Material.hidden.is_(False))
-        .group_by(Material.offering_id))
-    return {offering_id: (total, int(new or 0)) for offering_id, total, new in rows}
+def visible_materials_count(offering_id, since=None):
+    """A count correlated to a query of offerings (``offering_id``: its column): the materials students see
+    in each offering; with ``since`` (a value or a bind parameter), those posted since then."""
+    query = db.select(db.func.count(Material.id)) \
+        .where(Material.offering_id == offering_id, Material.hidden.is_(False))
+    if since is not None:
+        query = query.where(Material.created_at >= since)
+    return query.scalar_subquery()
 
 
-def latest_announcements(offering_ids):
-    """{offering id: its latest announcement}, in one query; an offering with none is absent."""
-    ranked = db.select(Announcement.id, db.func.row_number().over(
-        partition_by=Announcement.offering_id,
-        order_by=(Announcement.created_at.desc(), Announcement.id.desc())).label("rank")) \
-        .where(Announcement.offering_id.in_(offering_ids)).subquery()
-    latest = db.session.scalars(db.select(Announcement).join(ranked, ranked.c.id == Announcement.id)
-                                .where(ranked.c.rank == 1))
-    return {announcement.offering_id: announcement for announcement in latest}
+def latest_announcement_title(offering_id):
+    """The title of each offering's latest announcement (None without one), correlated to a query of
+    offerings (``offering_id``: its column)."""
+    return db.select(Announcement.title).where(Announcement.offering_id == offering_id) \
+        .order_by(Announcement.created_at.desc(), Announcement.id.desc()).limit(1).scalar_subquery()
+
+
+@cache
+def _announcements_statement():
+    """Built once. The pages show each author's name only: it comes in the same query (no account loaded
+    in full, none loaded one by one)."""
+    return db.select(Announcement).where(Announcement.offering_id == db.bindparam("offering_id")) \
+        .order_by(Announcement.created_at.desc(), Announcement.id.desc()) \
+        .options(db.joinedload(Announcement.author).load_only(User.name_ar, User.name_en))
 
 
 def announcements_of(offering, limit=None):
-    query = db.select(Announcement).where(Announcement.offering_id == offering.id) \
-        .order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    """An offering's announcements, the latest first; ``limit``: only that many."""
+    query = _announcements_statement()
     if limit:
         query = query.limit(limit)
-    return db.session.scalars(query).all()
+    return db.session.scalars(query, {"offering_id": offering.id}).all()

@@ -108,16 +108,44 @@ def test_the_course_summaries_of_a_student(school):
     build.material(school["current"], "link", hidden=True)           # not for students: not counted
     backdate(build.material(school["current"], "link"), days=30)      # posted long ago: not new
     build.announcement(school["current"], title="Old news")
-    latest = build.announcement(school["current"], title="Room 12 from now on")
+    build.announcement(school["current"], title="Room 12 from now on")
 
     summaries = services.course_summaries(school["student"])
 
-    assert [s["offering"].id for s in summaries] == [school["current"].id, school["earlier"].id]
-    assert [s["offering"].id for s in services.course_summaries(school["student"], current_only=True)] == [
+    assert [s.offering_id for s in summaries] == [school["current"].id, school["earlier"].id]
+    assert [s.offering_id for s in services.course_summaries(school["student"], current_only=True)] == [
         school["current"].id]
     first = summaries[0]
-    assert (first["new_materials"], first["materials"], first["latest_announcement"]) == (1, 2, latest)
-    assert (summaries[1]["new_materials"], summaries[1]["latest_announcement"]) == (0, None)
+    assert (first.new_materials, first.materials, first.latest_announcement) == (1, 2, "Room 12 from now on")
+    assert (first.title.name("ar"), first.title.name("en")) == ("بناء السلام", "Peacebuilding")
+    assert (first.term.name("ar"), first.term.name("en")) == ("الفصل الأول ٢٠٢٦", "Autumn 2026")
+    assert [lecturer.display_name("en") for lecturer in first.lecturers] == ["Dr Suad Jabbar"]
+    earlier = summaries[1]
+    assert (earlier.new_materials, earlier.materials, earlier.latest_announcement) == (0, 0, None)
+
+
+def test_the_latest_announcement_is_the_newest_and_of_the_same_offering(school):
+    """Two announcements posted in the same second: the one posted last; another course's never counts."""
+    first = build.announcement(school["current"], title="First")
+    second = build.announcement(school["current"], title="Second")
+    second.created_at = first.created_at
+    build.announcement(school["earlier"], title="Of another course")
+    db.session.commit()
+
+    summaries = services.course_summaries(school["student"])
+
+    assert [s.latest_announcement for s in summaries] == ["Second", "Of another course"]
+
+
+def test_the_lecturers_are_listed_by_english_name(school, make):
+    second = make.user(role="lecturer", university=school["home"], name_ar="أ. باسم علي", name_en="Basim Ali")
+    school["current"].lecturers.append(second)
+    db.session.commit()
+
+    first, _earlier = services.course_summaries(school["student"])
+
+    assert [lecturer.display_name("en") for lecturer in first.lecturers] == ["Basim Ali", "Dr Suad Jabbar"]
+    assert [lecturer.display_name("ar") for lecturer in first.lecturers] == ["أ. باسم علي", "د. سعاد جبار"]
 
 
 def test_the_list_of_courses_costs_the_same_queries_for_two_courses_or_eight(school, make, auth, login_as,
@@ -140,6 +168,32 @@ def test_the_list_of_courses_costs_the_same_queries_for_two_courses_or_eight(sch
 
     assert client.get("/courses/").get_data(as_text=True).count('data-testid="course-card"') == 8
     assert len(eight) == len(two)
+    # the account, then the courses with their counts and latest announcements, then their lecturers' names
+    assert len([statement for statement in eight if statement.startswith("SELECT")]) == 3
+
+
+def test_the_students_dashboard_costs_four_queries_for_two_courses_or_eight(school, make, auth, login_as,
+                                                                            client):
+    busy = make.student(university=school["home"], name_ar="سارة كريم", name_en="Sara Kareem")
+    for number in range(8):
+        offering = build.offering(school["home"], term=school["autumn"], course=make.course(
+            title_ar=f"مقرر {number}", title_en=f"Course {number}"))
+        build.enrolled(busy, offering)
+        build.material(offering, "link")
+        build.announcement(offering, title=f"إعلان {number}")
+    db.session.commit()
+    users = (school["student"], busy.user)
+
+    login_as(users[0])
+    one = queries_of(client, "/dashboard")
+    auth.logout()
+    login_as(db.session.merge(users[1]))
+    eight = queries_of(client, "/dashboard")
+
+    assert client.get("/dashboard").get_data(as_text=True).count('data-testid="course-card"') == 8
+    assert len(eight) == len(one)
+    # the account; the university, cohort and programme names; the courses; their lecturers' names
+    assert len([statement for statement in eight if statement.startswith("SELECT")]) == 4
 
 
 @pytest.mark.parametrize(("url", "listed"), [("/courses/", ["بناء السلام", "حل النزاعات"]),
@@ -177,6 +231,49 @@ def test_the_students_pages_in_english(school, student, client, url):
     assert "New materials: 1" in page
     assert "Latest announcement: Room 12 from now on" in page
     assert "بناء السلام" not in page
+
+
+@pytest.mark.parametrize(("language", "shown_names"), [
+    ("ar", ["دبلوم دراسات السلام والأزمات", "جامعة البصرة", "الدفعة الأولى", "BSR-26-001"]),
+    ("en", ["Diploma in Peace and Crisis Studies", "University of Basra", "First cohort", "BSR-26-001"])])
+def test_the_students_dashboard_shows_the_programme_university_cohort_and_number(make, login_as, client,
+                                                                                  language, shown_names):
+    home = make.university(name_ar="جامعة البصرة", name_en="University of Basra")
+    cohort = make.cohort(name_ar="الدفعة الأولى", name_en="First cohort")
+    login_as(make.student(university=home, cohort=cohort, student_number="BSR-26-001").user)
+
+    page = page_of(client.get("/dashboard", headers={"Accept-Language": language}))
+
+    readable(page, language)
+    labels = [shown(label, language) for label in ("Programme", "University", "Cohort", "Student number")]
+    positions = [page.index(f"<dt>{label}</dt><dd>") for label in labels]
+    assert positions == sorted(positions)
+    for name in shown_names:
+        assert name in page
+    assert '<bdi dir="ltr">BSR-26-001</bdi>' in page
+
+
+def test_a_student_account_without_a_student_profile_sees_its_dashboard_without_cohort(make, login_as,
+                                                                                       client):
+    home = make.university(name_en="University of Basra")
+    make.programme()
+    login_as(make.user(role="student", university=home))
+
+    page = page_of(client.get("/dashboard", headers={"Accept-Language": "en"}))
+
+    readable(page, "en")
+    assert "<dt>University</dt><dd>University of Basra</dd>" in page
+    assert "<dt>Programme</dt>" in page
+    assert "<dt>Cohort</dt>" not in page and "<dt>Student number</dt>" not in page
+    assert shown("You are not enrolled in any course yet.", "en") in page
+
+
+def test_the_students_dashboard_without_a_programme_leaves_it_out(make, login_as, client):
+    login_as(make.user(role="student", university=make.university(name_en="University of Basra")))
+
+    page = page_of(client.get("/dashboard", headers={"Accept-Language": "en"}))
+
+    assert "<dt>University</dt><dd>University of Basra</dd>" in page and "<dt>Programme</dt>" not in page
 
 
 def test_a_student_without_courses_is_told_so(make, login_as, client):
@@ -255,6 +352,26 @@ def test_the_course_page_in_english(school, materials, student, client):
     assert headings(page)[-3:] == ["Week 1 — Introduction", "Week 2 — Mediation", "General"]
     assert "Peacebuilding" in page and "University of Basra" in page and "Dr Suad Jabbar" in page
     assert "Welcome" in page
+
+
+def test_the_course_page_names_every_author_in_a_fixed_number_of_queries(school, student, make, client):
+    """The authors' names come with the announcements: none is loaded alone, also not an author who no
+    longer teaches the course."""
+    url = f"/courses/{school['current'].id}"
+    build.announcement(school["current"], title="From the lecturer")
+    one = queries_of(client, url)
+    former = make.user(role="lecturer", university=school["home"], name_ar="د. علي حسن",
+                       name_en="Dr Ali Hassan")
+    build.announcement(school["current"], title="From a former lecturer", actor=former)
+    build.material(school["current"], "text", body="*Read* it.")
+
+    page = page_of(client.get(url, headers={"Accept-Language": "en"}))
+    more = queries_of(client, url)
+
+    assert "Dr Ali Hassan" in page and "Dr Suad Jabbar" in page
+    assert len(more) == len(one)
+    # the account; the offering; the enrolment; its materials; its lecturers' names; its announcements
+    assert len([statement for statement in more if statement.startswith("SELECT")]) == 6
 
 
 def test_the_course_page_has_no_lecturer_buttons_for_the_student(school, materials, student, client):
