@@ -43,10 +43,19 @@ class GradingRules:
 
     @classmethod
     def of_programme(cls, programme):
-        bands = tuple(Band(band.id, Decimal(band.min_mark), band.name_ar, band.name_en)
-                      for band in sorted(programme.bands, key=lambda band: band.min_mark, reverse=True))
-        return cls(Decimal(programme.pass_mark), programme.course_mark_rounding, programme.second_round_rule,
-                   Decimal(programme.second_round_deduction), bands)
+        return cls.of_settings(programme, [(band.id, band.min_mark, band.name_ar, band.name_en)
+                                           for band in programme.bands])
+
+    @classmethod
+    def of_settings(cls, settings, bands):
+        """The rules of a programme's settings (the programme, or a row of its columns: ``pass_mark``,
+        ``course_mark_rounding``, ``second_round_rule``, ``second_round_deduction``) and its bands as
+        (id, min_mark, name_ar, name_en), in any order."""
+        ordered = sorted(bands, key=lambda band: band[1], reverse=True)
+        return cls(Decimal(settings.pass_mark), settings.course_mark_rounding, settings.second_round_rule,
+                   Decimal(settings.second_round_deduction),
+                   tuple(Band(band_id, Decimal(min_mark), name_ar, name_en)
+                         for band_id, min_mark, name_ar, name_en in ordered))
 
     def as_json(self):
         return {"pass_mark": str(self.pass_mark), "course_mark_rounding": self.course_mark_rounding,

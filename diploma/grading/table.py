@@ -3,12 +3,14 @@ and round, computed with the gradebook's grading rules, in a fixed number of que
 distribution of the class. A gradebook exists from the moment its offering does."""
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, lazyload, load_only
 
 from diploma.auth.models import User
-from diploma.curriculum.services import the_programme
+from diploma.curriculum.models import GradeBand, Programme
+from diploma.curriculum.services import PROGRAMME_CODE
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading import rules
@@ -41,12 +43,20 @@ def _give_every_new_offering_its_gradebook(session, flush_context, instances):
         session.add(new_gradebook(offering))
 
 
+@cache
+def _gradebook_with_assessments():
+    """Built once (SQLAlchemy then reuses its cache key and compiled SQL). The assessments come in the same
+    query; the offering is not joined again: the caller holds it, and ``gradebook.offering`` finds it in
+    the session without a query."""
+    return (db.select(Gradebook).outerjoin(Gradebook.assessments)
+            .where(Gradebook.offering_id == db.bindparam("offering_id"))
+            .options(contains_eager(Gradebook.assessments), lazyload(Gradebook.offering))
+            .order_by(Assessment.position))
+
+
 def gradebook_of(offering):
     """The offering's gradebook, with its assessments."""
-    return db.session.scalars(
-        db.select(Gradebook).where(Gradebook.offering_id == offering.id)
-        .options(selectinload(Gradebook.assessments))
-    ).one()
+    return db.session.scalars(_gradebook_with_assessments(), {"offering_id": offering.id}).unique().one()
 
 
 @dataclass
@@ -72,6 +82,9 @@ class MarksTable:
     grading: rules.GradingRules
     assessments: list
     rows: list
+    # Whether any mark exists, also a withdrawn student's (who has no line): the assessments can be
+    # replaced only before the first one.
+    has_scores: bool = False
 
     @property
     def final(self):
@@ -81,20 +94,53 @@ class MarksTable:
     def complete(self):
         return all(row.complete for row in self.rows)
 
+    @property
+    def has_second_round_column(self):
+        """Once the second round is open, and afterwards as long as any line has a second-round mark."""
+        return (self.gradebook.current_round == SECOND_ROUND
+                or any(row.second is not None for row in self.rows))
+
+    def cells(self, row, second_round_column):
+        """A line's mark cells in column order, as (assessment, attempt, score): one per assessment, then
+        in the second-round column the final exam's second attempt of a student who failed the first
+        round, or (None, SECOND_ROUND, None) where the line has no such cell. Worked out here once per
+        line, so that the page renders each cell inline instead of deciding (and including) it per cell."""
+        cells = [(assessment, FIRST_ROUND, row.scores.get(assessment.id)) for assessment in self.assessments]
+        if second_round_column:
+            final = self.final
+            if row.first_passed is False and final is not None:
+                cells.append((final, SECOND_ROUND, row.second))
+            else:
+                cells.append((None, SECOND_ROUND, None))
+        return cells
+
+
+@cache
+def _active_enrolments_statement():
+    """The lines of the table, built once. A line shows the student's number and name: the student and
+    account come from the joins the order needs, with those columns only (not the account's password hash
+    and the rest), and without the cohort, which no user of the table reads."""
+    return (db.select(Enrolment).join(Enrolment.student).join(Student.user)
+            .where(Enrolment.offering_id == db.bindparam("offering_id"), Enrolment.status == "active")
+            .order_by(User.name_ar, Enrolment.id)
+            .options(load_only(Enrolment.student_id, Enrolment.offering_id),
+                     contains_eager(Enrolment.student).load_only(Student.user_id, Student.student_number)
+                     .lazyload(Student.cohort),
+                     contains_eager(Enrolment.student, Student.user).load_only(User.name_ar, User.name_en)))
+
 
 def _active_enrolments(offering):
-    return db.session.scalars(
-        db.select(Enrolment).join(Enrolment.student).join(Student.user)
-        .where(Enrolment.offering_id == offering.id, Enrolment.status == "active")
-        .order_by(User.name_ar, Enrolment.id)
-    ).all()
+    return db.session.scalars(_active_enrolments_statement(), {"offering_id": offering.id}).all()
+
+
+@cache
+def _scores_statement():
+    return (db.select(Score).join(Assessment, Assessment.id == Score.assessment_id)
+            .where(Assessment.gradebook_id == db.bindparam("gradebook_id")))
 
 
 def _scores_of(gradebook):
-    return db.session.scalars(
-        db.select(Score).join(Assessment, Assessment.id == Score.assessment_id)
-        .where(Assessment.gradebook_id == gradebook.id)
-    ).all()
+    return db.session.scalars(_scores_statement(), {"gradebook_id": gradebook.id}).all()
 
 
 def _components(assessments, scores):
@@ -114,6 +160,32 @@ def grading_rules_of(gradebook, programme):
     if gradebook.published_rules:
         return rules.GradingRules.from_json(gradebook.published_rules)
     return rules.GradingRules.of_programme(programme)
+
+
+@cache
+def _programme_rules_statement():
+    """The programme's grading settings and its bands (highest minimum first), as plain values in one
+    query: one line per band, or a single line without a band."""
+    return (db.select(Programme.pass_mark, Programme.course_mark_rounding, Programme.second_round_rule,
+                      Programme.second_round_deduction, GradeBand.id, GradeBand.min_mark, GradeBand.name_ar,
+                      GradeBand.name_en)
+            .outerjoin(GradeBand, GradeBand.programme_id == Programme.id)
+            .where(Programme.code == db.bindparam("code"))
+            .order_by(GradeBand.min_mark.desc()))
+
+
+def _current_programme_rules():
+    """``rules.GradingRules.of_programme(the_programme())``, without loading the programme and its bands
+    as objects."""
+    lines = db.session.execute(_programme_rules_statement(), {"code": PROGRAMME_CODE}).all()
+    return rules.GradingRules.of_settings(lines[0], [line[4:] for line in lines if line.id is not None])
+
+
+def _grading_rules(gradebook):
+    """As ``grading_rules_of``, reading the programme only when the gradebook has no rules of its own."""
+    if gradebook.published_rules:
+        return rules.GradingRules.from_json(gradebook.published_rules)
+    return _current_programme_rules()
 
 
 def compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
@@ -136,11 +208,12 @@ def compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
 def load_sheet(offering):
     """The whole gradebook in a fixed number of queries, whatever the number of students."""
     gradebook = gradebook_of(offering)
-    grading = grading_rules_of(gradebook, the_programme())
+    grading = _grading_rules(gradebook)
     assessments = list(gradebook.assessments)
     rows = {e.id: StudentMarks(enrolment=e) for e in _active_enrolments(offering)}
     final_id = next((a.id for a in assessments if a.is_final), None)
-    for score in _scores_of(gradebook):
+    scores = _scores_of(gradebook)
+    for score in scores:
         row = rows.get(score.enrolment_id)
         if row is None:
             continue
@@ -150,7 +223,7 @@ def load_sheet(offering):
             row.second = score
     for row in rows.values():
         compute_row(row, assessments, grading)
-    return MarksTable(gradebook, grading, assessments, list(rows.values()))
+    return MarksTable(gradebook, grading, assessments, list(rows.values()), has_scores=bool(scores))
 
 
 def distribution(sheet):

@@ -21,11 +21,12 @@ STAFF = (ADMIN, REGISTRAR, LECTURER)
 def _gradebook_page(offering, marks_form=None, results=None, typed=None, status=200):
     sheet = services.load_sheet(offering)
     actions = services.gradebook_actions(current_user, sheet)
+    deciding = actions.publish or actions.return_to_lecturer  # only then the page shows the return form
     return render_template(
         "grading/gradebook.html", offering=offering, sheet=sheet, marks_form=marks_form or MarksForm(),
         actions=actions, editable=actions.editable_attempts, results=results or {}, typed=typed or {},
         distribution=services.distribution(sheet) if actions.see_distribution else None,
-        return_form=ReturnForm(), confirm_form=ConfirmForm(), cell_key=services.cell_key,
+        return_form=ReturnForm() if deciding else None, cell_key=services.cell_key,
         show_mark=rules.format_mark), status
 
 

@@ -12,7 +12,7 @@ from diploma.curriculum.services import the_programme
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.grading import rules
-from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Assessment, Gradebook, Score
+from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Gradebook
 from diploma.grading.table import gradebook_of, load_sheet
 from diploma.teaching import services as teaching
 from diploma.teaching.models import Offering
@@ -20,8 +20,8 @@ from diploma.teaching.models import Offering
 
 def editor_kind(user, gradebook):
     """'lecturer' (draft, current round), 'registrar' (after publication, with a reason), or None."""
-    if user.role == LECTURER and teaching.is_lecturer_of(user, gradebook.offering) \
-            and gradebook.status == "draft":
+    if user.role == LECTURER and gradebook.status == "draft" \
+            and teaching.is_lecturer_of(user, gradebook.offering):
         return "lecturer"
     if user.role in (REGISTRAR, ADMIN) and gradebook.status == "published":
         return "registrar"
@@ -30,7 +30,10 @@ def editor_kind(user, gradebook):
 
 def editable_attempts(user, sheet):
     """The rounds whose cells this user may change now: {1}, {2}, {1, 2} or set()."""
-    kind = editor_kind(user, sheet.gradebook)
+    return _editable_attempts(editor_kind(user, sheet.gradebook), sheet)
+
+
+def _editable_attempts(kind, sheet):
     if kind == "lecturer":
         return {sheet.gradebook.current_round}
     if kind == "registrar":
@@ -41,8 +44,11 @@ def editable_attempts(user, sheet):
 def can_edit_assessments(user, sheet):
     """Only the lecturer, in the first round's draft, before any mark exists (also a withdrawn student's,
     which replacing the assessments would delete)."""
-    return (editor_kind(user, sheet.gradebook) == "lecturer" and sheet.gradebook.current_round == FIRST_ROUND
-            and not _any_score(sheet.gradebook))
+    return _can_edit_assessments(editor_kind(user, sheet.gradebook), sheet)
+
+
+def _can_edit_assessments(kind, sheet):
+    return kind == "lecturer" and sheet.gradebook.current_round == FIRST_ROUND and not sheet.has_scores
 
 
 def _may_submit(user, gradebook):
@@ -88,23 +94,18 @@ class GradebookActions:
 
 def gradebook_actions(user, sheet):
     gradebook = sheet.gradebook
+    kind = editor_kind(user, gradebook)  # once: the same answer for every action below
     deciding = _may_decide_on_submission(user, gradebook)
     return GradebookActions(
-        editable_attempts=frozenset(editable_attempts(user, sheet)),
-        edit_assessments=can_edit_assessments(user, sheet),
-        submit=_may_submit(user, gradebook),
+        editable_attempts=frozenset(_editable_attempts(kind, sheet)),
+        edit_assessments=_can_edit_assessments(kind, sheet),
+        submit=kind == "lecturer",  # as _may_submit
         publish=deciding, return_to_lecturer=deciding,
         open_second_round=_is_office(user) and _second_round_can_open(sheet),
-        give_reason=editor_kind(user, gradebook) == "registrar",
+        give_reason=kind == "registrar",
         see_distribution=_is_office(user),
         see_history=user is not None and user.role != STUDENT,
     )
-
-
-def _any_score(gradebook):
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(Score).join(Assessment, Assessment.id == Score.assessment_id)
-        .where(Assessment.gradebook_id == gradebook.id)) > 0
 
 
 def _incomplete_rows(sheet):
