@@ -6,6 +6,7 @@ browser asks for, then Arabic. Arabic is served as ``ar_IQ`` so that dates get t
 """
 import unicodedata
 from contextlib import contextmanager
+from functools import lru_cache
 
 from babel import Locale
 from flask import current_app, has_request_context, request
@@ -93,9 +94,24 @@ _RIGHT_TO_LEFT = {"R", "AL"}
 def text_language(text):
     """'ar' when most of the letters of ``text`` are written right to left (Arabic script), 'en' when most
     are written left to right, None when it has no letters (a number, a date, a serial's digits)."""
+    text = str(text or "")
+    return _remembered_language(text) if len(text) <= REMEMBERED_TEXT_LENGTH else _language_of_letters(text)
+
+
+# Names, titles and short notes come back on every page that shows them, and the answer depends on the
+# text alone: it is remembered per process for the texts up to this length (at most about 8 MB of them).
+REMEMBERED_TEXT_LENGTH = 2000
+
+
+@lru_cache(maxsize=1024)
+def _remembered_language(text):
+    return _language_of_letters(text)
+
+
+def _language_of_letters(text):
     right = left = 0
     first = None
-    for ch in str(text or ""):
+    for ch in text:
         bidi = unicodedata.bidirectional(ch) if ch.isalpha() else None
         if bidi in _RIGHT_TO_LEFT:
             right += 1
