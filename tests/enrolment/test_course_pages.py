@@ -148,8 +148,14 @@ def test_the_lecturers_are_listed_by_english_name(school, make):
     assert [lecturer.display_name("ar") for lecturer in first.lecturers] == ["أ. باسم علي", "د. سعاد جبار"]
 
 
-def test_the_list_of_courses_costs_the_same_queries_for_two_courses_or_eight(school, make, auth, login_as,
-                                                                             client):
+@pytest.mark.parametrize(("url", "selects"), [
+    # the account, then the courses with their counts and latest announcements, then their lecturers' names
+    ("/courses/", 3),
+    # the account; the university, cohort and programme names; the courses; their lecturers' names
+    ("/dashboard", 4),
+])
+def test_a_students_list_of_courses_costs_the_same_queries_for_few_courses_or_eight(
+        school, make, auth, login_as, client, url, selects):
     busy = make.student(university=school["home"], name_ar="سارة كريم", name_en="Sara Kareem")
     for number in range(8):  # eight courses, each with materials and announcements
         offering = build.offering(school["home"], term=school["autumn"], course=make.course(
@@ -161,39 +167,14 @@ def test_the_list_of_courses_costs_the_same_queries_for_two_courses_or_eight(sch
     users = (school["student"], busy.user)
 
     login_as(users[0])
-    two = queries_of(client, "/courses/")
+    few = queries_of(client, url)
     auth.logout()
     login_as(db.session.merge(users[1]))
-    eight = queries_of(client, "/courses/")
+    eight = queries_of(client, url)
 
-    assert client.get("/courses/").get_data(as_text=True).count('data-testid="course-card"') == 8
-    assert len(eight) == len(two)
-    # the account, then the courses with their counts and latest announcements, then their lecturers' names
-    assert len([statement for statement in eight if statement.startswith("SELECT")]) == 3
-
-
-def test_the_students_dashboard_costs_four_queries_for_two_courses_or_eight(school, make, auth, login_as,
-                                                                            client):
-    busy = make.student(university=school["home"], name_ar="سارة كريم", name_en="Sara Kareem")
-    for number in range(8):
-        offering = build.offering(school["home"], term=school["autumn"], course=make.course(
-            title_ar=f"مقرر {number}", title_en=f"Course {number}"))
-        build.enrolled(busy, offering)
-        build.material(offering, "link")
-        build.announcement(offering, title=f"إعلان {number}")
-    db.session.commit()
-    users = (school["student"], busy.user)
-
-    login_as(users[0])
-    one = queries_of(client, "/dashboard")
-    auth.logout()
-    login_as(db.session.merge(users[1]))
-    eight = queries_of(client, "/dashboard")
-
-    assert client.get("/dashboard").get_data(as_text=True).count('data-testid="course-card"') == 8
-    assert len(eight) == len(one)
-    # the account; the university, cohort and programme names; the courses; their lecturers' names
-    assert len([statement for statement in eight if statement.startswith("SELECT")]) == 4
+    assert client.get(url).get_data(as_text=True).count('data-testid="course-card"') == 8
+    assert len(eight) == len(few)
+    assert len([statement for statement in eight if statement.startswith("SELECT")]) == selects
 
 
 @pytest.mark.parametrize(("url", "listed"), [("/courses/", ["بناء السلام", "حل النزاعات"]),
