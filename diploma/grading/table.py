@@ -153,13 +153,16 @@ def _components(assessments, scores):
     return components
 
 
-def grading_rules_of(gradebook, programme):
+def grading_rules_of(gradebook, programme=None):
     """The rules a gradebook's results are computed with: those frozen at its first publication (a later
     change of the programme's pass mark, rounding, bands or second-round rule changes no published
-    result), the programme's current ones before it."""
+    result), the programme's current ones before it — from ``programme`` when the caller holds it, else
+    read as one row of values (the programme is not loaded at all for a published gradebook)."""
     if gradebook.published_rules:
         return rules.GradingRules.from_json(gradebook.published_rules)
-    return rules.GradingRules.of_programme(programme)
+    if programme is not None:
+        return rules.GradingRules.of_programme(programme)
+    return _current_programme_rules()
 
 
 @cache
@@ -179,13 +182,6 @@ def _current_programme_rules():
     as objects."""
     lines = db.session.execute(_programme_rules_statement(), {"code": PROGRAMME_CODE}).all()
     return rules.GradingRules.of_settings(lines[0], [line[4:] for line in lines if line.id is not None])
-
-
-def _grading_rules(gradebook):
-    """As ``grading_rules_of``, reading the programme only when the gradebook has no rules of its own."""
-    if gradebook.published_rules:
-        return rules.GradingRules.from_json(gradebook.published_rules)
-    return _current_programme_rules()
 
 
 def compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
@@ -208,7 +204,7 @@ def compute_row(row, assessments, grading, visible_round=SECOND_ROUND):
 def load_sheet(offering):
     """The whole gradebook in a fixed number of queries, whatever the number of students."""
     gradebook = gradebook_of(offering)
-    grading = _grading_rules(gradebook)
+    grading = grading_rules_of(gradebook)
     assessments = list(gradebook.assessments)
     rows = {e.id: StudentMarks(enrolment=e) for e in _active_enrolments(offering)}
     final_id = next((a.id for a in assessments if a.is_final), None)
