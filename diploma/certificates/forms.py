@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import Optional
 
+from diploma.dates import past_date_validator
 from diploma.forms import REQUIRED, at_most
 from diploma.text import clean_text
 
@@ -41,7 +43,11 @@ def choice_arg(args, name, choices):
 
 
 class IssueForm(FlaskForm):
-    """The button that issues the ticked students' certificates (the CSRF token; ids: see above)."""
+    """The button that issues the ticked students' certificates, with the graduation date they state
+    (proposed by the page; left empty, the service takes the same proposal). Ids: see above."""
+
+    issued_on = DateField(_l("Graduation date"), validators=[Optional(), past_date_validator],
+                          render_kw={"dir": "ltr"})
 
 
 class RevokeForm(FlaskForm):
@@ -80,7 +86,7 @@ class CorrectionForm(FlaskForm):
                           validators=[REQUIRED, at_most(200)])
     name_en = StringField(_l("Name in English"), filters=[clean_text], validators=[REQUIRED, at_most(200)],
                           render_kw={"dir": "ltr"})
-    issued_on = DateField(_l("Graduation date"), validators=[REQUIRED],
+    issued_on = DateField(_l("Graduation date"), validators=[REQUIRED, past_date_validator],
                           render_kw={"dir": "ltr"})
     # Its own id: the revoking form on the same page has a "reason" too.
     reason = TextAreaField(_l("Reason for the correction"), filters=[clean_text], id="correction_reason",

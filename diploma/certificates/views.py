@@ -151,14 +151,16 @@ def index():
                                                             Certificate.current()))
 
 
-def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200):
+def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200, form=None):
+    """The report; its issue form proposes the graduation date (or keeps the one posted, ``form``)."""
     report = services.graduation_report(university, cohort)
     issuable = report.awaiting_certificate
     if select_all:
         selected = [s.student.id for s in issuable]
+    form = form or IssueForm(formdata=None, issued_on=services.proposed_graduation_date(university, cohort))
     return render_template(
         "certificates/report.html", report=report, university=university, cohort=cohort,
-        issuable=issuable, selected=set(selected), error=error, issue_form=IssueForm(),
+        issuable=issuable, selected=set(selected), error=error, issue_form=form,
         scope=_scope(university), valid_count=report.printable_count,
         batch_limit=current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]), status
 
@@ -176,21 +178,25 @@ def cohort_report(cohort_id):
 def issue(cohort_id):
     """Issue the ticked students' certificates in one transaction: all of them, or none."""
     cohort, university = _cohort_or_404(cohort_id), _university_or_404()
-    if not IssueForm().validate_on_submit():
-        abort(400)
+    form = IssueForm()
     student_ids = read_student_ids(request.form)
+    if not form.validate_on_submit():
+        if not form.is_submitted() or "csrf_token" in form.errors:
+            abort(400)
+        return _report_page(university, cohort, selected=student_ids, form=form, status=422)
     if not student_ids:
         return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
-                            status=422)
+                            status=422, form=form)
     if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        return _issue_in_the_background(university, cohort, student_ids)
+        return _issue_in_the_background(university, cohort, student_ids, form.issued_on.data)
     try:
-        certificates = services.issue_certificates(current_user, university, cohort, student_ids)
+        certificates = services.issue_certificates(current_user, university, cohort, student_ids,
+                                                   issued_on=form.issued_on.data)
         db.session.commit()
     except RuleViolation as violation:
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, error=str(violation.message),
-                            status=422)
+                            status=422, form=form)
     except (IntegrityError, OperationalError):  # another issue of the same students or serials, at once
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, status=409, error=_(
@@ -201,14 +207,16 @@ def issue(cohort_id):
     return redirect(_report_url(cohort.id, university.id))
 
 
-def _issue_in_the_background(university, cohort, student_ids):
-    """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same."""
+def _issue_in_the_background(university, cohort, student_ids, issued_on):
+    """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same, with the
+    graduation date chosen (checked by the same service there)."""
     from diploma.i18n import current_language
     from diploma.jobs import kinds
     from diploma.jobs.views import start_and_show
 
     return start_and_show(kinds.ISSUE, university.id, {
         "university_id": university.id, "cohort_id": cohort.id, "student_ids": student_ids,
+        "issued_on": issued_on.isoformat() if issued_on else None,
         "language": current_language()}, total=len(student_ids))
 
 

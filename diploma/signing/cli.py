@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from diploma.cli import CommandError
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.partners.services import all_universities, find_university_by_code
+from diploma.partners.command_line import university_named, university_option
+from diploma.partners.services import all_universities
 from diploma.signing import keystore
 from diploma.signing.errors import SigningError
 
@@ -22,15 +23,11 @@ keys_cli = AppGroup("keys", help="Signing keys: the programme's root certificate
 
 LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
                         help="Language of the messages.")
-UNIVERSITY = click.option("--university", "university_code", required=True,
-                          help="The university's code (e.g. MSL).")
+UNIVERSITY = university_option()
 
 
 def _university(code):
-    university = find_university_by_code(code)
-    if university is None:
-        raise CommandError(_("No university has the code %(code)s.", code=code))
-    return university
+    return university_named(code)
 
 
 def _run(work):
