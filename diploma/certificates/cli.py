@@ -75,6 +75,7 @@ def issue_command(university_code, cohort_id, issued_on, language):
             raise CommandError(violation.message) from violation
         click.echo(ngettext("%(count)s certificate issued:", "%(count)s certificates issued:", len(issued),
                             count=_count(len(issued), cohort, language)))
+        click.echo(_("Graduation date: %(date)s", date=issued[0].issued_on.isoformat()))
         for certificate in sorted(issued, key=lambda c: c.number):
             student = certificate.snapshot["student"]
             click.echo(f"  {certificate.serial}\t{student['name_ar' if language == 'ar' else 'name_en']}")

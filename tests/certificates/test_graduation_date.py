@@ -129,6 +129,7 @@ def test_the_command_line_without_date_takes_the_same_proposal(runner, group):
 
     assert result.exit_code == 0, result.output
     assert {(c.issued_on, c.serial[:13]) for c in certificates()} == {(COHORT_END, "PCS-KUF-2024-")}
+    assert "Graduation date: 2024-06-27" in result.output
 
 
 @pytest.mark.parametrize(("typed", "message"), [
