@@ -92,9 +92,13 @@ def _begin_sqlite_transaction(connection):
     """SQLite: a request that may write (POST …) takes the write lock as its transaction begins, and so
     waits (busy_timeout) for another writer. Begun as a read, it would have to upgrade its lock at its
     first write, which SQLite refuses at once ("database is locked") while another writer is committing.
-    Reads (GET) keep deferred transactions, which never block one another."""
+    Reads (GET, and views marked ``web.writes_nothing``) keep deferred transactions, which never block one
+    another."""
     if connection.dialect.name == "sqlite":
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        from diploma.web import request_writes_nothing
+
+        writes = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+                  and not request_writes_nothing())
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 

@@ -99,6 +99,10 @@ class Config:
     # (checking a PDF costs far more than a serial and code).
     VERIFY_UPLOAD_MAX_MB = int(os.environ.get("VERIFY_UPLOAD_MAX_MB", "5"))
     VERIFY_UPLOAD_LIMIT = os.environ.get("VERIFY_UPLOAD_LIMIT", "10 per minute")
+    # The signature check of an upload runs in a process of its own under these limits (a genuine
+    # certificate takes well under a second); over them the file is refused as too complex.
+    VERIFY_UPLOAD_CPU_SECONDS = int(os.environ.get("VERIFY_UPLOAD_CPU_SECONDS", "5"))
+    VERIFY_UPLOAD_WALL_SECONDS = int(os.environ.get("VERIFY_UPLOAD_WALL_SECONDS", "15"))
     # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
     CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
