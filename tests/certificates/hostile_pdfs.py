@@ -9,7 +9,8 @@
     enumerating the signatures, logs a warning with a traceback for each one.
 ``many_objects_pdf(n)``
     A PDF of ``n`` small indirect objects and one signature field.
-Genuine files come from the tests' cohorts (diploma.signing.documents).
+``signed_pdf(data, certificate, key)`` signs as a university does. Genuine files come from the tests'
+cohorts (diploma.signing.documents).
 
 Used by tests/certificates/test_upload_limits.py, tests/security/test_hostile_input.py and
 bench/hostile_uploads.py.
@@ -61,7 +62,7 @@ def _page_writer():
     return writer
 
 
-def _blank_pdf():
+def blank_pdf():
     writer = _page_writer()
     output = BytesIO()
     writer.write(output)
@@ -79,16 +80,21 @@ def lookalike_ca_pdf(count, data=None):
         ca_key = ec.generate_private_key(ec.SECP256R1())
         lookalikes.append(_bare_certificate(LOOKALIKE_NAME, LOOKALIKE_NAME, ca_key.public_key(), ca_key,
                                             ca=True))
+    return signed_pdf(data or blank_pdf(), leaf, key, lookalikes)
+
+
+def signed_pdf(data, certificate, key, extra_certificates=()):
+    """``data`` signed (PAdES, like ours) with ``key`` and its ``certificate``; the CMS also carries
+    ``extra_certificates``."""
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    registry = SimpleCertificateStore.from_certs([_asn1(certificate) for certificate in lookalikes])
-    signer = signers.SimpleSigner(signing_cert=_asn1(leaf), signing_key=asn1_keys.PrivateKeyInfo.load(der),
-                                  cert_registry=registry)
+    registry = SimpleCertificateStore.from_certs([_asn1(extra) for extra in extra_certificates])
+    signer = signers.SimpleSigner(signing_cert=_asn1(certificate),
+                                  signing_key=asn1_keys.PrivateKeyInfo.load(der), cert_registry=registry)
     metadata = signers.PdfSignatureMetadata(field_name="UniversitySignature", md_algorithm="sha256",
                                             subfilter=SigSeedSubFilter.PADES)
     output = BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(data or _blank_pdf())), metadata, signer=signer,
-                     output=output)
+    signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(data)), metadata, signer=signer, output=output)
     return output.getvalue()
 
 
