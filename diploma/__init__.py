@@ -39,7 +39,12 @@ def _configure(app, config):
             raise RuntimeError("SECRET_KEY must be set (environment variable) unless FLASK_DEBUG=1.")
         app.config["SECRET_KEY"] = "insecure-debug-key"
     _trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
-    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    if app.testing:
+        INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    else:  # the app and the worker (flask CLI) start here: what they write is the service account's alone
+        from diploma.private_files import make_instance_private
+
+        make_instance_private(INSTANCE_PATH)
 
 
 def _trust_proxies(app, count):
