@@ -103,6 +103,7 @@ class Config:
     # certificate takes well under a second); over them the file is refused as too complex.
     VERIFY_UPLOAD_CPU_SECONDS = int(os.environ.get("VERIFY_UPLOAD_CPU_SECONDS", "5"))
     VERIFY_UPLOAD_WALL_SECONDS = int(os.environ.get("VERIFY_UPLOAD_WALL_SECONDS", "15"))
+    VERIFY_UPLOAD_ISOLATED = True  # False: checked in the request's own process (tests that read its log)
     # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
     CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
