@@ -67,13 +67,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	touch $@
 
 $(SECRET_FILE):
-	mkdir -p instance
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	mkdir -m 700 -p instance && chmod 700 instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
 $(SIGNING_PASSPHRASE_FILE):
-	mkdir -p instance
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+	mkdir -m 700 -p instance && chmod 700 instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 	chmod 600 $@
 
 translations: $(BIN)/.installed
@@ -85,7 +85,7 @@ translations-update: $(BIN)/.installed
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 database: setup
-	echo "$(PUBLIC_BASE_URL)" > instance/public_base_url
+	umask 077 && echo "$(PUBLIC_BASE_URL)" > instance/public_base_url
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 

@@ -19,6 +19,19 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
 
 
+def writes_nothing(view):
+    """Marks a view that writes nothing even on POST (verify by upload): on SQLite its transactions begin
+    deferred, as a GET's, and never take the write lock (see diploma._begin_sqlite_transaction)."""
+    view.writes_nothing = True
+    return view
+
+
+def request_writes_nothing():
+    """Whether the current request's view is marked ``writes_nothing``."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_nothing", False)
+
+
 def public_base_url():
     """The site's public address (PUBLIC_BASE_URL), without a trailing slash."""
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")

@@ -36,7 +36,7 @@ from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents, inspect
 from diploma.signing.errors import SigningError
-from diploma.web import int_arg, page_number, save_or_show
+from diploma.web import int_arg, page_number, save_or_show, writes_nothing
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
@@ -426,6 +426,7 @@ def _read_upload_in_memory():
 
 
 @bp.route("/verify/pdf", methods=["GET", "POST"])
+@writes_nothing
 @public
 @csrf.exempt
 @limiter.limit(lambda: current_app.config["VERIFY_UPLOAD_LIMIT"], methods=["POST"])
@@ -442,7 +443,9 @@ def verify_upload():
         return _verify_form_page(VerifyForm(formdata=None), status=422,
                                  upload_error=_("Choose the PDF file of the certificate."))
     else:
-        verdict = inspect.inspect_pdf(data)
+        trust = inspect.published_trust()
+        db.session.commit()  # the read ends here: no lock of the database is held while the file is checked
+        verdict = inspect.inspect_pdf(data, trust)
     status = 413 if verdict.outcome == inspect.TOO_LARGE else 200
     return render_template("certificates/verify_upload.html", verdict=verdict,
                            upload_form=VerifyUploadForm(formdata=None), max_megabytes=max_megabytes), status

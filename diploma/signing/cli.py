@@ -4,8 +4,10 @@
     flask --app wsgi keys issue --university MSL     the university's first key
     flask --app wsgi keys rotate --university MSL    a new key; the old one is retired and stays published
     flask --app wsgi keys list
+    flask --app wsgi keys rewrap                     re-wrap keys weaker than SIGNING_KDF_ITERATIONS
 
-The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase).
+The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
+checked by ``keys init``.
 """
 import click
 from flask.cli import AppGroup
@@ -95,6 +97,16 @@ def list_command(language):
             state = _("current") if record.current else _("retired %(date)s", date=record.retired_at.date())
             click.echo(f"{record.university.code}\t{record.fingerprint}\t{record.not_before.date()} – "
                        f"{record.not_after.date()}\t{state}")
+
+
+@keys_cli.command("rewrap")
+@LANGUAGE
+def rewrap_command(language):
+    """Re-wrap the keys stored with fewer PBKDF2 iterations than SIGNING_KDF_ITERATIONS (same passphrase)."""
+    with force_language(language):
+        rewrapped = _run(keystore.rewrap_keys)
+        click.echo(_("%(count)s signing key(s) re-wrapped with %(iterations)s iterations.",
+                     count=len(rewrapped), iterations=keystore.kdf_iterations()))
 
 
 def ensure_demo_keys():

@@ -29,6 +29,7 @@ import hashlib
 import html
 import io
 import itertools
+import logging
 import re
 import unicodedata
 import warnings
@@ -61,6 +62,7 @@ from diploma.grading.models import Gradebook, Score
 from diploma.partners.models import University
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.text import clean_text
+from tests.certificates import hostile_pdfs
 from tests.security.personas import build_world, forget_flashes, log_in, png_bytes
 from tests.snapshots import database_snapshot, describe_changes, folder_snapshot, integer_key, table_changes
 
@@ -1243,3 +1245,43 @@ def test_a_nul_character_is_never_a_server_error(world, as_, app, where):
         columns = (Announcement.body, Material.body, Gradebook.return_comment, Certificate.revoked_reason)
         texts = [text for column in columns for text in db.session.scalars(db.select(column))]
         assert not any("\x00" in text for text in texts if text)
+
+
+# --- verify by upload: hostile structure (issue 25) --------------------------------------------------------
+
+class _CountingHandler(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+hostile_pdf = st.one_of(
+    st.integers(5, 12).map(lambda n: (f"{n} look-alike CA certificates", hostile_pdfs.lookalike_ca_pdf(n))),
+    st.integers(9, 4000).map(lambda n: (f"{n} signature fields", hostile_pdfs.many_signature_fields_pdf(n))),
+    st.integers(5001, 40_000).map(lambda n: (f"{n} objects", hostile_pdfs.many_objects_pdf(n))),
+)
+
+
+@FEW
+@given(hostile=hostile_pdf)
+def test_verify_upload_refuses_hostile_structure_quietly(app, world, hostile):
+    """Too many certificates in the CMS, signature fields or objects: refused as too complex, in Arabic,
+    nothing written, and (checked in this process, where the log is seen) a handful of log lines at most."""
+    describe, data = hostile
+    counter = _CountingHandler()
+    logging.getLogger().addHandler(counter)
+    isolated = app.config.get("VERIFY_UPLOAD_ISOLATED", True)
+    app.config["VERIFY_UPLOAD_ISOLATED"] = False
+    try:
+        outcome = send(app.test_client(), "POST", "/verify/pdf", data={"file": (io.BytesIO(data), "c.pdf")},
+                       content_type="multipart/form-data", describe=describe,
+                       success=lambda *answer: False, reads_only=True)
+    finally:
+        app.config["VERIFY_UPLOAD_ISOLATED"] = isolated
+        logging.getLogger().removeHandler(counter)
+    assert 'data-outcome="too_complex"' in outcome.page, describe
+    assert "معقّد أكثر مما ينبغي" in outcome.page and 'lang="ar"' in outcome.page, describe
+    assert counter.count <= 5, f"{describe}: {counter.count} log records"
