@@ -103,7 +103,7 @@ def test_marks_go_from_the_lecturer_through_the_registrar_to_the_student(page, d
 
     page.get_by_test_id("submit-gradebook").click()
     expect(page).to_have_url(gradebook_url)
-    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مرفوعة إلى شعبة التسجيل")
+    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مُرسَلة إلى شعبة التسجيل")
     expect(page.locator("input.mark-input")).to_have_count(0)  # locked for the lecturer
     expect(page.get_by_test_id("submit-gradebook")).to_have_count(0)
     log_out(page)

@@ -102,4 +102,4 @@ def test_a_lecturer_enters_and_submits_marks_with_the_keyboard_alone(page, draft
     page.keyboard.press("Shift+Tab")  # from wherever the page starts, forward again to the submit button
     tab_to(page, "[data-testid=submit-gradebook]")
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مرفوعة إلى شعبة التسجيل")
+    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مُرسَلة إلى شعبة التسجيل")
