@@ -58,9 +58,11 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
+    serial = StringField(_l("Serial number"), filters=[serial_text],
+                         validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                          render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
-    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
+    code = StringField(_l("Verification code"), filters=[clean_text],
+                       validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
 
 

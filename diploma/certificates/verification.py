@@ -53,6 +53,7 @@ def key_check(certificate, current_key):
 class PaperStatement:
     """The figures of the certificate as the paper prints them in the page's language."""
 
+    academic_year: str
     average: str
     average_in_words: str  # Arabic: the wording reads the average out only in the Arabic version
     band: str
@@ -65,6 +66,7 @@ def paper_statement(certificate, language):
     """The certificate's figures in ``language``, with the digits its paper uses (Arabic-Indic in the
     Arabic version when the programme chose them). Call with the page's language active."""
     figures = stated_figures(certificate.snapshot, language)
-    return PaperStatement(average=figures["average"], average_in_words=figures["average_in_words"],
-                          band=figures["band"], rank=figures["rank"], cohort_size=figures["cohort_size"],
+    return PaperStatement(academic_year=figures["academic_year"], average=figures["average"],
+                          average_in_words=figures["average_in_words"], band=figures["band"],
+                          rank=figures["rank"], cohort_size=figures["cohort_size"],
                           graduated_on=figures["issued_on"])

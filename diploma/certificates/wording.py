@@ -76,11 +76,13 @@ def _fit_level(context):
 
 def stated_figures(snapshot, language):
     """The figures a certificate states, as its ``language`` version prints them (the paper's digits):
-    average, average in words (the Arabic wording's, the only one that writes it out), band, rank, cohort
-    size and graduation date (``issued_on``, printed «تاريخ التخرج» / "Date of graduation"). The PDF and
-    the public verification page both take them from here. Call in ``language`` (the date's month names)."""
+    academic year, average, average in words (the Arabic wording's, the only one that writes it out), band,
+    rank, cohort size and graduation date (``issued_on``, printed «تاريخ التخرج» / "Date of graduation").
+    The PDF and the public verification page both take them from here. Call in ``language`` (the date's
+    month names)."""
     digits = _digits_for(snapshot, language)
     return {
+        "academic_year": _academic_year(snapshot["cohort"], digits),
         "average": digits(snapshot["average"]),
         "average_in_words": snapshot["average_in_words_ar"],
         "band": snapshot["band"]["ar" if language == "ar" else "en"],
@@ -116,7 +118,6 @@ def certificate_context(snapshot, language):
         "city": university["city_ar"] if ar else university["city_en"],
         "programme_name": snapshot["programme"]["name_ar" if ar else "name_en"],
         "cohort_name": snapshot["cohort"]["name_ar" if ar else "name_en"],
-        "academic_year": _academic_year(snapshot["cohort"], digits),
         **stated_figures(snapshot, language),
         "credits": digits(snapshot["credits"]),
         "signatories": [{"title": signatory["title_ar" if ar else "title_en"],

@@ -199,7 +199,8 @@ def test_a_serial_alone_reveals_nothing(app, certificate):
     known = client.get(f"/verify/{certificate['serial']}")
     unknown = client.get("/verify/PCS-KUF-2001-0001")
     assert known.status_code == unknown.status_code == 404
-    assert without_typed_serial(without_csrf_token(known)) == without_typed_serial(without_csrf_token(unknown))
+    assert without_typed_serial(without_csrf_token(known)) == \
+        without_typed_serial(without_csrf_token(unknown))
     assert NAMES[0][0] not in page_of(known)
 
 
