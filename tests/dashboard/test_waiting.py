@@ -42,7 +42,7 @@ def new_materials(page):
 def marked(room):
     """The room's gradebook with a mark for every student (ready to submit)."""
     room.gradebook()
-    room.type(room.lecturer, {index: ("30", "50") for index in range(len(room.enrolments))})
+    room.type(room.lecturer, dict.fromkeys(range(len(room.enrolments)), ("30", "50")))
     return room
 
 
@@ -127,7 +127,8 @@ def test_the_seen_button_without_javascript_goes_back_to_the_page(client, login_
     ("student", "nowhere", 404),
     ("lecturer", "Dashboard", 404),
 ])
-def test_a_visit_to_a_page_that_keeps_none_is_refused_and_writes_nothing(client, login_as, role, page, status):
+def test_a_visit_to_a_page_that_keeps_none_is_refused_and_writes_nothing(client, login_as, role, page,
+                                                                         status):
     user = factories.student().user if role == "student" else factories.user(role=role)
     login_as(user)
     assert client.post(f"/visits/{page}").status_code == status
@@ -158,7 +159,8 @@ def test_the_lecturer_is_told_of_returned_gradebooks_with_the_comment_and_of_dra
     assert f'href="/offerings/{returned.offering.id}/gradebook"' in returned_block
     drafts_block = re.search(r'data-testid="waiting-drafts">(.*?)</ul>', page, re.DOTALL)[1]
     assert re.findall(r'data-testid="draft-(\d+)"', drafts_block) == [str(draft.offering.id)]
-    assert f"returned-{submitted.offering.id}" not in page and f"draft-{someone_elses.offering.id}" not in page
+    assert f"returned-{submitted.offering.id}" not in page
+    assert f"draft-{someone_elses.offering.id}" not in page
 
     returned.submit()
     draft.submit()
