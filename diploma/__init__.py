@@ -63,6 +63,7 @@ def _import_models():
     from diploma.auth import models as _auth  # noqa: F401
     from diploma.certificates import models as _certificates  # noqa: F401
     from diploma.curriculum import models as _curriculum  # noqa: F401
+    from diploma.dashboard import models as _dashboard  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.grading import models as _grading  # noqa: F401
     from diploma.jobs import models as _jobs  # noqa: F401

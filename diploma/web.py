@@ -1,7 +1,7 @@
 """Small helpers shared by the views of every domain."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request
+from flask import current_app, flash, redirect, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -119,3 +119,16 @@ def human_size(size):
     if size < 1024 * 1024:
         return _("%(size)s KB", size=max(1, round(size / 1024)))
     return _("%(size)s MB", size=round(size / (1024 * 1024), 1))
+
+
+# The header a page's script sends with its "seen" POST (static/js/seen.js): answered with 204, no page.
+SEEN_BEACON_HEADER = "X-Seen-Beacon"
+
+
+def seen_answer(page_url):
+    """The answer to a page's "seen" POST (templates/_seen.html): nothing to the page's own script, and
+    back to the page after the button (without JavaScript)."""
+    if request.headers.get(SEEN_BEACON_HEADER):
+        return "", 204
+    return redirect(page_url)
+

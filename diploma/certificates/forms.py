@@ -55,15 +55,20 @@ class RevokeForm(FlaskForm):
                            validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
 
 
+VERIFY_FIELD_LENGTH = 100  # the serial and code fields' length; the not-found page keeps this much
+
+
 class VerifyForm(FlaskForm):
     """Sent with GET (nothing changes): no CSRF token, so that a verification link can be shared."""
 
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, at_most(100)],
+    serial = StringField(_l("Serial number"), filters=[serial_text],
+                         validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                          render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
-    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, at_most(100)],
+    code = StringField(_l("Verification code"), filters=[clean_text],
+                       validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
 
 

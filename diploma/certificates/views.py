@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
-from diploma.certificates import bp, services
+from diploma.certificates import bp, services, verification
 from diploma.certificates.forms import (
     LANGUAGES,
+    VERIFY_FIELD_LENGTH,
     CorrectionForm,
     IssueForm,
     RevokeForm,
@@ -32,6 +33,7 @@ from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import csrf, db, limiter
+from diploma.i18n import current_language
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents, inspect
@@ -458,12 +460,22 @@ def verify_upload():
 def verify(serial):
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None:
-        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+        return _not_found(serial)
     page = render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
-                           signing_key=documents.signing_key_of(certificate.university),
+                           statement=verification.paper_statement(certificate, current_language()),
+                           key=verification.key_check(certificate,
+                                                      documents.signing_key_of(certificate.university)),
                            code=request.args.get("code"))
     _count_verification(certificate)
     return page
+
+
+def _not_found(serial):
+    """One page for an unknown serial, a wrong or missing code and malformed input. The serial typed is
+    kept in the form (cut to the field's length) so that only the code need be typed again; the code is
+    never echoed."""
+    form = VerifyForm(formdata=None, serial=serial[:VERIFY_FIELD_LENGTH])
+    return render_template("certificates/verify_not_found.html", form=form), 404
 
 
 def _count_verification(certificate):
@@ -489,5 +501,5 @@ def public_credential(serial):
     verification page links it); not found in the same way as the verification page otherwise."""
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None or not certificate.printable:
-        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+        return _not_found(serial)
     return _credential(certificate)

@@ -49,9 +49,11 @@ ROUTE_POLICY = {
     # dashboard
     "dashboard.dashboard": "signed_in",
     "dashboard.home": "public",  # a redirect: to the login page or to the dashboard
+    "dashboard.record_visit": "signed_in",  # the user's own last visit to a page (a POST, never a GET)
     # enrolment
     "enrolment.confirm_import": ("admin", "registrar"),
     "enrolment.course_page": "signed_in",  # the view lets in only the offering's staff and students
+    "enrolment.course_seen": ("student",),  # the student's own enrolment only (404 otherwise)
     "enrolment.create_student": ("admin", "registrar"),
     "enrolment.edit_student": ("admin", "registrar"),
     "enrolment.edit_student_of_account": ("admin", "registrar"),
