@@ -49,6 +49,13 @@ class RevokeForm(FlaskForm):
                            validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
 
 
+class ReinstateForm(FlaskForm):
+    """Undo a revocation: the certificate is valid again; the reason is kept in the audit trail."""
+
+    reason = TextAreaField(_l("Reason for reinstating"), filters=[clean_text],
+                           validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
+
+
 class VerifyForm(FlaskForm):
     """Sent with GET (nothing changes): no CSRF token, so that a verification link can be shared."""
 

@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
-from diploma.certificates import bp, services
+from diploma.certificates import bp, confirmations, revocation, services
 from diploma.certificates.forms import (
     LANGUAGES,
     CorrectionForm,
     IssueForm,
+    ReinstateForm,
     RevokeForm,
     VerifyForm,
     VerifyUploadForm,
@@ -32,11 +33,12 @@ from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import csrf, db, limiter
+from diploma.i18n import current_language
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents, inspect
 from diploma.signing.errors import SigningError
-from diploma.web import int_arg, page_number, save_or_show
+from diploma.web import confirmed, int_arg, page_number
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
@@ -182,6 +184,8 @@ def issue(cohort_id):
     if not student_ids:
         return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
                             status=422)
+    if not confirmed():
+        return confirmations.issue(university, cohort, student_ids, _report_url(cohort.id, university.id))
     if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
         return _issue_in_the_background(university, cohort, student_ids)
     try:
@@ -203,7 +207,6 @@ def issue(cohort_id):
 
 def _issue_in_the_background(university, cohort, student_ids):
     """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same."""
-    from diploma.i18n import current_language
     from diploma.jobs import kinds
     from diploma.jobs.views import start_and_show
 
@@ -245,9 +248,11 @@ def _correction_form_for(certificate):
                           issued_on=date.fromisoformat(certificate.snapshot["issued_on"]))
 
 
-def _detail_page(certificate, revoke_form=None, correction_form=None, status=200):
+def _detail_page(certificate, revoke_form=None, correction_form=None, reinstate_form=None, status=200):
     return render_template("certificates/detail.html", certificate=certificate, snapshot=certificate.snapshot,
                            revoke_form=revoke_form or RevokeForm(),
+                           reinstate_form=reinstate_form or ReinstateForm(),
+                           may_reinstate=revocation.may_be_reinstated(certificate),
                            correction_form=correction_form or _correction_form_for(certificate),
                            signing_key=documents.signing_key_of(certificate.university),
                            report_url=_report_url(certificate.cohort_id, certificate.university_id),
@@ -290,20 +295,6 @@ def certificate_credential(serial):
     return _printable_or_redirect(certificate) or _credential(certificate)
 
 
-@bp.route("/certificates/<serial>/revoke", methods=["POST"])
-@roles(*STAFF)
-def revoke(serial):
-    certificate = _certificate_or_404(serial)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        saved, _revoked = save_or_show(form, lambda: services.revoke_certificate(current_user, certificate,
-                                                                                 form.reason.data))
-        if saved:
-            flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")
-            return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
-    return _detail_page(certificate, revoke_form=form, status=422)
-
-
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
 @roles(*STAFF)
 def correct(serial):
@@ -311,7 +302,13 @@ def correct(serial):
     serial and code, in one transaction."""
     certificate = _certificate_or_404(serial)
     form = CorrectionForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and not confirmed():  # the confirmation page first (none when nothing changes: refused below)
+        page = confirmations.correction(certificate, form, url_for("certificates.certificate_detail",
+                                                                   serial=serial))
+        if page is not None:
+            return page
+    if valid:
         correction = services.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
                                          form.reason.data)
         try:
