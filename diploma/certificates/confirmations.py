@@ -52,7 +52,7 @@ def revocation(certificate, reason, cancel_url):
     """Revoking: whose certificate, what follows, and the reason given."""
     language = current_language()
     return confirmation_page(
-        title=_("Revoke the certificate"), button=_("Revoke"), danger=True,
+        title=_("Revoke the certificate"), button=_("Revoke the certificate"), danger=True,
         sentence=filled(_("Revoke the certificate {serial} of {name} ({university}): it can no longer be "
                           "printed, and the verification page and the university's revocation list show it "
                           "as revoked from now on."), serial=isolate(certificate.serial),
