@@ -63,6 +63,8 @@ def test_a_registrar_issues_and_prints_the_cohorts_certificates_and_anyone_verif
         expect(boxes.nth(index)).to_be_checked()
     screenshot(page, "certificates-report-ticked")
     page.get_by_test_id("issue-button").click()
+    expect(page.get_by_test_id("confirm-details").locator("li")).to_have_count(graduates)
+    page.get_by_test_id("confirm-button").click()
 
     expect(page.get_by_test_id("issued-count")).to_have_text(str(graduates))
     expect(page.locator("input[name=student_id]")).to_have_count(0)
