@@ -1,8 +1,9 @@
 """Small helpers shared by the views of every domain."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import escape
 from werkzeug.routing import IntegerConverter
 
 from diploma.errors import RuleViolation
@@ -132,3 +133,37 @@ def seen_answer(page_url):
         return "", 204
     return redirect(page_url)
 
+
+# --- confirming an irreversible action -----------------------------------------------------------
+
+CONFIRM_FIELD = "confirm"
+CONFIRMED = "yes"
+# What a confirmation page never carries over from the form it confirms: the token (the page has its own).
+NOT_CARRIED = frozenset({"csrf_token", CONFIRM_FIELD})
+
+
+def confirmed():
+    """Whether this request is the Confirm button of a confirmation page (a POST with ``confirm=yes``). An
+    irreversible action acts only then; any other request of it (a GET, the page's own button, a POST made
+    without the confirmation) is answered with its confirmation page, which changes nothing."""
+    return request.method == "POST" and request.form.get(CONFIRM_FIELD) == CONFIRMED
+
+
+def filled(sentence, **values):
+    """A translated sentence with its values put in, as HTML: the values escaped, but those made with
+    ``diploma.i18n.isolate`` (user text: a title, a comment), which stay isolated in their own direction."""
+    return escape(sentence).format(**values)
+
+
+def confirmation_page(*, title, sentence, button, cancel_url, details=(), carry=None, danger=False):
+    """The one confirmation page (templates/_confirm.html) of an irreversible action: what will happen and
+    to whom (``sentence``, and ``details`` to list, in the page's language), a Confirm button that posts
+    back to the same address with ``confirm=yes`` and a CSRF token, carrying what the user typed in the
+    form being confirmed (``carry``: the posted form), and a Cancel link back. It works without JavaScript
+    and writes nothing."""
+    carried = [(name, value) for name, values in (carry.lists() if carry is not None else ())
+               if name not in NOT_CARRIED for value in values]
+    action = request.full_path if request.query_string else request.path
+    return render_template("_confirm.html", title=title, sentence=sentence, details=list(details),
+                           button=button, cancel_url=cancel_url, carried=carried, action=action,
+                           confirm_field=CONFIRM_FIELD, confirmed_value=CONFIRMED, danger=danger)

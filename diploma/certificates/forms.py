@@ -55,6 +55,13 @@ class RevokeForm(FlaskForm):
                            validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
 
 
+class ReinstateForm(FlaskForm):
+    """Undo a revocation: the certificate is valid again; the reason is kept in the audit trail."""
+
+    reason = TextAreaField(_l("Reason for reinstating"), filters=[clean_text],
+                           validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
+
+
 VERIFY_FIELD_LENGTH = 100  # the serial and code fields' length; the not-found page keeps this much
 
 

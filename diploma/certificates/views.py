@@ -15,18 +15,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
-from diploma.certificates import bp, services, verification
+from diploma.certificates import bp, confirmations, revocation, services, verification
 from diploma.certificates.forms import (
     LANGUAGES,
     VERIFY_FIELD_LENGTH,
     CorrectionForm,
     IssueForm,
+    ReinstateForm,
     RevokeForm,
     VerifyForm,
     VerifyUploadForm,
     choice_arg,
     read_student_ids,
 )
+from diploma.certificates.graduation_date import check_graduation_date
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
@@ -38,7 +40,7 @@ from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents, inspect
 from diploma.signing.errors import SigningError
-from diploma.web import int_arg, page_number, save_or_show, writes_nothing
+from diploma.web import confirmed, int_arg, page_number, writes_nothing
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
@@ -189,6 +191,13 @@ def issue(cohort_id):
     if not student_ids:
         return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
                             status=422, form=form)
+    if not confirmed():
+        refusal = _date_refusal(university, cohort, form.issued_on.data)
+        if refusal is not None:  # a date the issue would refuse is refused before the confirmation
+            return _report_page(university, cohort, selected=student_ids, error=refusal, status=422,
+                                form=form)
+        return confirmations.issue(university, cohort, student_ids, _report_url(cohort.id, university.id),
+                                   form.issued_on.data)
     if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
         return _issue_in_the_background(university, cohort, student_ids, form.issued_on.data)
     try:
@@ -207,6 +216,17 @@ def issue(cohort_id):
     flash(_("Certificates issued: %(count)s (%(first)s to %(last)s).", count=len(certificates),
             first=certificates[0].serial, last=certificates[-1].serial), "success")
     return redirect(_report_url(cohort.id, university.id))
+
+
+def _date_refusal(university, cohort, issued_on):
+    """The graduation date rule's refusal of the date typed (None when it is fine or left to the proposal)."""
+    if issued_on is None:
+        return None
+    try:
+        check_graduation_date(university, cohort, issued_on)
+    except RuleViolation as violation:
+        return str(violation.message)
+    return None
 
 
 def _issue_in_the_background(university, cohort, student_ids, issued_on):
@@ -255,9 +275,11 @@ def _correction_form_for(certificate):
                           issued_on=date.fromisoformat(certificate.snapshot["issued_on"]))
 
 
-def _detail_page(certificate, revoke_form=None, correction_form=None, status=200):
+def _detail_page(certificate, revoke_form=None, correction_form=None, reinstate_form=None, status=200):
     return render_template("certificates/detail.html", certificate=certificate, snapshot=certificate.snapshot,
                            revoke_form=revoke_form or RevokeForm(),
+                           reinstate_form=reinstate_form or ReinstateForm(),
+                           may_reinstate=revocation.may_be_reinstated(certificate),
                            correction_form=correction_form or _correction_form_for(certificate),
                            signing_key=documents.signing_key_of(certificate.university),
                            report_url=_report_url(certificate.cohort_id, certificate.university_id),
@@ -300,20 +322,6 @@ def certificate_credential(serial):
     return _printable_or_redirect(certificate) or _credential(certificate)
 
 
-@bp.route("/certificates/<serial>/revoke", methods=["POST"])
-@roles(*STAFF)
-def revoke(serial):
-    certificate = _certificate_or_404(serial)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        saved, _revoked = save_or_show(form, lambda: services.revoke_certificate(current_user, certificate,
-                                                                                 form.reason.data))
-        if saved:
-            flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")
-            return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
-    return _detail_page(certificate, revoke_form=form, status=422)
-
-
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
 @roles(*STAFF)
 def correct(serial):
@@ -321,7 +329,18 @@ def correct(serial):
     serial and code, in one transaction."""
     certificate = _certificate_or_404(serial)
     form = CorrectionForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and not confirmed():  # the confirmation page first (none when nothing changes: refused below)
+        refusal = _date_refusal(certificate.university, db.session.get(Cohort, certificate.cohort_id),
+                                form.issued_on.data)
+        if refusal is not None:
+            form.issued_on.errors = [*form.issued_on.errors, refusal]
+            return _detail_page(certificate, correction_form=form, status=422)
+        page = confirmations.correction(certificate, form, url_for("certificates.certificate_detail",
+                                                                   serial=serial))
+        if page is not None:
+            return page
+    if valid:
         correction = services.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
                                          form.reason.data)
         try:

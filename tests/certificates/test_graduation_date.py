@@ -41,7 +41,8 @@ def report_url(group):
 
 def post_issue(client, group, issued_on):
     return client.post(f"{report_url(group)}/issue",
-                       data={"student_id": [str(s.id) for s in group.students], "issued_on": issued_on})
+                       data={"student_id": [str(s.id) for s in group.students], "issued_on": issued_on,
+                             "confirm": "yes"})
 
 
 def proposed_on_the_page(page):
@@ -89,7 +90,8 @@ def test_the_date_chosen_on_the_web_is_the_certificates_and_gives_the_serials_ye
 
 def test_the_web_without_a_date_takes_the_proposal_like_the_command_line(app, group):
     response = client_for(app, group.registrar).post(f"{report_url(group)}/issue",
-                                                     data={"student_id": [str(group.students[0].id)]})
+                                                     data={"student_id": [str(group.students[0].id)],
+                                                           "confirm": "yes"})
 
     assert response.status_code == 302
     [certificate] = certificates()

@@ -15,6 +15,7 @@ from diploma.extensions import db, limiter
 from diploma.i18n import force_language
 from tests.certificates.builders import NAMES, graduating_cohort
 from tests.certificates.test_views import client_for, page_of, shown
+from tests.pages import confirm
 
 CSRF_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
 NOINDEX = '<meta name="robots" content="noindex">'
@@ -101,8 +102,8 @@ def test_switching_the_language_comes_back_to_the_same_certificate(app, certific
 
 def test_a_revoked_certificate_says_so_with_the_date(app, certificate):
     client = client_for(app, certificate["registrar"], "en")
-    response = client.post(f"/certificates/{certificate['serial']}/revoke",
-                           data={"reason": "Obtained by fraud"})
+    response = confirm(client, client.post(f"/certificates/{certificate['serial']}/revoke",
+                                           data={"reason": "Obtained by fraud"}))
     assert response.status_code == 302
     revoked = services.find_by_serial(certificate["serial"])
 

@@ -7,6 +7,7 @@ import pytest
 from diploma.extensions import db
 from diploma.jobs import kinds, services
 from diploma.jobs.models import CANCELLED, QUEUED, Job
+from tests.pages import confirm
 
 
 @pytest.fixture
@@ -46,7 +47,8 @@ def test_nobody_else_sees_a_job_or_cancels_it(app, people, job, who):
 
     for path in READS:
         assert client.get(path.format(id=job.id)).status_code == 404, path
-    assert client.post(f"/jobs/{job.id}/cancel").status_code == 404
+    assert client.get(f"/jobs/{job.id}/cancel").status_code == 404  # not even its confirmation page
+    assert client.post(f"/jobs/{job.id}/cancel", data={"confirm": "yes"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(Job, job.id).state == QUEUED
 
@@ -63,7 +65,11 @@ def test_the_owner_and_the_administrator_see_the_job(app, people, job, who):
 def test_the_owner_cancels_a_queued_job(app, people, job):
     client = _client(app, people["owner"])
 
-    assert client.post(f"/jobs/{job.id}/cancel").status_code == 302
+    page = client.get(f"/jobs/{job.id}/cancel")  # the confirmation page: nothing cancelled yet
+    assert page.status_code == 200 and 'data-testid="confirm-form"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == QUEUED
+    assert confirm(client, page).status_code == 302
 
     db.session.expire_all()
     assert db.session.get(Job, job.id).state == CANCELLED

@@ -33,6 +33,7 @@ ROUTE_POLICY = {
     "certificates.my_certificate_pdf": ("student",),
     "certificates.my_transcript_pdf": ("student",),
     "certificates.public_credential": "public",  # a valid certificate's credential, only with its code
+    "certificates.reinstate": ("admin", "registrar"),  # undoes a revocation; another university's: 404
     "certificates.revoke": ("admin", "registrar"),
     "certificates.transcript_pdf": ("admin", "registrar"),
     "certificates.verify": "public",  # shows a certificate only with its verification code

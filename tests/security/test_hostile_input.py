@@ -880,6 +880,11 @@ def _submitted_gradebook(world):
     return gradebook
 
 
+def confirmed(data):
+    """The form as the Confirm button of its confirmation page posts it (diploma.web.confirmed)."""
+    return MultiDict([*data.items(multi=True), ("confirm", "yes")])
+
+
 @accepts_at_least(3)
 @SOME
 @given(data=form_data({"comment": "راجع درجات السعي"}, texts=("comment",)))
@@ -887,7 +892,7 @@ def _submitted_gradebook(world):
 def test_return_comment(world, as_, data):
     gradebook = _submitted_gradebook(world)
     outcome = send(as_("foreign_registrar"), "POST", f"/offerings/{gradebook.offering_id}/gradebook/return",
-                   data=data, describe=_describe(data))
+                   data=confirmed(data), describe=_describe(data))
     if accepted(outcome):
         db.session.expire_all()
         assert db.session.get(Gradebook, gradebook.id).status == "draft"
@@ -902,8 +907,8 @@ def test_revoke_reason(world, as_, data):
         Certificate.serial == world.records["serial"]))
     certificate.status, certificate.revoked_reason, certificate.revoked_at = "valid", None, None
     db.session.commit()
-    outcome = send(as_("registrar"), "POST", f"/certificates/{certificate.serial}/revoke", data=data,
-                   describe=_describe(data))
+    outcome = send(as_("registrar"), "POST", f"/certificates/{certificate.serial}/revoke",
+                   data=confirmed(data), describe=_describe(data))
     if accepted(outcome):
         db.session.expire_all()
         assert no_format_characters(db.session.get(Certificate, certificate.id).revoked_reason)
@@ -1220,8 +1225,9 @@ def test_a_nul_character_is_never_a_server_error(world, as_, app, where):
         "note edited": ("lecturer", "POST", f"/offerings/{offering}/materials/{note}/edit",
                         {"title": "ملاحظة", "body": nul}),
         "comment": ("foreign_registrar", "POST", f"/offerings/{submitted}/gradebook/return",
-                    {"comment": nul}),
-        "reason": ("registrar", "POST", f"/certificates/{world.records['serial']}/revoke", {"reason": nul}),
+                    {"comment": nul, "confirm": "yes"}),
+        "reason": ("registrar", "POST", f"/certificates/{world.records['serial']}/revoke",
+                   {"reason": nul, "confirm": "yes"}),
         "marks reason": ("registrar", "POST", f"/offerings/{published}/gradebook", {**cell, "reason": nul}),
         "login": ("anonymous", "POST", "/login", {"email": f"x{nul}@example.org", "password": nul}),
         "password": ("anonymous", "POST", f"/set-password/{world.records['token']}",
