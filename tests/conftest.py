@@ -1,5 +1,6 @@
 """Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL names a
-server), emptied after every test; an app, a client, factories and a login helper.
+server), emptied after every test (or replaced by a copy of the demo template, tests/database.py); an
+app, a client, factories and a login helper.
 
 TEST_DATABASE_URL is the address of a PostgreSQL *server* (for example
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): the suite creates its own database there
@@ -21,6 +22,7 @@ from diploma import create_app
 from diploma.config import TestConfig
 from diploma.extensions import db, limiter
 from tests import factories
+from tests.database import DEMO, DIRTY, EMPTY, TestDatabase
 
 # Hypothesis profiles (the property tests of tests/security/test_hostile_input.py), chosen by the environment
 # variable HYPOTHESIS_PROFILE. "suite", the default: derandomized (the same code draws the same examples;
@@ -111,20 +113,30 @@ def _forget_request_globals(sender, **extra):
         g.pop(name)
 
 
-def _empty_all_tables():
-    db.session.rollback()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+@pytest.fixture(scope="session")
+def test_database(app, database_url):
+    """What the suite's database holds between tests (tests/database.py): empty, or the demo copied from
+    its template."""
+    database = TestDatabase(database_url)
+    with app.app_context():
+        database.watch_commits(db.engine)
+    yield database
+    database.drop_template()
+
+
+def _wanted_state(request):
+    return DEMO if "demo" in request.fixturenames else EMPTY
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs in an app context and leaves every table empty behind it."""
+def app_context(app, test_database, request):
+    """Each test runs in an app context, on an empty database (or the demo's copy, when it asks for
+    ``demo``), and leaves it to be emptied behind it."""
     with app.app_context():
+        test_database.make_ready(_wanted_state(request))
         yield app
         db.session.remove()
-        _empty_all_tables()
+        test_database.state = DIRTY
     limiter.reset()
 
 
@@ -173,9 +185,9 @@ def login_as(client, auth):
 
 
 @pytest.fixture
-def demo(app):
-    """The whole demo data set, committed."""
-    from diploma.demo import seed
-
-    seed()
+def demo(app, test_database):
+    """The whole demo data set, committed: a copy of the demo template made once per run (the database is
+    put in this state by ``app_context`` before the test starts)."""
+    if test_database.state != DEMO:  # asked for late (request.getfixturevalue)
+        test_database.make_ready(DEMO)
     return app

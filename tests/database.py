@@ -1,0 +1,114 @@
+"""What the test database holds between tests, and the snapshots that put it back cheaply.
+
+The demo data set is seeded once per run (per xdist worker) into the test database and copied into a
+*template*: a copied SQLite file, or a PostgreSQL database made with ``CREATE DATABASE … TEMPLATE``. A test
+that asks for ``demo`` gets the test database replaced by a copy of the template instead of a new seed
+(about 1,000 marks typed one at a time). The state is tracked so that the work is done only when needed:
+tests whose writes are rolled back leave the database as they found it, so that consecutive read-only demo
+tests share one copy, and consecutive tests on an empty database share the empty one.
+"""
+import os
+import shutil
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from diploma.extensions import db
+
+EMPTY = "empty"
+DEMO = "demo"
+DIRTY = "dirty"  # written by a test that committed: emptied (or replaced by the demo) before the next one
+
+
+class TestDatabase:
+    """The suite's database (``url``) and its demo template, for one process."""
+
+    def __init__(self, url):
+        self.url = make_url(url)
+        self.state = EMPTY
+        self.template = None  # the demo's snapshot: a file path (SQLite) or a database name (PostgreSQL)
+        self.commits_seen = 0
+
+    @property
+    def is_sqlite(self):
+        return self.url.get_backend_name() == "sqlite"
+
+    # --- commits that reached the database ------------------------------------------------------------
+
+    def watch_commits(self, engine):
+        """Counts the real commits of ``engine`` (a rolled-back test that sees one left its data behind:
+        the database is then treated as written)."""
+        if not event.contains(engine, "commit", self._count_commit):
+            event.listen(engine, "commit", self._count_commit)
+
+    def _count_commit(self, connection):
+        self.commits_seen += 1
+
+    # --- the states ---------------------------------------------------------------------------------------
+
+    def make_ready(self, want):
+        """Bring the database to ``want`` (EMPTY or DEMO), doing nothing when it already holds it. The demo's
+        template is built the first time it is wanted."""
+        if want == DEMO and self.template is None:
+            from diploma.demo import seed
+
+            self.build_demo_template(seed)
+        if self.state == want:
+            return
+        if want == DEMO:
+            self.restore_demo()
+        else:
+            empty_all_tables()
+        self.state = want
+
+    def build_demo_template(self, seed):
+        """Seed the demo into the (emptied) test database, snapshot it, and empty the database again."""
+        empty_all_tables()
+        seed()
+        db.session.remove()
+        db.engine.dispose()
+        if self.is_sqlite:
+            self.template = f"{self.url.database}.demo-template"
+            shutil.copyfile(self.url.database, self.template)
+        else:
+            self.template = f"{self.url.database}_demo"
+            with self._admin() as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
+                connection.execute(f'CREATE DATABASE "{self.template}" TEMPLATE "{self.url.database}"')
+        self.state = DEMO
+
+    def restore_demo(self):
+        db.session.remove()
+        db.engine.dispose()
+        if self.is_sqlite:
+            for suffix in ("-journal", "-wal", "-shm"):
+                if os.path.exists(self.url.database + suffix):
+                    os.remove(self.url.database + suffix)
+            shutil.copyfile(self.template, self.url.database)
+            return
+        with self._admin() as connection:
+            connection.execute(f'DROP DATABASE "{self.url.database}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{self.url.database}" TEMPLATE "{self.template}"')
+
+    def drop_template(self):
+        if self.template is None:
+            return
+        if self.is_sqlite:
+            if os.path.exists(self.template):
+                os.remove(self.template)
+        else:
+            with self._admin() as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.template = None
+
+    def _admin(self):
+        dsn = self.url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        return psycopg.connect(dsn, autocommit=True)
+
+
+def empty_all_tables():
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
