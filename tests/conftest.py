@@ -16,13 +16,14 @@ import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import make_url
 
 from diploma import create_app
 from diploma.config import TestConfig
 from diploma.extensions import db, limiter
 from tests import factories
-from tests.database import DEMO, DIRTY, EMPTY, TestDatabase
+from tests.database import DEMO, DIRTY, EMPTY, TestDatabase, rolled_back
 
 # Hypothesis profiles (the property tests of tests/security/test_hostile_input.py), chosen by the environment
 # variable HYPOTHESIS_PROFILE. "suite", the default: derandomized (the same code draws the same examples;
@@ -38,15 +39,58 @@ ONLY_ON_POSTGRESQL = ("PostgreSQL only (set TEST_DATABASE_URL): SQLite serialise
                       "cannot happen there and the test could not fail")
 
 
+# The fixtures that put rows in the database or read them back: a test using one may not be marked
+# ``engine_independent`` (it would escape the PostgreSQL run), except a browser test, whose pages the route
+# matrix walks on both engines.
+DATABASE_FIXTURES = {"make", "demo", "client", "auth", "login_as", "runner", "another_app", "new_app",
+                     "fresh_database", "empty_sqlite_app"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
 def pytest_collection_modifyitems(config, items):
-    """``@pytest.mark.postgres_only`` (or ``postgres_only(reason=...)``): skipped, and reported so with its
-    reason, unless TEST_DATABASE_URL names a PostgreSQL server."""
+    """Browser tests are ``engine_independent``: Chromium sees the same pages on either engine, and the
+    route matrix walks every page through the ORM on both.
+    ``@pytest.mark.postgres_only`` (or ``postgres_only(reason=...)``): skipped, and reported so with its
+    reason, unless TEST_DATABASE_URL names a PostgreSQL server. ``engine_independent``: refused on a test
+    that uses the database's fixtures (see DATABASE_FIXTURES), so that none escapes the PostgreSQL run."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.engine_independent)
+    misplaced = [item.nodeid for item in items if _wrongly_engine_independent(item)]
+    if misplaced:
+        raise pytest.UsageError("marked engine_independent but using the database's fixtures (they must run "
+                                "on both engines):\n  " + "\n  ".join(misplaced))
     if os.environ.get("TEST_DATABASE_URL"):
         return
     for item in items:
         marker = item.get_closest_marker("postgres_only")
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", ONLY_ON_POSTGRESQL)))
+
+
+def _wrongly_engine_independent(item):
+    if item.get_closest_marker("engine_independent") is None or item.get_closest_marker("browser"):
+        return False
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """An ``engine_independent`` test (not a browser test) that sends SQL fails: it must run on both."""
+    statements = _STATEMENTS["count"]
+    result = yield
+    independent = item.get_closest_marker("engine_independent") is not None
+    if independent and item.get_closest_marker("browser") is None and _STATEMENTS["count"] != statements:
+        pytest.fail("marked engine_independent but sent SQL to the database: it must run on both engines "
+                    "(remove the marker)", pytrace=False)
+    return result
+
+
+_STATEMENTS = {"count": 0}
+
+
+def _count_statement(*args):
+    _STATEMENTS["count"] += 1
 
 
 def _postgres_admin_dsn(url):
@@ -120,6 +164,7 @@ def test_database(app, database_url):
     database = TestDatabase(database_url)
     with app.app_context():
         database.watch_commits(db.engine)
+        sqlalchemy_event.listen(db.engine, "before_cursor_execute", _count_statement)
     yield database
     database.drop_template()
 
@@ -128,15 +173,36 @@ def _wanted_state(request):
     return DEMO if "demo" in request.fixturenames else EMPTY
 
 
+# Fixtures whose test needs real commits: another process, thread or connection reads the database.
+COMMITTING_FIXTURES = {"live_server", "start_worker", "another_app", "new_app", "fresh_database",
+                       "empty_sqlite_app"}
+# Markers that imply it (browser: the live server's threads; postgres_only: the races between sessions).
+COMMITTING_MARKERS = {"browser", "postgres_only"}
+
+
+def needs_real_commits(item):
+    return (item.get_closest_marker("commits") is not None
+            or any(item.get_closest_marker(name) is not None for name in COMMITTING_MARKERS)
+            or not COMMITTING_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
+
+
 @pytest.fixture(autouse=True)
 def app_context(app, test_database, request):
     """Each test runs in an app context, on an empty database (or the demo's copy, when it asks for
-    ``demo``), and leaves it to be emptied behind it."""
+    ``demo``). By default inside one transaction rolled back at the end (tests/database.py: the code's
+    commits release savepoints), which leaves the database as it was; a test marked ``commits`` (or using
+    a live server, a worker, another connection) commits for real and the tables are emptied after it."""
     with app.app_context():
         test_database.make_ready(_wanted_state(request))
-        yield app
-        db.session.remove()
-        test_database.state = DIRTY
+        if needs_real_commits(request.node):
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                test_database.state = DIRTY
+        else:
+            with rolled_back(test_database):
+                yield app
     limiter.reset()
 
 

@@ -7,10 +7,12 @@ that asks for ``demo`` gets the test database replaced by a copy of the template
 tests whose writes are rolled back leave the database as they found it, so that consecutive read-only demo
 tests share one copy, and consecutive tests on an empty database share the empty one.
 """
+import contextlib
 import os
 import shutil
 
 import psycopg
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -112,3 +114,36 @@ def empty_all_tables():
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+# --- tests inside one rolled-back transaction ------------------------------------------------------------
+
+class JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, on the test's connection: its ``get_bind`` picks the app's engine by
+    itself, which would leave the outer transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+@contextlib.contextmanager
+def rolled_back(test_database):
+    """Everything the test writes through ``db.session`` (its own commits, the requests' commits, a CLI
+    command's) goes into one transaction of one connection, rolled back at the end: each session's commit
+    releases a savepoint (``join_transaction_mode="create_savepoint"``), so the code under test commits as
+    usual and reads what it committed. ``db.session`` is put back afterwards."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = db._make_scoped_session({"class_": JoinedSession, "bind": connection,
+                                          "join_transaction_mode": "create_savepoint"})
+    commits_before = test_database.commits_seen
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+        if test_database.commits_seen != commits_before:
+            test_database.state = DIRTY  # something committed through another connection
