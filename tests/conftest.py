@@ -158,10 +158,10 @@ def _forget_request_globals(sender, **extra):
 
 
 @pytest.fixture(scope="session")
-def test_database(app, database_url):
+def test_database(app, database_url, upload_folder):
     """What the suite's database holds between tests (tests/database.py): empty, or the demo copied from
     its template."""
-    database = TestDatabase(database_url)
+    database = TestDatabase(database_url, upload_folder)
     with app.app_context():
         database.watch_commits(db.engine)
         sqlalchemy_event.listen(db.engine, "before_cursor_execute", _count_statement)
@@ -175,7 +175,9 @@ def _wanted_state(request):
 
 # Fixtures whose test needs real commits: another process, thread or connection reads the database.
 COMMITTING_FIXTURES = {"live_server", "start_worker", "another_app", "new_app", "fresh_database",
-                       "empty_sqlite_app"}
+                       "empty_sqlite_app", "sqlite_file_app"}
+# Folders whose every test commits for real: the faults (servers, workers, outages in other processes).
+COMMITTING_FOLDERS = ("tests/faults/",)
 # Markers that imply it (browser: the live server's threads; postgres_only: the races between sessions).
 COMMITTING_MARKERS = {"browser", "postgres_only"}
 
@@ -183,7 +185,8 @@ COMMITTING_MARKERS = {"browser", "postgres_only"}
 def needs_real_commits(item):
     return (item.get_closest_marker("commits") is not None
             or any(item.get_closest_marker(name) is not None for name in COMMITTING_MARKERS)
-            or not COMMITTING_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
+            or not COMMITTING_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+            or item.nodeid.startswith(COMMITTING_FOLDERS))
 
 
 @pytest.fixture(autouse=True)

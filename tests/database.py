@@ -10,6 +10,8 @@ tests share one copy, and consecutive tests on an empty database share the empty
 import contextlib
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import psycopg
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -26,10 +28,12 @@ DIRTY = "dirty"  # written by a test that committed: emptied (or replaced by the
 class TestDatabase:
     """The suite's database (``url``) and its demo template, for one process."""
 
-    def __init__(self, url):
+    def __init__(self, url, upload_folder):
         self.url = make_url(url)
+        self.upload_folder = Path(upload_folder)
         self.state = EMPTY
         self.template = None  # the demo's snapshot: a file path (SQLite) or a database name (PostgreSQL)
+        self.template_files = None  # a copy of the files the demo stored (its lectures' PDFs)
         self.commits_seen = 0
 
     @property
@@ -56,6 +60,8 @@ class TestDatabase:
             from diploma.demo import seed
 
             self.build_demo_template(seed)
+        if want == DEMO:
+            self._put_back_demo_files()
         if self.state == want:
             return
         if want == DEMO:
@@ -65,11 +71,13 @@ class TestDatabase:
         self.state = want
 
     def build_demo_template(self, seed):
-        """Seed the demo into the (emptied) test database, snapshot it, and empty the database again."""
+        """Seed the demo into the (emptied) test database, snapshot it (and the files it stored)."""
         empty_all_tables()
         seed()
         db.session.remove()
         db.engine.dispose()
+        self.template_files = Path(tempfile.mkdtemp(prefix="diploma-demo-files-"))
+        shutil.copytree(self.upload_folder, self.template_files, dirs_exist_ok=True)
         if self.is_sqlite:
             self.template = f"{self.url.database}.demo-template"
             shutil.copyfile(self.url.database, self.template)
@@ -79,6 +87,15 @@ class TestDatabase:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
                 connection.execute(f'CREATE DATABASE "{self.template}" TEMPLATE "{self.url.database}"')
         self.state = DEMO
+
+    def _put_back_demo_files(self):
+        """A rolled-back test leaves the demo's rows but not the files it deleted (a lecture removed):
+        the demo's files missing from the upload folder are copied back."""
+        for source in self.template_files.rglob("*"):
+            target = self.upload_folder / source.relative_to(self.template_files)
+            if source.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
 
     def restore_demo(self):
         db.session.remove()
@@ -94,6 +111,8 @@ class TestDatabase:
             connection.execute(f'CREATE DATABASE "{self.url.database}" TEMPLATE "{self.template}"')
 
     def drop_template(self):
+        if self.template_files is not None:
+            shutil.rmtree(self.template_files, ignore_errors=True)
         if self.template is None:
             return
         if self.is_sqlite:

@@ -325,6 +325,7 @@ def test_a_verification_that_cannot_be_counted_still_shows_the_certificate(app, 
     assert verification_events() == []
 
 
+@pytest.mark.commits  # another writer, on a connection of its own
 def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_counted(app, certificate):
     """Under load, another look is being counted (or a registrar is saving) when this one comes. The
     count waits for the write lock instead of being dropped: on SQLite a transaction that had already
