@@ -1,6 +1,12 @@
 """Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL names a
-server), emptied after every test (or replaced by a copy of the demo template, tests/database.py); an
-app, a client, factories and a login helper.
+server); an app, a client, factories and a login helper.
+
+Each test runs inside one transaction rolled back at the end (the code's own commits release savepoints:
+tests/database.py), unless it is marked ``commits`` or uses a live server, a worker or a connection of its
+own: those commit for real and the tables are emptied after them. A test that reads back through another
+connection (``db.engine.connect()``, a subprocess, a thread) must be marked ``commits``. ``demo`` gives
+the demo data set, copied from a template seeded once per run. ``engine_independent`` tests (no SQL,
+checked) run on SQLite only; ``make test`` runs all the others on PostgreSQL too.
 
 TEST_DATABASE_URL is the address of a PostgreSQL *server* (for example
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): the suite creates its own database there
