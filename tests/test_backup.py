@@ -29,6 +29,8 @@ from tests import factories
 from tests.teaching import PDF, material, png_bytes, upload
 from tests.teaching import offering as new_offering
 
+pytestmark = pytest.mark.commits  # backs up and restores through connections of its own
+
 
 def suite_kind(database_url):
     return make_url(database_url).get_backend_name()

@@ -340,6 +340,7 @@ def test_a_verification_that_cannot_be_counted_still_shows_the_certificate(app, 
     assert verification_events() == []
 
 
+@pytest.mark.commits  # another writer, on a connection of its own
 def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_counted(app, certificate):
     """Under load, another look is being counted (or a registrar is saving) when this one comes. The
     count waits for the write lock instead of being dropped: on SQLite a transaction that had already
@@ -371,3 +372,17 @@ def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_co
     assert done.is_set()
     assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
     assert len(verification_events()) == 1
+
+
+@pytest.mark.commits  # read back through a connection of its own: only a real commit shows there
+def test_a_look_at_the_page_is_counted_and_committed(app, certificate):
+    def committed_count():
+        with db.engine.connect() as connection:  # not the request's session: what another process sees
+            return connection.execute(db.text(
+                "SELECT count(*) FROM audit_event WHERE action = 'certificate.verified'")).scalar()
+
+    before = committed_count()
+    assert client_for(app).get(verify_url(certificate["serial"], certificate["code"])).status_code == 200
+    assert committed_count() == before + 1
+    assert client_for(app).get(verify_url(certificate["serial"], "wrong-code-000000")).status_code == 404
+    assert committed_count() == before + 1  # a failed check is not a look at a certificate

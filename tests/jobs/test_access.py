@@ -6,7 +6,7 @@ import pytest
 
 from diploma.extensions import db
 from diploma.jobs import kinds, services
-from diploma.jobs.models import CANCELLED, QUEUED, Job
+from diploma.jobs.models import CANCELLED, DONE, QUEUED, Job
 from tests.pages import confirm
 
 
@@ -28,6 +28,20 @@ def job(people):
                                  "order": "rank", "format": "pdf"}, total=5)
     db.session.commit()
     return record
+
+
+@pytest.fixture
+def finished_job(app, job, tmp_path, monkeypatch):
+    """The job done, its result file written and still available: what the result's access is about."""
+    monkeypatch.setitem(app.config, "JOB_RESULT_FOLDER", str(tmp_path / "job-results"))
+    job.state, job.done = DONE, job.total
+    job.result_path = services.new_result_name(job.id, ".pdf")
+    job.result_name = "certificates.pdf"
+    job.result_expires_at = services.result_expiry()
+    services.result_file(job).write_bytes(b"%PDF-1.7 the printed batch")
+    db.session.commit()
+    assert services.result_available(job)
+    return job
 
 
 def _client(app, user):
@@ -152,3 +166,17 @@ def test_a_batch_larger_than_the_web_limit_goes_to_the_background_print_page(app
     assert re.search(r'<input checked[^>]*name="language"[^>]*value="en"', page)
     assert re.search(r'<input checked[^>]*name="order"[^>]*value="name"', page)
     assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0  # GET starts nothing
+
+
+@pytest.mark.parametrize("who", ["colleague", "foreign", "student", "lecturer"])
+def test_nobody_else_downloads_the_result_of_a_finished_job(app, people, finished_job, who):
+    assert _client(app, people[who]).get(f"/jobs/{finished_job.id}/result").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_the_owner_and_the_administrator_download_the_result(app, people, finished_job, who):
+    response = _client(app, people[who]).get(f"/jobs/{finished_job.id}/result")
+    try:
+        assert response.status_code == 200 and response.data == b"%PDF-1.7 the printed batch"
+    finally:
+        response.close()  # send_file's open file

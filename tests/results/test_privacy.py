@@ -23,10 +23,18 @@ def test_a_share_of_a_row_with_a_hidden_count_is_hidden_too():
 
 def test_zero_and_five_or_more_are_shown():
     assert protected(_table([5, 0, None], base=5)).rows[0].cells == [5, 0, None]
+    assert protected(_table([5, 9, None], base=14)).rows[0].cells == [5, 9, None]
+
+
+def test_exactly_four_is_hidden():
+    # 4 women, 9 men of 13: the women are hidden, and the men with them (13 less 9 would say 4).
+    assert protected(_table([4, 9, None], base=13)).rows[0].cells == [FEWER_THAN_5, FEWER_THAN_5, None]
 
 
 def test_a_percentage_over_fewer_than_five_students_is_hidden():
-    assert protected(_table([2, 2, 50], base=4)).rows[0].cells == [FEWER_THAN_5, FEWER_THAN_5, FEWER_THAN_5]
+    # No count in the row to hide: the share is hidden by its base alone (4 students), shown over 5.
+    assert protected(_table([None, None, 50], base=4)).rows[0].cells == [None, None, FEWER_THAN_5]
+    assert protected(_table([None, None, 60], base=5)).rows[0].cells == [None, None, 60]
 
 
 def test_two_hidden_cells_need_no_third():

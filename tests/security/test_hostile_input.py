@@ -15,8 +15,8 @@ A property test with a success side (accepted inputs are then checked: stored cl
 counts the examples accepted (``accepted(outcome)``) and fails when fewer than its ``accepts_at_least``
 minimum were: a strategy that only produced refused inputs would otherwise pass without checking anything.
 
-The demo data set is seeded once for this module (the module's ``app_context`` fixture below replaces the
-conftest's, which empties the tables after every test) and emptied at its end. The Hypothesis profile
+The demo data set (the run's copy of its template) is put in once for this module (the module's
+``app_context`` fixture below replaces the conftest's) and emptied after it. The Hypothesis profile
 (tests/conftest.py) decides how the examples are drawn: by default derandomized with no example database,
 so every run of the same code sends the same requests; ``HYPOTHESIS_PROFILE=nightly`` sends twenty times as
 many, drawn at random, different on every run.
@@ -54,7 +54,6 @@ from diploma.auth import services as accounts
 from diploma.auth.models import User
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, Programme, Term
-from diploma.demo import seed
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db, limiter
 from diploma.grading import rules
@@ -63,6 +62,7 @@ from diploma.partners.models import University
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.text import clean_text
 from tests.certificates import hostile_pdfs
+from tests.database import DEMO, DIRTY
 from tests.security.personas import build_world, forget_flashes, log_in, png_bytes
 from tests.snapshots import database_snapshot, describe_changes, folder_snapshot, integer_key, table_changes
 
@@ -125,14 +125,7 @@ def accepted(outcome):
     return outcome.accepted
 
 
-# --- the module's data: the demo, seeded once ----------------------------------------------------------
-
-
-def _empty_all_tables():
-    db.session.rollback()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+# --- the module's data: the demo (the run's copy of it), once -------------------------------------------
 
 
 # Ids in the forms' values, filled in by ``send`` (they differ from run to run on PostgreSQL).
@@ -140,9 +133,9 @@ PLACEHOLDERS = {}
 
 
 @pytest.fixture(scope="module")
-def world(app):
+def world(app, test_database):
     with app.app_context():
-        seed()
+        test_database.make_ready(DEMO)
         built = build_world()
         foreign = db.session.scalar(db.select(Student.id).where(
             Student.user_id == built.user_ids["foreign_student"]))
@@ -154,7 +147,7 @@ def world(app):
         yield built
         sqlalchemy_event.remove(db.engine, "after_cursor_execute", _note_written_table)
         db.session.remove()
-        _empty_all_tables()
+        test_database.state = DIRTY
 
 
 @pytest.fixture(autouse=True)
