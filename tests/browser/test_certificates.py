@@ -67,7 +67,9 @@ def test_a_registrar_issues_and_prints_the_cohorts_certificates_and_anyone_verif
     expect(page.locator("#issued_on")).to_have_value("2025-08-09")
     screenshot(page, "certificates-report-ticked")
     page.get_by_test_id("issue-button").click()
-    expect(page.get_by_test_id("confirm-details").locator("li")).to_have_count(graduates)
+    details = page.get_by_test_id("confirm-details").locator("li")
+    expect(details).to_have_count(graduates + 1)  # the graduation date, then each graduate by name
+    expect(details.first).to_contain_text("9 آب 2025")
     page.get_by_test_id("confirm-button").click()
 
     expect(page.get_by_test_id("issued-count")).to_have_text(str(graduates))

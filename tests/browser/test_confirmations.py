@@ -86,6 +86,7 @@ def test_revoking_asks_first_and_is_undone_on_a_phone_without_javascript(phone_w
 def test_logging_out_of_all_devices_asks_first_on_a_phone_without_javascript(phone_without_script):
     page = phone_without_script
     log_in(page, REGISTRAR)
+    page.get_by_test_id("menu-button").click()  # on a phone the header's menu is folded (<details>, no script)
     page.get_by_test_id("logout-everywhere").click()
     expect(page.get_by_test_id("confirm-sentence")).to_contain_text(REGISTRAR)
     within_the_screen(page.get_by_test_id("confirm-button"))
@@ -93,6 +94,7 @@ def test_logging_out_of_all_devices_asks_first_on_a_phone_without_javascript(pho
     page.get_by_test_id("confirm-cancel").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))  # still logged in
 
+    page.get_by_test_id("menu-button").click()
     page.get_by_test_id("logout-everywhere").click()
     page.get_by_test_id("confirm-button").click()
     expect(page).to_have_url(re.compile(r"/login$"))
