@@ -86,7 +86,7 @@ def test_revoking_asks_first_and_is_undone_on_a_phone_without_javascript(phone_w
 def test_logging_out_of_all_devices_asks_first_on_a_phone_without_javascript(phone_without_script):
     page = phone_without_script
     log_in(page, REGISTRAR)
-    page.get_by_test_id("menu-button").click()  # on a phone the header's menu is folded (<details>, no script)
+    page.get_by_test_id("menu-button").click()  # a phone folds the header into a menu (<details>)
     page.get_by_test_id("logout-everywhere").click()
     expect(page.get_by_test_id("confirm-sentence")).to_contain_text(REGISTRAR)
     within_the_screen(page.get_by_test_id("confirm-button"))

@@ -211,7 +211,7 @@ def test_the_students_pages_in_english(school, student, client, url):
     readable(page, "en")
     assert "Peacebuilding" in page and "Autumn 2026" in page and "Dr Suad Jabbar" in page
     assert "New materials: 1" in page
-    assert "Latest announcement: <bdi dir=\"ltr\">Room 12 from now on</bdi>" in page  # the title isolated in its direction
+    assert "Latest announcement: <bdi dir=\"ltr\">Room 12 from now on</bdi>" in page  # isolated
     assert "بناء السلام" not in page
 
 

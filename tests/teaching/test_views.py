@@ -657,7 +657,7 @@ def assert_harmless(page):
     """No script element, no event handler attribute, no javascript:/data: address anywhere in the page (the
     hostile source may appear as escaped text, which a browser shows and never runs)."""
     elements = elements_of(page)
-    # The page's own scripts (files under /static/, never inline) are allowed; nothing else that runs or loads.
+    # The page's own scripts (files under /static/, never inline) are allowed; nothing else that runs.
     assert [tag for tag, attributes in elements if tag in ("script", "img", "iframe", "object")
             and not (tag == "script" and (attributes.get("src") or "").startswith("/static/"))] == []
     assert [(tag, name) for tag, attributes in elements for name in attributes if name.startswith("on")] == []
