@@ -1,0 +1,226 @@
+"""Small-count suppression: the one owner of what the results page, the public page, the XLSX, the PDF and
+the command line may publish. Nothing published lets arithmetic give back a count under ``SMALLEST_SHOWN``.
+
+What a table says. Each count cell carries a ``Count``: its value and the group of records it counts, as a
+set of *atoms* (the finest groups the figures are summed from: certificates by cohort, university, gender
+and status; course results by course, university, cohort, gender, year, band and outcome; students by cohort
+and completion). The same group in two tables is the same count, so it is hidden in both or in neither. A
+rate (a share, a pass rate, a completion rate) carries a ``Share``: the part and the whole it divides, and
+shown beside its whole it publishes the part and the complement (83.3 % of 6 says 5 passed, 1 failed).
+
+The rules, applied to all the tables of a publication at once:
+1. Primary: a count of 1 to ``SMALLEST_SHOWN`` − 1 is hidden. Zero is shown (it names nobody).
+2. A rate is shown only over a whole of ``SMALLEST_SHOWN`` or more whose part and complement are each zero or
+   ``SMALLEST_SHOWN`` or more; an average only over ``SMALLEST_SHOWN`` marks or more.
+3. Complementary: every shown count and every shown rate is a linear equation over the atoms. A group that
+   must stay unknown (a hidden count, a rate's small complement, the hidden cells of one row or one column
+   taken together when they sum to less than ``SMALLEST_SHOWN``) must not lie in the span of those equations;
+   while one does, the shown figure whose withdrawal frees it (the smallest first) is hidden too.
+Every withheld figure is shown with the same mark («محجوب», "hidden"), so that nobody can tell a small count
+from a figure hidden to protect one.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from diploma.results.tables import AVERAGE, COUNT, PERCENT
+
+SMALLEST_SHOWN = 5  # the threshold: counts below it are never published, nor rates or averages over fewer
+_PRIME = (1 << 61) - 1  # the span is computed modulo this prime (the vectors hold 0, 1 and −1 only)
+
+
+class _Hidden:
+    """A figure withheld: rendered «محجوب» / "hidden"."""
+
+    def __repr__(self):
+        return "HIDDEN"
+
+    def __bool__(self):
+        return False
+
+
+HIDDEN = _Hidden()
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count and the group it counts (a frozenset of atoms)."""
+
+    n: int
+    atoms: frozenset
+
+
+@dataclass(frozen=True)
+class Share:
+    """A rate: part / whole (each a Count)."""
+
+    part: Count
+    whole: Count
+
+
+def is_small(n):
+    return isinstance(n, int) and not isinstance(n, bool) and 0 < n < SMALLEST_SHOWN
+
+
+def _vector(count):
+    return dict.fromkeys(count.atoms, 1)
+
+
+def _difference(whole, part):
+    vector = _vector(whole)
+    for atom in part.atoms:
+        vector[atom] = vector.get(atom, 0) - 1
+    return {atom: c for atom, c in vector.items() if c}
+
+
+def _rate_shown_alone(share):
+    whole, part = share.whole.n, share.part.n
+    return whole >= SMALLEST_SHOWN and not is_small(part) and not is_small(whole - part)
+
+
+class _Span:
+    """The span of integer vectors over atoms (Gaussian elimination modulo a large prime)."""
+
+    def __init__(self, vectors):
+        self.pivots = {}
+        for vector in vectors:
+            self.add(vector)
+
+    def _reduce(self, vector):
+        row = {atom: c % _PRIME for atom, c in vector.items() if c % _PRIME}
+        while row:
+            atom = next((a for a in row if a in self.pivots), None)
+            if atom is None:
+                return row
+            factor, pivot = row[atom], self.pivots[atom]
+            for key, value in pivot.items():
+                row[key] = (row.get(key, 0) - factor * value) % _PRIME
+                if not row[key]:
+                    del row[key]
+        return row
+
+    def add(self, vector):
+        row = self._reduce(vector)
+        if row:
+            atom = min(row, key=repr)
+            inverse = pow(row[atom], _PRIME - 2, _PRIME)
+            self.pivots[atom] = {key: value * inverse % _PRIME for key, value in row.items()}
+
+    def holds(self, vector):
+        return not self._reduce(vector)
+
+
+@dataclass
+class _Published:
+    """The shown figures: counts by their group, rates by (part, whole)."""
+
+    counts: dict  # atoms → Count
+    rates: dict  # (part atoms, whole atoms) → Share
+
+    def items(self):
+        return [*(("count", key, c.n) for key, c in self.counts.items()),
+                *(("rate", key, s.whole.n) for key, s in self.rates.items())]
+
+    def vectors(self, without=None):
+        for key, count in self.counts.items():
+            if ("count", key) != without:
+                yield _vector(count)
+        for key, share in self.rates.items():
+            if ("rate", key) != without:
+                yield _vector(share.part)
+                yield _vector(share.whole)
+
+
+def _cells(tables):
+    for table in tables:
+        for row in table.rows:
+            for index, column in enumerate(table.columns[1:]):
+                yield table, row, index, column
+
+
+def _decide(tables):
+    """(hidden count groups, hidden rate keys) for the tables taken together."""
+    counts, rates = {}, {}
+    for _table, row, index, column in _cells(tables):
+        group = row.groups[index] if row.groups else None
+        if column.kind == COUNT and isinstance(group, Count):
+            counts[group.atoms] = group
+        elif column.kind == PERCENT and isinstance(group, Share) and group.whole.n:
+            rates[(group.part.atoms, group.whole.atoms)] = group
+    hidden_counts = {key for key, count in counts.items() if is_small(count.n)}
+    hidden_rates = {key for key, share in rates.items() if not _rate_shown_alone(share)}
+    while True:
+        shown = _Published({k: c for k, c in counts.items() if k not in hidden_counts},
+                           {k: s for k, s in rates.items() if k not in hidden_rates})
+        guarded = _guarded(tables, counts, rates, hidden_counts)
+        span = _Span(shown.vectors())
+        exposed = next((vector for vector in guarded if span.holds(vector)), None)
+        if exposed is None:
+            return hidden_counts, hidden_rates
+        kind, key = _to_withdraw(shown, exposed)
+        (hidden_counts if kind == "count" else hidden_rates).add(key)
+
+
+def _guarded(tables, counts, rates, hidden_counts):
+    """The groups that must stay unknown: hidden counts, small complements of rates, and the hidden cells of
+    a row or a column together when they count fewer than ``SMALLEST_SHOWN``."""
+    guarded = [_vector(counts[key]) for key in hidden_counts if counts[key].atoms]
+    for share in rates.values():
+        if is_small(share.whole.n - share.part.n):
+            guarded.append(_difference(share.whole, share.part))
+    lines = defaultdict(list)
+    for table, row, index, column in _cells(tables):
+        group = row.groups[index] if row.groups else None
+        if column.kind == COUNT and isinstance(group, Count) and group.atoms in hidden_counts:
+            if index in table.split:
+                lines[(table.key, "row", id(row))].append(group)
+            lines[(table.key, "column", index)].append(group)
+    for members in lines.values():
+        if len(members) > 1 and is_small(sum(m.n for m in members)):
+            union = {}
+            for member in members:
+                for atom in member.atoms:
+                    union[atom] = union.get(atom, 0) + 1
+            guarded.append(union)
+    return guarded
+
+
+def _to_withdraw(shown, exposed):
+    """The shown figure to hide so that ``exposed`` leaves the span: the smallest that suffices alone, else
+    the smallest that touches it."""
+    support = set(exposed)
+    touching = []
+    for kind, key, _n in sorted(shown.items(), key=lambda item: (item[2], item[0])):
+        atoms = key if kind == "count" else key[0] | key[1]
+        if support & atoms:
+            touching.append((kind, key))
+    for kind, key in touching:
+        if not _Span(shown.vectors(without=(kind, key))).holds(exposed):
+            return kind, key
+    return touching[0]
+
+
+def protect(tables, context=()):
+    """``tables`` as they may be published: every figure withheld by the rules above replaced by HIDDEN.
+    ``context``: other tables published beside them (the same counts are then hidden alike)."""
+    hidden_counts, hidden_rates = _decide([*tables, *context])
+    return [replace(table, rows=[_protect_row(table, row, hidden_counts, hidden_rates) for row in table.rows])
+            for table in tables]
+
+
+def _protect_row(table, row, hidden_counts, hidden_rates):
+    cells = [HIDDEN if _withheld(column, row.groups[index] if row.groups else None, row.cells[index],
+                                 hidden_counts, hidden_rates) else row.cells[index]
+             for index, column in enumerate(table.columns[1:])]
+    return replace(row, cells=cells)
+
+
+def _withheld(column, group, value, hidden_counts, hidden_rates):
+    if column.kind == COUNT:
+        return group.atoms in hidden_counts if isinstance(group, Count) else is_small(value)
+    if column.kind == PERCENT:
+        if not isinstance(group, Share):
+            return value is not None
+        return bool(group.whole.n) and (group.part.atoms, group.whole.atoms) in hidden_rates
+    if column.kind == AVERAGE:
+        return value is not None and not (isinstance(group, int) and group >= SMALLEST_SHOWN)
+    return False
