@@ -28,8 +28,8 @@ class Groups:
 
     def count(self, keep=lambda key: True):
         chosen = {key: n for key, n in self.counts.items() if keep(key)}
-        atoms = frozenset((self.measure, *_tuple(key), self.tag) for key in chosen)
-        return Count(sum(chosen.values()), atoms)
+        parts = tuple(((self.measure, *_tuple(key), self.tag), n) for key, n in chosen.items())
+        return Count(sum(chosen.values()), frozenset(atom for atom, _n in parts), parts)
 
 
 def _tuple(key):

@@ -20,7 +20,7 @@ Every withheld figure is shown with the same mark («محجوب», "hidden"), so
 from a figure hidden to protect one.
 """
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from diploma.results.tables import AVERAGE, COUNT, PERCENT
 
@@ -47,6 +47,7 @@ class Count:
 
     n: int
     atoms: frozenset
+    parts: tuple = field(default=(), compare=False, repr=False)  # (atom, n) pairs: what the n is the sum of
 
 
 @dataclass(frozen=True)
