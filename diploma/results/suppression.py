@@ -13,9 +13,11 @@ The rules, applied to all the tables of a publication at once:
 2. A rate is shown only over a whole of ``SMALLEST_SHOWN`` or more whose part and complement are each zero or
    ``SMALLEST_SHOWN`` or more; an average only over ``SMALLEST_SHOWN`` marks or more.
 3. Complementary: every shown count and every shown rate is a linear equation over the atoms. A group that
-   must stay unknown (a hidden count, a rate's small complement, the hidden cells of one row or one column
-   taken together when they sum to less than ``SMALLEST_SHOWN``) must not lie in the span of those equations;
-   while one does, the shown figure whose withdrawal frees it (the smallest first) is hidden too.
+   must stay unknown (a count under ``SMALLEST_SHOWN``, a rate's small complement, the hidden cells of one
+   row or one column taken together when they sum to less than ``SMALLEST_SHOWN``) must not lie in the span
+   of those equations;
+   while one does, the shown figure whose withdrawal frees it (the smallest first) is hidden too. Last, a
+   figure hidden on the way that the shown ones give anyway is shown again (it publishes nothing new).
 Every withheld figure is shown with the same mark («محجوب», "hidden"), so that nobody can tell a small count
 from a figure hidden to protect one.
 """
@@ -62,15 +64,28 @@ def is_small(n):
     return isinstance(n, int) and not isinstance(n, bool) and 0 < n < SMALLEST_SHOWN
 
 
-def _vector(count):
-    return dict.fromkeys(count.atoms, 1)
+def _vector(atoms, classes):
+    """A group's equation over the classes of atoms (atoms that all groups hold alike are one class)."""
+    return dict.fromkeys({classes[atom] for atom in atoms}, 1)
 
 
-def _difference(whole, part):
-    vector = _vector(whole)
-    for atom in part.atoms:
-        vector[atom] = vector.get(atom, 0) - 1
-    return {atom: c for atom, c in vector.items() if c}
+def _combination(parts, classes):
+    """Σ coefficient × group, over the classes of atoms: [(coefficient, atoms)]."""
+    vector = {}
+    for coefficient, atoms in parts:
+        for cls in {classes[atom] for atom in atoms}:
+            vector[cls] = vector.get(cls, 0) + coefficient
+    return {cls: c for cls, c in vector.items() if c}
+
+
+def _classes(groups):
+    """{atom: class}: atoms that belong to exactly the same groups are one class (the span is the same)."""
+    memberships = defaultdict(set)
+    for index, atoms in enumerate(groups):
+        for atom in atoms:
+            memberships[atom].add(index)
+    numbers = {}
+    return {atom: numbers.setdefault(frozenset(member), len(numbers)) for atom, member in memberships.items()}
 
 
 def _rate_shown_alone(share):
@@ -116,19 +131,21 @@ class _Published:
 
     counts: dict  # atoms → Count
     rates: dict  # (part atoms, whole atoms) → Share
+    classes: dict
 
     def items(self):
         return [*(("count", key, c.n) for key, c in self.counts.items()),
                 *(("rate", key, s.whole.n) for key, s in self.rates.items())]
 
+    def vectors_of(self, kind, key):
+        if kind == "count":
+            return [_vector(key, self.classes)]
+        return [_vector(key[0], self.classes), _vector(key[1], self.classes)]
+
     def vectors(self, without=None):
-        for key, count in self.counts.items():
-            if ("count", key) != without:
-                yield _vector(count)
-        for key, share in self.rates.items():
-            if ("rate", key) != without:
-                yield _vector(share.part)
-                yield _vector(share.whole)
+        for kind, key, _n in self.items():
+            if (kind, key) != without:
+                yield from self.vectors_of(kind, key)
 
 
 def _cells(tables):
@@ -147,27 +164,36 @@ def _decide(tables):
             counts[group.atoms] = group
         elif column.kind == PERCENT and isinstance(group, Share) and group.whole.n:
             rates[(group.part.atoms, group.whole.atoms)] = group
+    classes = _classes([*counts, *(atoms for key in rates for atoms in key)])
     hidden_counts = {key for key, count in counts.items() if is_small(count.n)}
     hidden_rates = {key for key, share in rates.items() if not _rate_shown_alone(share)}
     while True:
         shown = _Published({k: c for k, c in counts.items() if k not in hidden_counts},
-                           {k: s for k, s in rates.items() if k not in hidden_rates})
-        guarded = _guarded(tables, counts, rates, hidden_counts)
+                           {k: s for k, s in rates.items() if k not in hidden_rates}, classes)
         span = _Span(shown.vectors())
-        exposed = next((vector for vector in guarded if span.holds(vector)), None)
+        exposed = next((vector for vector in _guarded(tables, counts, rates, hidden_counts, classes)
+                        if span.holds(vector)), None)
         if exposed is None:
-            return hidden_counts, hidden_rates
+            return _needless_shown(hidden_counts, counts, span, classes), hidden_rates
         kind, key = _to_withdraw(shown, exposed)
         (hidden_counts if kind == "count" else hidden_rates).add(key)
 
 
-def _guarded(tables, counts, rates, hidden_counts):
-    """The groups that must stay unknown: hidden counts, small complements of rates, and the hidden cells of
-    a row or a column together when they count fewer than ``SMALLEST_SHOWN``."""
-    guarded = [_vector(counts[key]) for key in hidden_counts if counts[key].atoms]
+def _needless_shown(hidden_counts, counts, span, classes):
+    """The hidden counts less those of ``SMALLEST_SHOWN`` or more that the shown figures give anyway (hiding
+    them protects nothing; showing them publishes nothing new): no hidden count is then one arithmetic
+    finds."""
+    return {key for key in hidden_counts
+            if is_small(counts[key].n) or not span.holds(_vector(key, classes))}
+
+
+def _guarded(tables, counts, rates, hidden_counts, classes):
+    """The groups that must stay unknown: hidden counts under ``SMALLEST_SHOWN``, small complements of rates,
+    and the hidden cells of a row or a column together when they count fewer than ``SMALLEST_SHOWN``."""
+    guarded = [_vector(key, classes) for key in hidden_counts if is_small(counts[key].n)]
     for share in rates.values():
         if is_small(share.whole.n - share.part.n):
-            guarded.append(_difference(share.whole, share.part))
+            guarded.append(_combination([(1, share.whole.atoms), (-1, share.part.atoms)], classes))
     lines = defaultdict(list)
     for table, row, index, column in _cells(tables):
         group = row.groups[index] if row.groups else None
@@ -177,27 +203,27 @@ def _guarded(tables, counts, rates, hidden_counts):
             lines[(table.key, "column", index)].append(group)
     for members in lines.values():
         if len(members) > 1 and is_small(sum(m.n for m in members)):
-            union = {}
-            for member in members:
-                for atom in member.atoms:
-                    union[atom] = union.get(atom, 0) + 1
-            guarded.append(union)
+            guarded.append(_combination([(1, member.atoms) for member in members], classes))
     return guarded
 
 
 def _to_withdraw(shown, exposed):
-    """The shown figure to hide so that ``exposed`` leaves the span: the smallest that suffices alone, else
-    the smallest that touches it."""
+    """The shown figure to hide so that ``exposed`` leaves the span: the smallest that suffices alone; else
+    the smallest touching it whose withdrawal takes something from the span (one that others repeat would
+    take nothing); else the smallest touching it."""
     support = set(exposed)
-    touching = []
+    useful = first = None
     for kind, key, _n in sorted(shown.items(), key=lambda item: (item[2], item[0])):
-        atoms = key if kind == "count" else key[0] | key[1]
-        if support & atoms:
-            touching.append((kind, key))
-    for kind, key in touching:
-        if not _Span(shown.vectors(without=(kind, key))).holds(exposed):
+        vectors = shown.vectors_of(kind, key)
+        if not any(support & set(vector) for vector in vectors):
+            continue
+        first = first or (kind, key)
+        without = _Span(shown.vectors(without=(kind, key)))
+        if not without.holds(exposed):
             return kind, key
-    return touching[0]
+        if useful is None and not all(without.holds(vector) for vector in vectors):
+            useful = (kind, key)
+    return useful or first
 
 
 def protect(tables, context=()):
