@@ -11,14 +11,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from diploma.arabic import number_for_sentence
-from diploma.results.suppression import HIDDEN, SMALLEST_SHOWN
+from diploma.results import suppression
+from diploma.results.suppression import HIDDEN
 from diploma.results.tables import AVERAGE, PERCENT
 
 
 def format_figure(value, kind, language, digits):
-    """'45.5%' / '٤٥٫٥٪', '72.50', '12'; "hidden" for a withheld figure; '–' for no figure."""
+    """'45.5%' / '٤٥٫٥٪', '72.50', '12'; "withheld" for a figure the suppression withholds; '–' for none."""
     if value is HIDDEN:
-        return _("hidden")
+        return _("withheld")
     if value is None:
         return "–"
     if kind == PERCENT:
@@ -73,7 +74,8 @@ def cell_texts(table, language, digits):
 
 
 def privacy_note(language, digits):
-    """What "hidden" means, under every table that has one (the threshold is ``SMALLEST_SHOWN``)."""
-    return _("“Hidden”: a count under %(count)s, or a figure from which one could be worked out (a total, a "
-             "share, a rate or another cell); a rate or an average over fewer than %(count)s students is "
-             "hidden too.", count=number_for_sentence(SMALLEST_SHOWN, language, digits))
+    """What "withheld" means, said under the tables (the threshold is ``suppression.SMALLEST_SHOWN``)."""
+    return _("“Withheld”: a count under %(count)s, or a figure from which one could be worked out "
+             "(a total, a share, a rate or another cell); a rate or an average over fewer than %(count)s "
+             "students is withheld too.",
+             count=number_for_sentence(suppression.SMALLEST_SHOWN, language, digits))

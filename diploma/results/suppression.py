@@ -18,7 +18,7 @@ The rules, applied to all the tables of a publication at once:
    of those equations;
    while one does, the shown figure whose withdrawal frees it (the smallest first) is hidden too. Last, a
    figure hidden on the way that the shown ones give anyway is shown again (it publishes nothing new).
-Every withheld figure is shown with the same mark («محجوب», "hidden"), so that nobody can tell a small count
+Every withheld figure is shown with the same mark («محجوب», "withheld"), so that nobody can tell a small count
 from a figure hidden to protect one.
 """
 from collections import defaultdict
@@ -27,11 +27,12 @@ from dataclasses import dataclass, field, replace
 from diploma.results.tables import AVERAGE, COUNT, PERCENT
 
 SMALLEST_SHOWN = 5  # the threshold: counts below it are never published, nor rates or averages over fewer
+MOST_TRIED = 40  # figures tried one by one for the withdrawal that frees a group (the smallest first)
 _PRIME = (1 << 61) - 1  # the span is computed modulo this prime (the vectors hold 0, 1 and −1 only)
 
 
 class _Hidden:
-    """A figure withheld: rendered «محجوب» / "hidden"."""
+    """A figure withheld: rendered «محجوب» / "withheld"."""
 
     def __repr__(self):
         return "HIDDEN"
@@ -208,22 +209,35 @@ def _guarded(tables, counts, rates, hidden_counts, classes):
 
 
 def _to_withdraw(shown, exposed):
-    """The shown figure to hide so that ``exposed`` leaves the span: the smallest that suffices alone; else
-    the smallest touching it whose withdrawal takes something from the span (one that others repeat would
-    take nothing); else the smallest touching it."""
-    support = set(exposed)
-    useful = first = None
-    for kind, key, _n in sorted(shown.items(), key=lambda item: (item[2], item[0])):
+    """The shown figure to hide so that ``exposed`` leaves the span: among the figures linked to it (sharing
+    atoms with it, or with a figure that does, and so on), the smallest that suffices alone; else the smallest
+    whose withdrawal takes something from the span (one that others repeat would take nothing); else the
+    smallest linked."""
+    linked = _linked(shown, exposed)
+    useful = None
+    for kind, key in linked[:MOST_TRIED]:
         vectors = shown.vectors_of(kind, key)
-        if not any(support & set(vector) for vector in vectors):
-            continue
-        first = first or (kind, key)
         without = _Span(shown.vectors(without=(kind, key)))
         if not without.holds(exposed):
             return kind, key
         if useful is None and not all(without.holds(vector) for vector in vectors):
             useful = (kind, key)
-    return useful or first
+    return useful or linked[0]
+
+
+def _linked(shown, exposed):
+    """The shown figures connected to ``exposed`` through shared atoms, smallest first."""
+    items = sorted(shown.items(), key=lambda item: (item[2], item[0]))
+    supports = [set().union(*shown.vectors_of(kind, key)) for kind, key, _n in items]
+    reached, linked, growing = set(exposed), set(), True
+    while growing:
+        growing = False
+        for index, support in enumerate(supports):
+            if index not in linked and reached & support:
+                linked.add(index)
+                reached |= support
+                growing = True
+    return [(items[index][0], items[index][1]) for index in sorted(linked)]
 
 
 def protect(tables, context=()):

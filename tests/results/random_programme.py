@@ -28,8 +28,8 @@ def random_programme(seed, universities=3, cohorts=3, courses=3):
     programme.required_credits = 3 * courses
     data = RandomProgramme(admin=factories.user(role="admin"))
     for index in range(universities):
-        university = factories.university(code=f"R{index}{seed % 10}", name_en=f"University {chr(65 + index)}",
-                                          name_ar=f"الجامعة {index + 1}")
+        university = factories.university(code=f"R{index}{seed % 10}", name_ar=f"الجامعة {index + 1}",
+                                          name_en=f"University {chr(65 + index)}")
         data.universities.append(university)
         data.registrars.append(factories.user(role="registrar", university=university))
     for index in range(cohorts):

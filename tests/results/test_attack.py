@@ -22,7 +22,7 @@ from diploma.results.tables import AVERAGE, COUNT, PERCENT
 from tests.results.random_programme import random_programme
 from tests.results.solver import Attack
 
-HIDDEN_TEXT = "hidden"
+HIDDEN_TEXT = "withheld"
 TAGS = re.compile(r"<[^>]+>")
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -44,15 +44,15 @@ def read_text(text):
 def html_tables(page):
     """{table key: {row label: [cell texts]}} of a page's figure tables."""
     tables = {}
-    for match in re.finditer(r'data-testid="figure-([a-z_]+)"(.*?)</section>', page, re.S):
+    for match in re.finditer(r'data-testid="figure-([a-z_]+)"(.*?)</section>', page, re.DOTALL):
         body = match.group(2)
         if "<tbody>" not in body:
             continue
         body = body[body.index("<tbody>"):body.index("</tbody>")]
         rows = {}
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-            label = text_of(re.search(r"<th[^>]*>(.*?)</th>", row, re.S).group(1))
-            rows[label] = [text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL):
+            label = text_of(re.search(r"<th[^>]*>(.*?)</th>", row, re.DOTALL).group(1))
+            rows[label] = [text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
         tables[match.group(1)] = rows
     return tables
 
@@ -61,7 +61,7 @@ def headline_texts(page):
     block = page[page.index('data-testid="headline"'):]
     block = block[:block.index("</ul>")]
     return {text_of(label): text_of(value)
-            for value, label in re.findall(r'<span class="stat">(.*?)</span>(.*?)</li>', block, re.S)}
+            for value, label in re.findall(r'<span class="stat">(.*?)</span>(.*?)</li>', block, re.DOTALL)}
 
 
 def xlsx_tables(data, raw_tables):
@@ -98,7 +98,8 @@ def xlsx_value(value):
 
 
 def check_truthful(seen):
-    """A shown figure is the true one; a count shown is 0 or 5 and more; an average is over 5 marks or more."""
+    """A shown figure is the true one; a count shown is 0 or 5 and more; an average is over 5 marks or
+    more."""
     for column, group, true, value in seen:
         if value is HIDDEN or value is None:
             continue
@@ -139,14 +140,16 @@ def attack(seen):
                 counts[group.atoms] = (vector(group), value)
         elif column.kind == PERCENT and isinstance(group, Share) and value not in (HIDDEN, None):
             rates[(group.part.atoms, group.whole.atoms)] = (vector(group.part), vector(group.whole), value)
-    solver = Attack(list(counts.values()), list(rates.values()), list(hidden.values()), truth)
+    solver = Attack(list(counts.values()), list(rates.values()), list(hidden.values()), truth,
+                    list(targets.values()))
     leaks = {repr(sorted(key, key=repr) if isinstance(key, frozenset) else key)[:200]: why
              for key, target in targets.items() if (why := solver.determined(target))}
     return leaks, len(hidden)
 
 
 def pdf_text(data):
-    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    result = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    text = result.stdout.decode()
     pages = []
     for number, page in enumerate(BIDI_CONTROLS.sub("", text).split("\f"), start=1):
         lines = page.rstrip().splitlines()

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from diploma.results.scope import Scope
 from diploma.results.published import public_figures
+from diploma.results.scope import Scope
 from diploma.results.services import programme_figures
 from tests.results.builders import small_programme
 
