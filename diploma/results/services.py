@@ -277,7 +277,8 @@ def _band_totals_table(bands, results, language):
     return table
 
 
-def _averages_table(key, title, label_heading, groups, results, group_of, language, digits):
+def _averages_table(key, title, label_heading, groups, results, group_of, counted, field, language, digits):
+    """``counted``: the results' Groups, whose counts give each average the group of marks it is over."""
     years = sorted({r.year for r in results})
     columns = [Column(label_heading, "text"),
                *(Column(_year_label(year, language, digits), AVERAGE) for year in years)]
@@ -289,9 +290,10 @@ def _averages_table(key, title, label_heading, groups, results, group_of, langua
                 marks[r.year].append(r.mark)
         if not marks:
             continue
-        sizes = [len(marks.get(year, [])) for year in years]
-        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years], base=min(sizes),
-                              groups=sizes))
+        over = [counted.count(lambda k, g=group_id, y=year: getattr(k, field) == g and k.year == y)
+                for year in years]
+        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years],
+                              base=min(count.n for count in over), groups=over))
     return table
 
 
@@ -324,10 +326,10 @@ def _course_tables(programme, courses, universities, results, tag, language):
         _bands_table("bands_by_university", _("Bands per university"), _("University"), university_groups,
                      bands, groups, "university", language),
         _averages_table("averages_by_university", _("Average mark per university over the years"),
-                        _("University"), university_groups, results, lambda r: r.university_id, language,
-                        programme.certificate_digits),
+                        _("University"), university_groups, results, lambda r: r.university_id, groups,
+                        "university", language, programme.certificate_digits),
         _averages_table("averages_by_course", _("Average mark per course over the years"), _("Course"),
-                        course_groups, results, lambda r: r.course_id, language,
+                        course_groups, results, lambda r: r.course_id, groups, "course", language,
                         programme.certificate_digits),
     ]
 

@@ -11,7 +11,8 @@ shown beside its whole it publishes the part and the complement (83.3 % of 6 say
 The rules, applied to all the tables of a publication at once:
 1. Primary: a count of 1 to ``SMALLEST_SHOWN`` − 1 is hidden. Zero is shown (it names nobody).
 2. A rate is shown only over a whole of ``SMALLEST_SHOWN`` or more whose part and complement are each zero or
-   ``SMALLEST_SHOWN`` or more; an average only over ``SMALLEST_SHOWN`` marks or more.
+   ``SMALLEST_SHOWN`` or more; an average only over ``SMALLEST_SHOWN`` marks or more, and only when the shown
+   averages do not give back the sum of the marks of a withheld one (``_decide_averages``).
 3. Complementary: every shown count and every shown rate is a linear equation over the atoms. A group that
    must stay unknown (a count under ``SMALLEST_SHOWN``, a rate's small complement, the hidden cells of one
    row or one column taken together when they sum to less than ``SMALLEST_SHOWN``) must not lie in the span
@@ -156,14 +157,42 @@ def _cells(tables):
                 yield table, row, index, column
 
 
-def _decide(tables):
-    """(hidden count groups, hidden rate keys) for the tables taken together."""
-    counts, rates = {}, {}
+def _averaged(tables):
+    """{atoms: Count} of the groups of marks the averages are over (those with marks)."""
+    found = {}
     for _table, row, index, column in _cells(tables):
         group = row.groups[index] if row.groups else None
-        if column.kind == COUNT and isinstance(group, Count):
-            counts[group.atoms] = group
-        elif column.kind == PERCENT and isinstance(group, Share) and group.whole.n:
+        if column.kind == AVERAGE and isinstance(group, Count) and group.n:
+            found[group.atoms] = group
+    return found
+
+
+def _decide_averages(tables):
+    """The groups of marks whose average is withheld: under ``SMALLEST_SHOWN`` marks, and (an average shown
+    beside its number of marks gives their sum, and sums add up like counts) any average whose sum the shown
+    ones would give back, with the one shown that would give it."""
+    averages = _averaged(tables)
+    classes = _classes(list(averages))
+    hidden = {key for key, count in averages.items() if is_small(count.n)}
+    while True:
+        shown = _Published({k: c for k, c in averages.items() if k not in hidden}, {}, classes)
+        span = _Span(shown.vectors())
+        guarded = [_vector(key, classes) for key in hidden]
+        guarded += [_combination([(1, outer), (-1, inner)], classes) for outer in shown.counts
+                    for inner in shown.counts if inner < outer
+                    and is_small(averages[outer].n - averages[inner].n)]
+        exposed = next((vector for vector in guarded if span.holds(vector)), None)
+        if exposed is None:
+            return hidden
+        hidden.add(_to_withdraw(shown, exposed)[1])
+
+
+def _decide(tables):
+    """(hidden count groups, hidden rate keys) for the tables taken together."""
+    counts, rates = _all_counts(tables), {}
+    for _table, row, index, column in _cells(tables):
+        group = row.groups[index] if row.groups else None
+        if column.kind == PERCENT and isinstance(group, Share) and group.whole.n:
             rates[(group.part.atoms, group.whole.atoms)] = group
     classes = _classes([*counts, *(atoms for key in rates for atoms in key)])
     hidden_counts = {key for key, count in counts.items() if is_small(count.n)}
@@ -178,6 +207,15 @@ def _decide(tables):
             return _needless_shown(hidden_counts, counts, span, classes), hidden_rates
         kind, key = _to_withdraw(shown, exposed)
         (hidden_counts if kind == "count" else hidden_rates).add(key)
+
+
+def _all_counts(tables):
+    found = {}
+    for _table, row, index, column in _cells(tables):
+        group = row.groups[index] if row.groups else None
+        if column.kind == COUNT and isinstance(group, Count):
+            found[group.atoms] = group
+    return found
 
 
 def _needless_shown(hidden_counts, counts, span, classes):
@@ -243,19 +281,20 @@ def _linked(shown, exposed):
 def protect(tables, context=()):
     """``tables`` as they may be published: every figure withheld by the rules above replaced by HIDDEN.
     ``context``: other tables published beside them (the same counts are then hidden alike)."""
-    hidden_counts, hidden_rates = _decide([*tables, *context])
-    return [replace(table, rows=[_protect_row(table, row, hidden_counts, hidden_rates) for row in table.rows])
+    everything = [*tables, *context]
+    hidden = _decide(everything) + (_decide_averages(everything),)
+    return [replace(table, rows=[_protect_row(table, row, *hidden) for row in table.rows])
             for table in tables]
 
 
-def _protect_row(table, row, hidden_counts, hidden_rates):
+def _protect_row(table, row, hidden_counts, hidden_rates, hidden_averages):
     cells = [HIDDEN if _withheld(column, row.groups[index] if row.groups else None, row.cells[index],
-                                 hidden_counts, hidden_rates) else row.cells[index]
+                                 hidden_counts, hidden_rates, hidden_averages) else row.cells[index]
              for index, column in enumerate(table.columns[1:])]
     return replace(row, cells=cells)
 
 
-def _withheld(column, group, value, hidden_counts, hidden_rates):
+def _withheld(column, group, value, hidden_counts, hidden_rates, hidden_averages):
     if column.kind == COUNT:
         return group.atoms in hidden_counts if isinstance(group, Count) else is_small(value)
     if column.kind == PERCENT:
@@ -263,5 +302,7 @@ def _withheld(column, group, value, hidden_counts, hidden_rates):
             return value is not None
         return bool(group.whole.n) and (group.part.atoms, group.whole.atoms) in hidden_rates
     if column.kind == AVERAGE:
-        return value is not None and not (isinstance(group, int) and group >= SMALLEST_SHOWN)
+        if not isinstance(group, Count):
+            return value is not None
+        return value is not None and (group.n < SMALLEST_SHOWN or group.atoms in hidden_averages)
     return False

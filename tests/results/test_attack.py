@@ -20,7 +20,7 @@ from diploma.results.services import programme_figures
 from diploma.results.suppression import HIDDEN, SMALLEST_SHOWN, Count, Share
 from diploma.results.tables import AVERAGE, COUNT, PERCENT
 from tests.results.random_programme import random_programme
-from tests.results.solver import Attack
+from tests.results.solver import Attack, RowSpace
 
 HIDDEN_TEXT = "withheld"
 TAGS = re.compile(r"<[^>]+>")
@@ -108,7 +108,7 @@ def check_truthful(seen):
         elif column.kind == PERCENT:
             assert value == true, (column.label, value, true)
         elif column.kind == AVERAGE:
-            assert group >= SMALLEST_SHOWN, (column.label, group)
+            assert group.n >= SMALLEST_SHOWN, (column.label, group.n)
 
 
 def vector(count):
@@ -145,6 +145,20 @@ def attack(seen):
     leaks = {repr(sorted(key, key=repr) if isinstance(key, frozenset) else key)[:200]: why
              for key, target in targets.items() if (why := solver.determined(target))}
     return leaks, len(hidden)
+
+
+def averages_attack(seen):
+    """An average shown over a known number of marks gives their sum, and sums add up over the atoms like
+    counts: no withheld average (over 1 mark or more) may have its sum in the span of the shown ones."""
+    shown, withheld = RowSpace(), {}
+    for column, group, _true, value in seen:
+        if column.kind != AVERAGE or not isinstance(group, Count) or not group.n:
+            continue
+        if value is HIDDEN:
+            withheld[group.atoms] = vector(group)
+        elif value is not None:
+            shown.add(vector(group))
+    return [sorted(key, key=repr)[:3] for key, target in withheld.items() if shown.holds(target)]
 
 
 def pdf_text(data):
@@ -205,6 +219,7 @@ def test_nothing_published_gives_back_a_hidden_count(client, login_as, seed):
     leaks, hidden = attack(seen)
     assert hidden > 0  # the data set has small counts to hide
     assert leaks == {}
+    assert averages_attack(seen) == []
 
 
 @pytest.mark.parametrize("seed", [21])
@@ -221,3 +236,4 @@ def test_a_registrars_report_gives_back_no_hidden_count_either(client, login_as,
     check_truthful(seen)
     leaks, _hidden = attack(seen)
     assert leaks == {}
+    assert averages_attack(seen) == []

@@ -104,9 +104,22 @@ def test_the_same_group_is_hidden_in_every_table():
 def test_an_average_over_fewer_than_5_marks_is_hidden():
     averages = FigureTable("avg", "avg", [Column("Label", TEXT), Column("2023", AVERAGE),
                                           Column("2024", AVERAGE)])
-    averages.rows.append(Row("A", [Decimal("71.25"), Decimal("64.00")], groups=[4, 5]))
+    averages.rows.append(Row("A", [Decimal("71.25"), Decimal("64.00")],
+                             groups=[group(4, "a"), group(5, "b")]))
     [figure] = protect([averages])
     assert cells(figure) == [[HIDDEN, Decimal("64.00")]]
+
+
+def test_an_average_whose_sum_the_others_give_back_is_withheld():
+    # Course X over both universities (9 marks) and at A (7 marks): B's 2 marks would be
+    # (9 × 64.00 − 7 × 64.43) / 2.
+    averages = FigureTable("avg", "avg", [Column("Label", TEXT), Column("2023", AVERAGE)])
+    averages.rows.append(Row("X", [Decimal("64.00")], groups=[group(9, "xa", "xb")]))
+    averages.rows.append(Row("X at A", [Decimal("64.43")], groups=[group(7, "xa")]))
+    averages.rows.append(Row("X at B", [Decimal("62.50")], groups=[group(2, "xb")]))
+    [figure] = protect([averages])
+    assert cells(figure)[2] == [HIDDEN]
+    assert HIDDEN in (cells(figure)[0][0], cells(figure)[1][0])
 
 
 @pytest.mark.parametrize("language, hidden, note", [
