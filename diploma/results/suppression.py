@@ -22,13 +22,13 @@ The rules, applied to all the tables of a publication at once:
 Every withheld figure is shown with the same mark («محجوب», "withheld"), so that nobody can tell a small count
 from a figure hidden to protect one.
 """
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from diploma.results.tables import AVERAGE, COUNT, PERCENT
 
 SMALLEST_SHOWN = 5  # the threshold: counts below it are never published, nor rates or averages over fewer
-MOST_TRIED = 40  # figures tried one by one for the withdrawal that frees a group (the smallest first)
 _PRIME = (1 << 61) - 1  # the span is computed modulo this prime (the vectors hold 0, 1 and −1 only)
 
 
@@ -80,6 +80,17 @@ def _combination(parts, classes):
     return {cls: c for cls, c in vector.items() if c}
 
 
+def _cached(classes):
+    """_vector over ``classes``, computed once per group."""
+    vectors = {}
+
+    def vector_of(atoms):
+        if atoms not in vectors:
+            vectors[atoms] = _vector(atoms, classes)
+        return vectors[atoms]
+    return vector_of
+
+
 def _classes(groups):
     """{atom: class}: atoms that belong to exactly the same groups are one class (the span is the same)."""
     memberships = defaultdict(set)
@@ -96,58 +107,77 @@ def _rate_shown_alone(share):
 
 
 class _Span:
-    """The span of integer vectors over atoms (Gaussian elimination modulo a large prime)."""
+    """The span of the shown figures' vectors (Gaussian elimination modulo a large prime), remembering for
+    each pivot which of the vectors it is a combination of. A vector in no dependency among the others (a
+    *coloop*) is the only one that gives what it gives: withdrawing it takes that from the span, and frees a
+    group exactly when the group's combination uses it."""
 
     def __init__(self, vectors):
-        self.pivots = {}
-        for vector in vectors:
-            self.add(vector)
+        self.pivots = {}  # column → (order, row, combination of the vectors' indexes)
+        self.dependent = set()  # indexes of the vectors in some dependency
+        for index, vector in enumerate(vectors):
+            row, combination = self._reduce(vector, {index: 1})
+            if row:
+                column = min(row)
+                inverse = pow(row[column], _PRIME - 2, _PRIME)
+                self.pivots[column] = (len(self.pivots), _scaled(row, inverse), _scaled(combination, inverse))
+            else:
+                self.dependent.update(combination)
 
-    def _reduce(self, vector):
-        row = {atom: c % _PRIME for atom, c in vector.items() if c % _PRIME}
-        while row:
-            atom = next((a for a in row if a in self.pivots), None)
-            if atom is None:
-                return row
-            factor, pivot = row[atom], self.pivots[atom]
-            for key, value in pivot.items():
-                row[key] = (row.get(key, 0) - factor * value) % _PRIME
-                if not row[key]:
-                    del row[key]
-        return row
-
-    def add(self, vector):
-        row = self._reduce(vector)
-        if row:
-            atom = min(row, key=repr)
-            inverse = pow(row[atom], _PRIME - 2, _PRIME)
-            self.pivots[atom] = {key: value * inverse % _PRIME for key, value in row.items()}
+    def _reduce(self, vector, combination):
+        row = {key: c % _PRIME for key, c in vector.items() if c % _PRIME}
+        combination = dict(combination)
+        queue = [(self.pivots[key][0], key) for key in row if key in self.pivots]
+        heapq.heapify(queue)
+        while queue:
+            _order, column = heapq.heappop(queue)
+            factor = row.get(column)
+            if not factor:
+                continue
+            _order, pivot_row, pivot_combination = self.pivots[column]
+            for key, value in pivot_row.items():
+                if key not in row and key in self.pivots:
+                    heapq.heappush(queue, (self.pivots[key][0], key))
+                _subtract(row, key, factor * value)
+            for key, value in pivot_combination.items():
+                _subtract(combination, key, factor * value)
+        return row, combination
 
     def holds(self, vector):
-        return not self._reduce(vector)
+        return not self._reduce(vector, {})[0]
+
+    def uses(self, vector):
+        """The indexes of the vectors ``vector`` is a combination of (None: it is not in the span)."""
+        row, combination = self._reduce(vector, {})
+        return None if row else set(combination)
 
 
-@dataclass
+def _scaled(vector, factor):
+    return {key: value * factor % _PRIME for key, value in vector.items()}
+
+
+def _subtract(vector, key, amount):
+    value = (vector.get(key, 0) - amount) % _PRIME
+    if value:
+        vector[key] = value
+    else:
+        vector.pop(key, None)
+
+
 class _Published:
-    """The shown figures: counts by their group, rates by (part, whole)."""
+    """The shown figures (counts by their group, rates by (part, whole)) and their vectors, each vector with
+    the figure it comes from."""
 
-    counts: dict  # atoms → Count
-    rates: dict  # (part atoms, whole atoms) → Share
-    classes: dict
-
-    def items(self):
-        return [*(("count", key, c.n) for key, c in self.counts.items()),
-                *(("rate", key, s.whole.n) for key, s in self.rates.items())]
-
-    def vectors_of(self, kind, key):
-        if kind == "count":
-            return [_vector(key, self.classes)]
-        return [_vector(key[0], self.classes), _vector(key[1], self.classes)]
-
-    def vectors(self, without=None):
-        for kind, key, _n in self.items():
-            if (kind, key) != without:
-                yield from self.vectors_of(kind, key)
+    def __init__(self, counts, rates, vector_of):
+        self.counts, self.rates = counts, rates
+        self.items = sorted([*(("count", key, c.n) for key, c in counts.items()),
+                             *(("rate", key, s.whole.n) for key, s in rates.items())],
+                            key=lambda item: (item[2], item[0]))  # the smallest first (a stable sort)
+        self.vectors, self.owner = [], []
+        for position, (kind, key, _n) in enumerate(self.items):
+            for atoms in ([key] if kind == "count" else key):
+                self.vectors.append(vector_of(atoms))
+                self.owner.append(position)
 
 
 def _cells(tables):
@@ -175,8 +205,8 @@ def _decide_averages(tables):
     classes = _classes(list(averages))
     hidden = {key for key, count in averages.items() if is_small(count.n)}
     while True:
-        shown = _Published({k: c for k, c in averages.items() if k not in hidden}, {}, classes)
-        span = _Span(shown.vectors())
+        shown = _Published({k: c for k, c in averages.items() if k not in hidden}, {}, _cached(classes))
+        span = _Span(shown.vectors)
         guarded = [_vector(key, classes) for key in hidden]
         guarded += [_combination([(1, outer), (-1, inner)], classes) for outer in shown.counts
                     for inner in shown.counts if inner < outer
@@ -184,7 +214,7 @@ def _decide_averages(tables):
         exposed = next((vector for vector in guarded if span.holds(vector)), None)
         if exposed is None:
             return hidden
-        hidden.add(_to_withdraw(shown, exposed)[1])
+        hidden.add(_to_withdraw(shown, span, exposed)[1])
 
 
 def _decide(tables):
@@ -195,18 +225,21 @@ def _decide(tables):
         if column.kind == PERCENT and isinstance(group, Share) and group.whole.n:
             rates[(group.part.atoms, group.whole.atoms)] = group
     classes = _classes([*counts, *(atoms for key in rates for atoms in key)])
+    vector_of = _cached(classes)
     hidden_counts = {key for key, count in counts.items() if is_small(count.n)}
     hidden_rates = {key for key, share in rates.items() if not _rate_shown_alone(share)}
     while True:
         shown = _Published({k: c for k, c in counts.items() if k not in hidden_counts},
-                           {k: s for k, s in rates.items() if k not in hidden_rates}, classes)
-        span = _Span(shown.vectors())
-        exposed = next((vector for vector in _guarded(tables, counts, rates, hidden_counts, classes)
-                        if span.holds(vector)), None)
-        if exposed is None:
+                           {k: s for k, s in rates.items() if k not in hidden_rates}, vector_of)
+        span = _Span(shown.vectors)
+        exposed = [vector for vector in _guarded(tables, counts, rates, hidden_counts, classes)
+                   if span.holds(vector)]
+        if not exposed:
             return _needless_shown(hidden_counts, counts, span, classes), hidden_rates
-        kind, key = _to_withdraw(shown, exposed)
-        (hidden_counts if kind == "count" else hidden_rates).add(key)
+        # One withdrawal per group exposed, all chosen on this span (fewer rounds; a count withdrawn that
+        # turns out needless is shown again at the end).
+        for kind, key in {_to_withdraw(shown, span, vector) for vector in exposed}:
+            (hidden_counts if kind == "count" else hidden_rates).add(key)
 
 
 def _all_counts(tables):
@@ -246,36 +279,36 @@ def _guarded(tables, counts, rates, hidden_counts, classes):
     return guarded
 
 
-def _to_withdraw(shown, exposed):
+def _to_withdraw(shown, span, exposed):
     """The shown figure to hide so that ``exposed`` leaves the span: among the figures linked to it (sharing
-    atoms with it, or with a figure that does, and so on), the smallest that suffices alone; else the smallest
-    whose withdrawal takes something from the span (one that others repeat would take nothing); else the
-    smallest linked."""
+    atoms with it, or with a figure that does, and so on), the smallest that suffices alone (a coloop its
+    combination uses); else the smallest whose withdrawal takes something from the span (a coloop: one that
+    others repeat would take nothing); else the smallest linked."""
+    uses = span.uses(exposed)
+    indexes = defaultdict(list)
+    for index, position in enumerate(shown.owner):
+        indexes[position].append(index)
     linked = _linked(shown, exposed)
-    useful = None
-    for kind, key in linked[:MOST_TRIED]:
-        vectors = shown.vectors_of(kind, key)
-        without = _Span(shown.vectors(without=(kind, key)))
-        if not without.holds(exposed):
-            return kind, key
-        if useful is None and not all(without.holds(vector) for vector in vectors):
-            useful = (kind, key)
-    return useful or linked[0]
+    coloops = [p for p in linked if any(i not in span.dependent for i in indexes[p])]
+    freeing = [p for p in coloops if any(i in uses and i not in span.dependent for i in indexes[p])]
+    kind, key, _n = shown.items[(freeing or coloops or linked)[0]]
+    return kind, key
 
 
 def _linked(shown, exposed):
-    """The shown figures connected to ``exposed`` through shared atoms, smallest first."""
-    items = sorted(shown.items(), key=lambda item: (item[2], item[0]))
-    supports = [set().union(*shown.vectors_of(kind, key)) for kind, key, _n in items]
+    """The positions of the shown figures connected to ``exposed`` through shared atoms, smallest first."""
+    supports = defaultdict(set)
+    for vector, position in zip(shown.vectors, shown.owner, strict=True):
+        supports[position] |= set(vector)
     reached, linked, growing = set(exposed), set(), True
     while growing:
         growing = False
-        for index, support in enumerate(supports):
-            if index not in linked and reached & support:
-                linked.add(index)
+        for position, support in supports.items():
+            if position not in linked and reached & support:
+                linked.add(position)
                 reached |= support
                 growing = True
-    return [(items[index][0], items[index][1]) for index in sorted(linked)]
+    return sorted(linked)
 
 
 def protect(tables, context=()):
