@@ -192,9 +192,14 @@ def check_pdf_publishes_no_more_than_the_page(pdf, page_tables, raw_tables):
         assert section.count(HIDDEN_TEXT) >= sum(cells.count(HIDDEN_TEXT) for cells in rows.values())
 
 
-@pytest.mark.parametrize("seed", [11, 12, 13])
-def test_nothing_published_gives_back_a_hidden_count(client, login_as, seed):
-    data = random_programme(seed)
+# (universities, cohorts, courses); the last is the programme's own shape: 7 universities, 11 courses.
+SIZES = [(11, (3, 3, 3)), (12, (3, 3, 3)), (13, (3, 3, 3)), (14, (5, 3, 6)), (15, (7, 3, 11))]
+
+
+@pytest.mark.parametrize("seed, size", SIZES)
+def test_nothing_published_gives_back_a_hidden_count(client, login_as, seed, size):
+    universities, cohorts, courses = size
+    data = random_programme(seed, universities=universities, cohorts=cohorts, courses=courses)
     login_as(data.admin)
     client.set_cookie("lang", "en")
     page = client.get("/results").get_data(as_text=True)
