@@ -16,11 +16,16 @@ The rules, applied to all the tables of a publication at once:
 3. Complementary: every shown count and every shown rate is a linear equation over the atoms. A group that
    must stay unknown (a count under ``SMALLEST_SHOWN``, a rate's small complement, the hidden cells of one
    row or one column taken together when they sum to less than ``SMALLEST_SHOWN``) must not lie in the span
-   of those equations;
-   while one does, the shown figure whose withdrawal frees it (the smallest first) is hidden too. Last, a
-   figure hidden on the way that the shown ones give anyway is shown again (it publishes nothing new).
+   of those equations; while one does, the shown figure whose withdrawal frees it (the smallest first) is
+   hidden too. Last, a figure hidden on the way that the shown ones give anyway is shown again (it publishes
+   nothing new).
 Every withheld figure is shown with the same mark («محجوب», "withheld"), so that nobody can tell a small count
-from a figure hidden to protect one.
+from a figure hidden to protect one. tests/results/test_attack.py attacks the result with exact arithmetic,
+bounds included (a withheld count is at least 1, since zeros are shown).
+
+Limits: the figures of one scope are protected together (the programme-wide ones with the public page's);
+figures filtered by university, cohort or year carry the scope in their atoms and are protected on their own,
+so differences between two filtered reports are not audited.
 """
 import heapq
 from collections import defaultdict
