@@ -142,7 +142,7 @@ class Attack:
         if self.space.holds(target):
             return "its value follows from the published figures"
         true_value = dot(target, self.truth)
-        moves = [(sign * step, d) for d in self.directions for sign in (1, -1) for step in (1, 2)]
+        moves = [(sign * step, d) for d in self.directions for sign in (1, -1) for step in (1, 2, 3)]
         for first_step, first in moves:
             if not dot(target, first):
                 continue
@@ -151,14 +151,14 @@ class Attack:
                 return None
         return "no second solution found"
 
-    def _repair(self, values, target, true_value, steps=40):
+    def _repair(self, values, target, true_value, steps=80):
         """Greedy descent on the violation by null directions, keeping the target off its true value."""
         current = self.violation(values)
         for _ in range(steps):
             if current == 0:
                 return True
             best = None
-            for step, direction in ((s, d) for d in self.directions for s in (1, -1)):
+            for step, direction in ((s, d) for d in self.directions for s in (1, -1, 2, -2)):
                 moved = {a: v + step * direction.get(a, 0) for a, v in values.items()}
                 if dot(target, moved) == true_value:
                     continue
