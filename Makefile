@@ -13,7 +13,7 @@ run database: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 # The app reads the secret key (and the address) from instance/ by itself: nothing to export.
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run worker test test-nightly setup system-packages test-packages checkers translations translations-update database lint clean
+.PHONY: run worker test test-quick test-nightly setup system-packages test-packages checkers translations translations-update database lint clean
 
 # The web server and the background-job worker together (scripts/serve.sh); Ctrl+C stops both.
 run: system-packages setup database
@@ -24,19 +24,34 @@ run: system-packages setup database
 worker: setup
 	$(FLASK) jobs worker
 
+# The whole suite on SQLite, then the engine-dependent tests (all but those marked engine_independent:
+# browser and pure-function tests) on PostgreSQL; each on PYTEST_WORKERS processes (pytest-xdist). The wall
+# time of each database is printed at the end.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 test: test-packages setup checkers
 	$(BIN)/ruff check .
-	@echo "== tests on SQLite =="
-	$(BIN)/pytest
-	@pg="$$($(BIN)/python scripts/find_postgres.py)"; \
+	@start=$$(date +%s); echo "== tests on SQLite =="; \
+	$(BIN)/pytest $(PYTEST_PARALLEL) || exit 1; \
+	sqlite=$$(( $$(date +%s) - start )); \
+	pg="$$($(BIN)/python scripts/find_postgres.py)"; \
 	if [ -n "$$pg" ]; then \
-		echo "== tests on PostgreSQL ($$pg) =="; \
-		TEST_DATABASE_URL="$$pg" $(BIN)/pytest; \
+		echo "== engine-dependent tests on PostgreSQL ($$pg) =="; start=$$(date +%s); \
+		TEST_DATABASE_URL="$$pg" $(BIN)/pytest $(PYTEST_PARALLEL) -m "not engine_independent" || exit 1; \
+		postgres="$$(( $$(date +%s) - start )) s"; \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL is required under CI but none answers on 127.0.0.1:5432" >&2; exit 1; \
 	else \
 		echo "No PostgreSQL server found (set TEST_DATABASE_URL or start one on 127.0.0.1:5432): SQLite only."; \
-	fi
+		postgres="not run"; \
+	fi; \
+	echo "== wall time: SQLite $$sqlite s, PostgreSQL $$postgres =="
+
+# The working loop: the tests of the files changed since main (scripts/quick_tests.py), on SQLite only.
+test-quick: setup
+	@files="$$($(BIN)/python scripts/quick_tests.py)"; \
+	if [ -z "$$files" ]; then echo "No test matches the files changed since main."; exit 0; fi; \
+	echo "== $$files =="; $(BIN)/pytest -q $$files
 
 # The checkers the accessibility tests run (tests/browser/test_accessibility.py): axe-core and the Nu Html
 # Checker (vnu.jar, run on the machine's Java), exact versions from tests/checkers/package-lock.json. Their
@@ -67,13 +82,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	touch $@
 
 $(SECRET_FILE):
-	mkdir -p instance
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	mkdir -m 700 -p instance && chmod 700 instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
 $(SIGNING_PASSPHRASE_FILE):
-	mkdir -p instance
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+	mkdir -m 700 -p instance && chmod 700 instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 	chmod 600 $@
 
 translations: $(BIN)/.installed
@@ -85,7 +100,7 @@ translations-update: $(BIN)/.installed
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 database: setup
-	echo "$(PUBLIC_BASE_URL)" > instance/public_base_url
+	umask 077 && echo "$(PUBLIC_BASE_URL)" > instance/public_base_url
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 

@@ -39,7 +39,12 @@ def _configure(app, config):
             raise RuntimeError("SECRET_KEY must be set (environment variable) unless FLASK_DEBUG=1.")
         app.config["SECRET_KEY"] = "insecure-debug-key"
     _trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
-    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    if app.testing:
+        INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    else:  # the app and the worker (flask CLI) start here: what they write is the service account's alone
+        from diploma.private_files import make_instance_private
+
+        make_instance_private(INSTANCE_PATH)
 
 
 def _trust_proxies(app, count):
@@ -58,6 +63,7 @@ def _import_models():
     from diploma.auth import models as _auth  # noqa: F401
     from diploma.certificates import models as _certificates  # noqa: F401
     from diploma.curriculum import models as _curriculum  # noqa: F401
+    from diploma.dashboard import models as _dashboard  # noqa: F401
     from diploma.enrolment import models as _enrolment  # noqa: F401
     from diploma.grading import models as _grading  # noqa: F401
     from diploma.jobs import models as _jobs  # noqa: F401
@@ -92,9 +98,13 @@ def _begin_sqlite_transaction(connection):
     """SQLite: a request that may write (POST …) takes the write lock as its transaction begins, and so
     waits (busy_timeout) for another writer. Begun as a read, it would have to upgrade its lock at its
     first write, which SQLite refuses at once ("database is locked") while another writer is committing.
-    Reads (GET) keep deferred transactions, which never block one another."""
+    Reads (GET, and views marked ``web.writes_nothing``) keep deferred transactions, which never block one
+    another."""
     if connection.dialect.name == "sqlite":
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        from diploma.web import request_writes_nothing
+
+        writes = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+                  and not request_writes_nothing())
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
@@ -137,6 +147,7 @@ def _register_blueprints(app):
     from diploma.auth import bp as auth_bp
     from diploma.auth import views as _auth_views  # noqa: F401  (routes register on import)
     from diploma.certificates import bp as certificates_bp
+    from diploma.certificates import revocation_views as _revocation_views  # noqa: F401
     from diploma.certificates import views as _certificates_views  # noqa: F401
     from diploma.curriculum import bp as curriculum_bp
     from diploma.curriculum import views as _curriculum_views  # noqa: F401

@@ -8,6 +8,10 @@
 A backup is restored into an empty database of the same kind (and an empty upload folder) after every
 checksum has been verified; a damaged or altered archive changes nothing. The password of a PostgreSQL
 database never appears on a command line: the programs receive it in PGPASSWORD.
+
+The signing keys travel inside the database as the keystore stores them (diploma.signing.key_wrap: PKCS#8
+under PBKDF2-HMAC-SHA256 at SIGNING_KDF_ITERATIONS, 600,000 by default; ``flask keys rewrap`` re-wraps keys
+stored more weakly before, and backups taken after it carry them so). The archive is written 0600.
 """
 import errno
 import hashlib

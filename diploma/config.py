@@ -99,12 +99,19 @@ class Config:
     # (checking a PDF costs far more than a serial and code).
     VERIFY_UPLOAD_MAX_MB = int(os.environ.get("VERIFY_UPLOAD_MAX_MB", "5"))
     VERIFY_UPLOAD_LIMIT = os.environ.get("VERIFY_UPLOAD_LIMIT", "10 per minute")
+    # The signature check of an upload runs in a process of its own under these limits (a genuine
+    # certificate takes well under a second); over them the file is refused as too complex.
+    VERIFY_UPLOAD_CPU_SECONDS = int(os.environ.get("VERIFY_UPLOAD_CPU_SECONDS", "5"))
+    VERIFY_UPLOAD_WALL_SECONDS = int(os.environ.get("VERIFY_UPLOAD_WALL_SECONDS", "15"))
+    VERIFY_UPLOAD_ISOLATED = True  # False: checked in the request's own process (tests that read its log)
     # The most certificates one batch PDF from the web may hold; larger batches are printed from the CLI.
     CERTIFICATE_BATCH_WEB_LIMIT = int(os.environ.get("CERTIFICATE_BATCH_WEB_LIMIT", "200"))
 
     # Encrypts the signing keys at rest (diploma.signing); make run writes one for the demo in the instance
     # folder. The same passphrase must be set wherever certificates are signed.
     SIGNING_PASSPHRASE = os.environ.get("SIGNING_PASSPHRASE") or _instance_setting("signing_passphrase")
+    # PBKDF2-HMAC-SHA256 iterations protecting each private key at rest (OWASP 2023: 600,000).
+    SIGNING_KDF_ITERATIONS = int(os.environ.get("SIGNING_KDF_ITERATIONS", "600000"))
     # An RFC 3161 time-stamp server: PDFs are then signed PAdES B-T instead of B-B.
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
 
@@ -160,6 +167,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SIGNING_PASSPHRASE = "test-signing-passphrase"
+    SIGNING_KDF_ITERATIONS = 4096  # fast tests; above the 2,048 of keys wrapped the old way
     SIGNING_TSA_URL = None
     # Jobs wait in memory: nothing runs them unless a test starts a worker (tests/jobs) on a real queue.
     JOBS_BACKEND = "memory"

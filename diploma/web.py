@@ -1,8 +1,9 @@
 """Small helpers shared by the views of every domain."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import escape
 from werkzeug.routing import IntegerConverter
 
 from diploma.errors import RuleViolation
@@ -17,6 +18,19 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, map, *args, **kwargs):
         super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
+
+
+def writes_nothing(view):
+    """Marks a view that writes nothing even on POST (verify by upload): on SQLite its transactions begin
+    deferred, as a GET's, and never take the write lock (see diploma._begin_sqlite_transaction)."""
+    view.writes_nothing = True
+    return view
+
+
+def request_writes_nothing():
+    """Whether the current request's view is marked ``writes_nothing``."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_nothing", False)
 
 
 def public_base_url():
@@ -106,3 +120,50 @@ def human_size(size):
     if size < 1024 * 1024:
         return _("%(size)s KB", size=max(1, round(size / 1024)))
     return _("%(size)s MB", size=round(size / (1024 * 1024), 1))
+
+
+# The header a page's script sends with its "seen" POST (static/js/seen.js): answered with 204, no page.
+SEEN_BEACON_HEADER = "X-Seen-Beacon"
+
+
+def seen_answer(page_url):
+    """The answer to a page's "seen" POST (templates/_seen.html): nothing to the page's own script, and
+    back to the page after the button (without JavaScript)."""
+    if request.headers.get(SEEN_BEACON_HEADER):
+        return "", 204
+    return redirect(page_url)
+
+
+# --- confirming an irreversible action -----------------------------------------------------------
+
+CONFIRM_FIELD = "confirm"
+CONFIRMED = "yes"
+# What a confirmation page never carries over from the form it confirms: the token (the page has its own).
+NOT_CARRIED = frozenset({"csrf_token", CONFIRM_FIELD})
+
+
+def confirmed():
+    """Whether this request is the Confirm button of a confirmation page (a POST with ``confirm=yes``). An
+    irreversible action acts only then; any other request of it (a GET, the page's own button, a POST made
+    without the confirmation) is answered with its confirmation page, which changes nothing."""
+    return request.method == "POST" and request.form.get(CONFIRM_FIELD) == CONFIRMED
+
+
+def filled(sentence, **values):
+    """A translated sentence with its values put in, as HTML: the values escaped, but those made with
+    ``diploma.i18n.isolate`` (user text: a title, a comment), which stay isolated in their own direction."""
+    return escape(sentence).format(**values)
+
+
+def confirmation_page(*, title, sentence, button, cancel_url, details=(), carry=None, danger=False):
+    """The one confirmation page (templates/_confirm.html) of an irreversible action: what will happen and
+    to whom (``sentence``, and ``details`` to list, in the page's language), a Confirm button that posts
+    back to the same address with ``confirm=yes`` and a CSRF token, carrying what the user typed in the
+    form being confirmed (``carry``: the posted form), and a Cancel link back. It works without JavaScript
+    and writes nothing."""
+    carried = [(name, value) for name, values in (carry.lists() if carry is not None else ())
+               if name not in NOT_CARRIED for value in values]
+    action = request.full_path if request.query_string else request.path
+    return render_template("_confirm.html", title=title, sentence=sentence, details=list(details),
+                           button=button, cancel_url=cancel_url, carried=carried, action=action,
+                           confirm_field=CONFIRM_FIELD, confirmed_value=CONFIRMED, danger=danger)

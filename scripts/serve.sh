@@ -4,6 +4,9 @@
 # The worker (flask --app wsgi jobs worker) runs the queued jobs: printing, issuing, imports, backups.
 # On Ctrl+C the worker finishes the job it is running (a job is all or nothing) and gunicorn its requests.
 set -u
+# Everything the worker and the web server write (database, queue, job results, uploads) is this account's
+# alone: files 0600, folders 0700 (the app also sets this umask as it starts: diploma.private_files).
+umask 077
 PORT="${1:-5000}"
 BIN="${BIN:-.venv/bin}"
 

@@ -1,5 +1,12 @@
 """Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL names a
-server), emptied after every test; an app, a client, factories and a login helper.
+server); an app, a client, factories and a login helper.
+
+Each test runs inside one transaction rolled back at the end (the code's own commits release savepoints:
+tests/database.py), unless it is marked ``commits`` or uses a live server, a worker or a connection of its
+own: those commit for real and the tables are emptied after them. A test that reads back through another
+connection (``db.engine.connect()``, a subprocess, a thread) must be marked ``commits``. ``demo`` gives
+the demo data set, copied from a template seeded once per run. ``engine_independent`` tests (no SQL,
+checked) run on SQLite only; ``make test`` runs all the others on PostgreSQL too.
 
 TEST_DATABASE_URL is the address of a PostgreSQL *server* (for example
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): the suite creates its own database there
@@ -15,12 +22,14 @@ import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import make_url
 
 from diploma import create_app
 from diploma.config import TestConfig
 from diploma.extensions import db, limiter
 from tests import factories
+from tests.database import DEMO, DIRTY, EMPTY, TestDatabase, rolled_back
 
 # Hypothesis profiles (the property tests of tests/security/test_hostile_input.py), chosen by the environment
 # variable HYPOTHESIS_PROFILE. "suite", the default: derandomized (the same code draws the same examples;
@@ -36,15 +45,58 @@ ONLY_ON_POSTGRESQL = ("PostgreSQL only (set TEST_DATABASE_URL): SQLite serialise
                       "cannot happen there and the test could not fail")
 
 
+# The fixtures that put rows in the database or read them back: a test using one may not be marked
+# ``engine_independent`` (it would escape the PostgreSQL run), except a browser test, whose pages the route
+# matrix walks on both engines.
+DATABASE_FIXTURES = {"make", "demo", "client", "auth", "login_as", "runner", "another_app", "new_app",
+                     "fresh_database", "empty_sqlite_app"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
 def pytest_collection_modifyitems(config, items):
-    """``@pytest.mark.postgres_only`` (or ``postgres_only(reason=...)``): skipped, and reported so with its
-    reason, unless TEST_DATABASE_URL names a PostgreSQL server."""
+    """Browser tests are ``engine_independent``: Chromium sees the same pages on either engine, and the
+    route matrix walks every page through the ORM on both.
+    ``@pytest.mark.postgres_only`` (or ``postgres_only(reason=...)``): skipped, and reported so with its
+    reason, unless TEST_DATABASE_URL names a PostgreSQL server. ``engine_independent``: refused on a test
+    that uses the database's fixtures (see DATABASE_FIXTURES), so that none escapes the PostgreSQL run."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.engine_independent)
+    misplaced = [item.nodeid for item in items if _wrongly_engine_independent(item)]
+    if misplaced:
+        raise pytest.UsageError("marked engine_independent but using the database's fixtures (they must run "
+                                "on both engines):\n  " + "\n  ".join(misplaced))
     if os.environ.get("TEST_DATABASE_URL"):
         return
     for item in items:
         marker = item.get_closest_marker("postgres_only")
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", ONLY_ON_POSTGRESQL)))
+
+
+def _wrongly_engine_independent(item):
+    if item.get_closest_marker("engine_independent") is None or item.get_closest_marker("browser"):
+        return False
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """An ``engine_independent`` test (not a browser test) that sends SQL fails: it must run on both."""
+    statements = _STATEMENTS["count"]
+    result = yield
+    independent = item.get_closest_marker("engine_independent") is not None
+    if independent and item.get_closest_marker("browser") is None and _STATEMENTS["count"] != statements:
+        pytest.fail("marked engine_independent but sent SQL to the database: it must run on both engines "
+                    "(remove the marker)", pytrace=False)
+    return result
+
+
+_STATEMENTS = {"count": 0}
+
+
+def _count_statement(*args):
+    _STATEMENTS["count"] += 1
 
 
 def _postgres_admin_dsn(url):
@@ -111,20 +163,55 @@ def _forget_request_globals(sender, **extra):
         g.pop(name)
 
 
-def _empty_all_tables():
-    db.session.rollback()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+@pytest.fixture(scope="session")
+def test_database(app, database_url, upload_folder):
+    """What the suite's database holds between tests (tests/database.py): empty, or the demo copied from
+    its template."""
+    database = TestDatabase(database_url, upload_folder)
+    with app.app_context():
+        database.watch_commits(db.engine)
+        sqlalchemy_event.listen(db.engine, "before_cursor_execute", _count_statement)
+    yield database
+    database.drop_template()
+
+
+def _wanted_state(request):
+    return DEMO if "demo" in request.fixturenames else EMPTY
+
+
+# Fixtures whose test needs real commits: another process, thread or connection reads the database.
+COMMITTING_FIXTURES = {"live_server", "start_worker", "another_app", "new_app", "fresh_database",
+                       "empty_sqlite_app", "sqlite_file_app"}
+# Folders whose every test commits for real: the faults (servers, workers, outages in other processes).
+COMMITTING_FOLDERS = ("tests/faults/",)
+# Markers that imply it (browser: the live server's threads; postgres_only: the races between sessions).
+COMMITTING_MARKERS = {"browser", "postgres_only"}
+
+
+def needs_real_commits(item):
+    return (item.get_closest_marker("commits") is not None
+            or any(item.get_closest_marker(name) is not None for name in COMMITTING_MARKERS)
+            or not COMMITTING_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+            or item.nodeid.startswith(COMMITTING_FOLDERS))
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs in an app context and leaves every table empty behind it."""
+def app_context(app, test_database, request):
+    """Each test runs in an app context, on an empty database (or the demo's copy, when it asks for
+    ``demo``). By default inside one transaction rolled back at the end (tests/database.py: the code's
+    commits release savepoints), which leaves the database as it was; a test marked ``commits`` (or using
+    a live server, a worker, another connection) commits for real and the tables are emptied after it."""
     with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_all_tables()
+        test_database.make_ready(_wanted_state(request))
+        if needs_real_commits(request.node):
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                test_database.state = DIRTY
+        else:
+            with rolled_back(test_database):
+                yield app
     limiter.reset()
 
 
@@ -173,9 +260,9 @@ def login_as(client, auth):
 
 
 @pytest.fixture
-def demo(app):
-    """The whole demo data set, committed."""
-    from diploma.demo import seed
-
-    seed()
+def demo(app, test_database):
+    """The whole demo data set, committed: a copy of the demo template made once per run (the database is
+    put in this state by ``app_context`` before the test starts)."""
+    if test_database.state != DEMO:  # asked for late (request.getfixturevalue)
+        test_database.make_ready(DEMO)
     return app

@@ -1,8 +1,10 @@
 """What the view tests ask of a response, and of the database around a request."""
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from flask_babel import gettext
 from markupsafe import escape
+from werkzeug.datastructures import MultiDict
 
 from diploma.extensions import db
 from diploma.i18n import force_language
@@ -27,3 +29,44 @@ def shown(message, language="ar", **values):
 
 def page_of(response):
     return response.get_data(as_text=True)
+
+
+class _ConfirmationForm(HTMLParser):
+    """The form of a confirmation page (templates/_confirm.html): its action and hidden fields."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields, self.inside = None, [], False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("data-testid") == "confirm-form":
+            self.action, self.inside = attributes["action"], True
+        elif tag == "input" and self.inside and attributes.get("type") == "hidden":
+            self.fields.append((attributes["name"], attributes.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def confirmation_form(response):
+    """(action, fields) of the confirmation page ``response`` shows; AssertionError when it shows none."""
+    parser = _ConfirmationForm()
+    parser.feed(page_of(response))
+    assert parser.action is not None, f"no confirmation page ({response.status_code})"
+    return parser.action, MultiDict(parser.fields)
+
+
+def confirm(client, response, **kwargs):
+    """Press the Confirm button of the confirmation page ``response`` shows, as a browser would."""
+    action, fields = confirmation_form(response)
+    return client.post(action, data=fields, **kwargs)
+
+
+def confirm_if_asked(client, response, **kwargs):
+    """Confirm when ``response`` is a confirmation page; any other answer (a refusal, the form again with
+    its errors) as it is."""
+    parser = _ConfirmationForm()
+    parser.feed(page_of(response))
+    return confirm(client, response, **kwargs) if parser.action is not None else response

@@ -5,6 +5,8 @@ import pytest
 
 from diploma.arabic import fold_for_search, gendered, integer_in_words, number_in_words, to_arabic_digits
 
+pytestmark = pytest.mark.engine_independent
+
 
 @pytest.mark.parametrize(("number", "words"), [
     (0, "صفر"), (1, "واحد"), (2, "اثنان"), (8, "ثمانية"), (10, "عشرة"), (11, "أحد عشر"), (12, "اثنا عشر"),

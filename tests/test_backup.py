@@ -29,6 +29,8 @@ from tests import factories
 from tests.teaching import PDF, material, png_bytes, upload
 from tests.teaching import offering as new_offering
 
+pytestmark = pytest.mark.commits  # backs up and restores through connections of its own
+
 
 def suite_kind(database_url):
     return make_url(database_url).get_backend_name()
@@ -388,3 +390,29 @@ def test_the_postgresql_password_goes_in_the_environment_not_the_command_line(mo
                     "--dbname=postgresql://diploma@db.example.org:6432/diploma?sslmode=require"]
     assert not any("s3cr" in argument for argument in argv)
     assert env["PGPASSWORD"] == "s3cr@t"
+
+
+def test_the_signing_keys_travel_in_a_backup_wrapped_at_todays_strength(runner, app, new_app, tmp_path):
+    """Issue 25, finding 4: a key written the old way (2,048 iterations) is re-wrapped by ``keys rewrap``; the
+    backup taken after carries every key at SIGNING_KDF_ITERATIONS, and the restored keys still open."""
+    from cryptography.hazmat.primitives import serialization
+
+    from diploma.signing import key_wrap, keystore
+
+    keystore.create_root()
+    record = keystore.issue_key(factories.university(code="KUF"))
+    record.encrypted_key_pem = keystore._decrypt(record).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(keystore.passphrase())).decode("ascii")
+    db.session.commit()
+    assert runner.invoke(args=["keys", "rewrap"]).exit_code == 0
+    archive = tmp_path / "keys.tar.gz"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    target = new_app()
+    assert run(target, "restore", archive).exit_code == 0
+    with target.app_context():
+        restored = keystore.all_keys()
+        assert len(restored) == 2
+        for key in restored:
+            assert key_wrap.iterations_of(key.encrypted_key_pem) == target.config["SIGNING_KDF_ITERATIONS"]
+            assert keystore._decrypt(key) is not None

@@ -10,6 +10,8 @@ import pytest
 from diploma import config
 from diploma.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.engine_independent
+
 
 @pytest.fixture
 def instance_folder(tmp_path, monkeypatch):

@@ -207,10 +207,11 @@ def test_the_certificates_list_counts_only_the_registrars_university(client, log
 def empty_database():
     """Every table emptied, as between two tests: the programme's required courses are each cohort
     builder's own, so two graduating cohorts cannot share one database."""
-    db.session.remove()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):  # through the session: inside the test's transaction
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.expunge_all()
 
 
 def test_the_graduation_report_costs_the_same_queries_for_2_and_12_students(client, login_as):

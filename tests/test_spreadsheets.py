@@ -23,6 +23,8 @@ from diploma import spreadsheets
 from diploma.i18n import force_language
 from diploma.spreadsheets import FORMULA_STARTS, Limits, Unreadable, read_rows
 
+pytestmark = pytest.mark.engine_independent
+
 MB = 1024 * 1024
 PEAK = 50 * MB  # what a worker may spend on reading one hostile file
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -12,6 +12,8 @@ from diploma.text import (
     parse_decimal,
 )
 
+pytestmark = pytest.mark.engine_independent
+
 # --- free text --------------------------------------------------------------------------------------------
 
 SPOOFING = {

@@ -14,6 +14,8 @@ from babel.messages.pofile import read_po
 
 from diploma.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.engine_independent
+
 LANGUAGES = ("ar", "en")
 # ngettext's singular and plural (1, 2), as `pybabel extract` (make translations) reads it.
 KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_", "gettext", "ngettext:1,2", "_l", "lazy_gettext"])}

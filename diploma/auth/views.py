@@ -7,8 +7,8 @@ from diploma.access import public, signed_in
 from diploma.auth import bp, services
 from diploma.auth.forms import ConfirmForm, LanguageForm, LoginForm, SetPasswordForm
 from diploma.extensions import db, limiter
-from diploma.i18n import LANGUAGE_COOKIE, supported_languages
-from diploma.web import is_safe_next, save_or_show
+from diploma.i18n import LANGUAGE_COOKIE, isolate, supported_languages
+from diploma.web import confirmation_page, confirmed, filled, is_safe_next, save_or_show
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -51,10 +51,18 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/logout/everywhere", methods=["POST"])
+@bp.route("/logout/everywhere", methods=["GET", "POST"])
 @signed_in
 def logout_everywhere():
-    """Every session of the account ends, on every device (a lost phone, a shared computer)."""
+    """Every session of the account ends, on every device (a lost phone, a shared computer), once
+    confirmed."""
+    if not confirmed():
+        return confirmation_page(
+            title=_("Log out of all devices"), button=_("Log out of all devices"),
+            sentence=filled(_("End every session of your account {email}, on this device and on every other "
+                              "one: you will have to log in again everywhere."),
+                            email=isolate(current_user.email)),
+            cancel_url=url_for("dashboard.dashboard"))
     form = ConfirmForm()
     if form.validate_on_submit():
         services.end_all_login_sessions(current_user._get_current_object())

@@ -1,6 +1,6 @@
 """``flask --app wsgi certificates …``: issue the certificates of a cohort, print them in one PDF, render one.
 
-    flask --app wsgi certificates issue --university MSL --cohort 1
+    flask --app wsgi certificates issue --university MSL --cohort 1 [--date 2025-07-15]
     flask --app wsgi certificates print --university MSL --cohort 1 -o all.pdf [--language en] [--order name]
     flask --app wsgi certificates render PCS-MSL-2025-0001 -o one.pdf [--language en] [--transcript]
 
@@ -22,7 +22,7 @@ from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.partners.services import find_university_by_code
+from diploma.partners.command_line import university_named, university_option
 from diploma.signing import documents
 from diploma.signing.errors import SigningError
 
@@ -30,8 +30,7 @@ certificates_cli = AppGroup("certificates", help="Graduation certificates: issue
 
 LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
                         help="Language of the PDF and of the messages.")
-UNIVERSITY = click.option("--university", "university_code", required=True,
-                          help="The university's code (e.g. MSL).")
+UNIVERSITY = university_option()
 COHORT = click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's number (id).")
 # Checked by check_writable, whose refusals are translated (click's own checks speak English only).
 OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
@@ -39,9 +38,7 @@ OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path), require
 
 
 def _university_and_cohort(university_code, cohort_id):
-    university = find_university_by_code(university_code)
-    if university is None:
-        raise CommandError(_("No university has the code %(code)s.", code=university_code))
+    university = university_named(university_code)
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         raise CommandError(_("No cohort has the number %(number)s.", number=cohort_id))
@@ -57,7 +54,9 @@ def _count(number, cohort, language):
 @UNIVERSITY
 @COHORT
 @click.option("--date", "issued_on", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The graduation date printed on the certificates (YYYY-MM-DD; today by default).")
+              help="The graduation date printed on the certificates (YYYY-MM-DD); by default the one the "
+                   "graduation report proposes (the cohort's end date). Never in the future, nor before the "
+                   "cohort's last published marks.")
 @LANGUAGE
 def issue_command(university_code, cohort_id, issued_on, language):
     """Issue a certificate to every eligible student of the cohort who has none yet (all or none)."""
@@ -76,6 +75,7 @@ def issue_command(university_code, cohort_id, issued_on, language):
             raise CommandError(violation.message) from violation
         click.echo(ngettext("%(count)s certificate issued:", "%(count)s certificates issued:", len(issued),
                             count=_count(len(issued), cohort, language)))
+        click.echo(_("Graduation date: %(date)s", date=issued[0].issued_on.isoformat()))
         for certificate in sorted(issued, key=lambda c: c.number):
             student = certificate.snapshot["student"]
             click.echo(f"  {certificate.serial}\t{student['name_ar' if language == 'ar' else 'name_en']}")

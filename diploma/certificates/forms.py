@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import Optional
 
+from diploma.dates import past_date_validator
 from diploma.forms import REQUIRED, at_most
 from diploma.text import clean_text
 
@@ -41,12 +43,26 @@ def choice_arg(args, name, choices):
 
 
 class IssueForm(FlaskForm):
-    """The button that issues the ticked students' certificates (the CSRF token; ids: see above)."""
+    """The button that issues the ticked students' certificates, with the graduation date they state
+    (proposed by the page; left empty, the service takes the same proposal). Ids: see above."""
+
+    issued_on = DateField(_l("Graduation date"), validators=[Optional(), past_date_validator],
+                          render_kw={"dir": "ltr"})
 
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for revoking"), filters=[clean_text],
                            validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
+
+
+class ReinstateForm(FlaskForm):
+    """Undo a revocation: the certificate is valid again; the reason is kept in the audit trail."""
+
+    reason = TextAreaField(_l("Reason for reinstating"), filters=[clean_text],
+                           validators=[REQUIRED, at_most(1000)], render_kw={"rows": 3})
+
+
+VERIFY_FIELD_LENGTH = 100  # the serial and code fields' length; the not-found page keeps this much
 
 
 class VerifyForm(FlaskForm):
@@ -55,9 +71,11 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Serial number"), filters=[serial_text], validators=[REQUIRED, at_most(100)],
+    serial = StringField(_l("Serial number"), filters=[serial_text],
+                         validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                          render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
-    code = StringField(_l("Verification code"), filters=[clean_text], validators=[REQUIRED, at_most(100)],
+    code = StringField(_l("Verification code"), filters=[clean_text],
+                       validators=[REQUIRED, at_most(VERIFY_FIELD_LENGTH)],
                        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"})
 
 
@@ -80,7 +98,7 @@ class CorrectionForm(FlaskForm):
                           validators=[REQUIRED, at_most(200)])
     name_en = StringField(_l("Name in English"), filters=[clean_text], validators=[REQUIRED, at_most(200)],
                           render_kw={"dir": "ltr"})
-    issued_on = DateField(_l("Graduation date"), validators=[REQUIRED],
+    issued_on = DateField(_l("Graduation date"), validators=[REQUIRED, past_date_validator],
                           render_kw={"dir": "ltr"})
     # Its own id: the revoking form on the same page has a "reason" too.
     reason = TextAreaField(_l("Reason for the correction"), filters=[clean_text], id="correction_reason",

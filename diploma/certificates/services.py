@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from diploma import audit
 from diploma.arabic import fold_for_search, number_in_words
 from diploma.auth.models import User, utcnow
+from diploma.certificates.graduation_date import check_graduation_date, proposed_graduation_date
 from diploma.certificates.models import REVOKED, VALID, Certificate, SerialCounter
-from diploma.curriculum.models import Course
+from diploma.curriculum.models import Cohort, Course
 from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Enrolment, Student
 from diploma.errors import RuleViolation
@@ -182,6 +183,12 @@ def allocate_numbers(university_id, year, count):
     return list(range(first, first + count))
 
 
+def format_serial(programme_code, university_code, year, number):
+    """A serial as printed (``PCS-MSL-2025-0001``): every date the graduation date rule lets through gives
+    one that SERIAL_PATTERN accepts (tests/certificates/test_graduation_date.py tries them all)."""
+    return f"{programme_code}-{university_code}-{year:04d}-{number:04d}"
+
+
 def verification_url(serial, code):
     """The public verification address printed on the certificate and in its QR code."""
     return absolute_url("certificates.verify", serial=serial, code=code)
@@ -227,8 +234,10 @@ def _current_key_id(university):
 
 
 def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
-    """Issue the certificates of the chosen eligible students in one go: all of them or none."""
-    issued_on = issued_on or date.today()
+    """Issue the certificates of the chosen eligible students in one go: all of them or none. ``issued_on``
+    is the graduation date (the proposed one when not given), checked by graduation_date."""
+    issued_on = issued_on or proposed_graduation_date(university, cohort)
+    check_graduation_date(university, cohort, issued_on)
     report = graduation_report(university, cohort)
     chosen = [s for s in report.standings if s.student.id in set(student_ids)]
     if not chosen or len(chosen) != len(set(student_ids)):
@@ -244,7 +253,7 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
     # Serials follow the batch's print order by rank (ties by folded Arabic name).
     in_print_order = sorted(chosen, key=lambda s: (s.rank, fold_for_search(s.student.user.name_ar)))
     for standing, number in zip(in_print_order, numbers, strict=True):
-        serial = f"{report.programme.code}-{university.code}-{issued_on.year}-{number:04d}"
+        serial = format_serial(report.programme.code, university.code, issued_on.year, number)
         code = secrets.token_urlsafe(16)
         certificate = Certificate(
             serial=serial, university_id=university.id, year=issued_on.year, number=number,
@@ -376,12 +385,15 @@ def correct_certificate(actor, certificate, correction):
     changes = _changes(old, correction)
     if not changes:
         raise RuleViolation(_l("Nothing was changed: correct the name or the date first."))
+    if "issued_on" in changes:
+        check_graduation_date(old.university, db.session.get(Cohort, old.cohort_id), correction.issued_on)
     old.status, old.revoked_at = REVOKED, utcnow()
     old.revoked_reason, old.revoked_by_id = REPLACED_REASON, getattr(actor, "id", None)
     db.session.flush()
     year = correction.issued_on.year
     number = allocate_numbers(old.university_id, year, 1)[0]
-    serial = f"{old.snapshot['programme']['code']}-{old.snapshot['university']['code']}-{year}-{number:04d}"
+    printed = old.snapshot
+    serial = format_serial(printed["programme"]["code"], printed["university"]["code"], year, number)
     code = secrets.token_urlsafe(16)
     new = Certificate(
         serial=serial, university_id=old.university_id, year=year, number=number, verification_code=code,

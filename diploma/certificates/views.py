@@ -15,28 +15,32 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, public, roles, sees_university
-from diploma.certificates import bp, services
+from diploma.certificates import bp, confirmations, revocation, services, verification
 from diploma.certificates.forms import (
     LANGUAGES,
+    VERIFY_FIELD_LENGTH,
     CorrectionForm,
     IssueForm,
+    ReinstateForm,
     RevokeForm,
     VerifyForm,
     VerifyUploadForm,
     choice_arg,
     read_student_ids,
 )
+from diploma.certificates.graduation_date import check_graduation_date
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import csrf, db, limiter
+from diploma.i18n import current_language
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents, inspect
 from diploma.signing.errors import SigningError
-from diploma.web import int_arg, page_number, save_or_show
+from diploma.web import confirmed, int_arg, page_number, writes_nothing
 
 STAFF = (ADMIN, REGISTRAR)
 PDF_MIMETYPE = "application/pdf"
@@ -151,14 +155,16 @@ def index():
                                                             Certificate.current()))
 
 
-def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200):
+def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200, form=None):
+    """The report; its issue form proposes the graduation date (or keeps the one posted, ``form``)."""
     report = services.graduation_report(university, cohort)
     issuable = report.awaiting_certificate
     if select_all:
         selected = [s.student.id for s in issuable]
+    form = form or IssueForm(formdata=None, issued_on=services.proposed_graduation_date(university, cohort))
     return render_template(
         "certificates/report.html", report=report, university=university, cohort=cohort,
-        issuable=issuable, selected=set(selected), error=error, issue_form=IssueForm(),
+        issuable=issuable, selected=set(selected), error=error, issue_form=form,
         scope=_scope(university), valid_count=report.printable_count,
         batch_limit=current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]), status
 
@@ -176,21 +182,32 @@ def cohort_report(cohort_id):
 def issue(cohort_id):
     """Issue the ticked students' certificates in one transaction: all of them, or none."""
     cohort, university = _cohort_or_404(cohort_id), _university_or_404()
-    if not IssueForm().validate_on_submit():
-        abort(400)
+    form = IssueForm()
     student_ids = read_student_ids(request.form)
+    if not form.validate_on_submit():
+        if not form.is_submitted() or "csrf_token" in form.errors:
+            abort(400)
+        return _report_page(university, cohort, selected=student_ids, form=form, status=422)
     if not student_ids:
         return _report_page(university, cohort, error=_("Tick the students whose certificates to issue."),
-                            status=422)
+                            status=422, form=form)
+    if not confirmed():
+        refusal = _date_refusal(university, cohort, form.issued_on.data)
+        if refusal is not None:  # a date the issue would refuse is refused before the confirmation
+            return _report_page(university, cohort, selected=student_ids, error=refusal, status=422,
+                                form=form)
+        return confirmations.issue(university, cohort, student_ids, _report_url(cohort.id, university.id),
+                                   form.issued_on.data)
     if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        return _issue_in_the_background(university, cohort, student_ids)
+        return _issue_in_the_background(university, cohort, student_ids, form.issued_on.data)
     try:
-        certificates = services.issue_certificates(current_user, university, cohort, student_ids)
+        certificates = services.issue_certificates(current_user, university, cohort, student_ids,
+                                                   issued_on=form.issued_on.data)
         db.session.commit()
     except RuleViolation as violation:
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, error=str(violation.message),
-                            status=422)
+                            status=422, form=form)
     except (IntegrityError, OperationalError):  # another issue of the same students or serials, at once
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, status=409, error=_(
@@ -201,14 +218,27 @@ def issue(cohort_id):
     return redirect(_report_url(cohort.id, university.id))
 
 
-def _issue_in_the_background(university, cohort, student_ids):
-    """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same."""
+def _date_refusal(university, cohort, issued_on):
+    """The graduation date rule's refusal of the date typed (None when it is fine or left to the proposal)."""
+    if issued_on is None:
+        return None
+    try:
+        check_graduation_date(university, cohort, issued_on)
+    except RuleViolation as violation:
+        return str(violation.message)
+    return None
+
+
+def _issue_in_the_background(university, cohort, student_ids, issued_on):
+    """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same, with the
+    graduation date chosen (checked by the same service there)."""
     from diploma.i18n import current_language
     from diploma.jobs import kinds
     from diploma.jobs.views import start_and_show
 
     return start_and_show(kinds.ISSUE, university.id, {
         "university_id": university.id, "cohort_id": cohort.id, "student_ids": student_ids,
+        "issued_on": issued_on.isoformat() if issued_on else None,
         "language": current_language()}, total=len(student_ids))
 
 
@@ -245,9 +275,11 @@ def _correction_form_for(certificate):
                           issued_on=date.fromisoformat(certificate.snapshot["issued_on"]))
 
 
-def _detail_page(certificate, revoke_form=None, correction_form=None, status=200):
+def _detail_page(certificate, revoke_form=None, correction_form=None, reinstate_form=None, status=200):
     return render_template("certificates/detail.html", certificate=certificate, snapshot=certificate.snapshot,
                            revoke_form=revoke_form or RevokeForm(),
+                           reinstate_form=reinstate_form or ReinstateForm(),
+                           may_reinstate=revocation.may_be_reinstated(certificate),
                            correction_form=correction_form or _correction_form_for(certificate),
                            signing_key=documents.signing_key_of(certificate.university),
                            report_url=_report_url(certificate.cohort_id, certificate.university_id),
@@ -290,20 +322,6 @@ def certificate_credential(serial):
     return _printable_or_redirect(certificate) or _credential(certificate)
 
 
-@bp.route("/certificates/<serial>/revoke", methods=["POST"])
-@roles(*STAFF)
-def revoke(serial):
-    certificate = _certificate_or_404(serial)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        saved, _revoked = save_or_show(form, lambda: services.revoke_certificate(current_user, certificate,
-                                                                                 form.reason.data))
-        if saved:
-            flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")
-            return redirect(url_for("certificates.certificate_detail", serial=certificate.serial))
-    return _detail_page(certificate, revoke_form=form, status=422)
-
-
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
 @roles(*STAFF)
 def correct(serial):
@@ -311,7 +329,18 @@ def correct(serial):
     serial and code, in one transaction."""
     certificate = _certificate_or_404(serial)
     form = CorrectionForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and not confirmed():  # the confirmation page first (none when nothing changes: refused below)
+        refusal = _date_refusal(certificate.university, db.session.get(Cohort, certificate.cohort_id),
+                                form.issued_on.data)
+        if refusal is not None:
+            form.issued_on.errors = [*form.issued_on.errors, refusal]
+            return _detail_page(certificate, correction_form=form, status=422)
+        page = confirmations.correction(certificate, form, url_for("certificates.certificate_detail",
+                                                                   serial=serial))
+        if page is not None:
+            return page
+    if valid:
         correction = services.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
                                          form.reason.data)
         try:
@@ -418,6 +447,7 @@ def _read_upload_in_memory():
 
 
 @bp.route("/verify/pdf", methods=["GET", "POST"])
+@writes_nothing
 @public
 @csrf.exempt
 @limiter.limit(lambda: current_app.config["VERIFY_UPLOAD_LIMIT"], methods=["POST"])
@@ -434,7 +464,9 @@ def verify_upload():
         return _verify_form_page(VerifyForm(formdata=None), status=422,
                                  upload_error=_("Choose the PDF file of the certificate."))
     else:
-        verdict = inspect.inspect_pdf(data)
+        trust = inspect.published_trust()
+        db.session.commit()  # the read ends here: no lock of the database is held while the file is checked
+        verdict = inspect.inspect_pdf(data, trust)
     status = 413 if verdict.outcome == inspect.TOO_LARGE else 200
     return render_template("certificates/verify_upload.html", verdict=verdict,
                            upload_form=VerifyUploadForm(formdata=None), max_megabytes=max_megabytes), status
@@ -447,12 +479,22 @@ def verify_upload():
 def verify(serial):
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None:
-        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+        return _not_found(serial)
     page = render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
-                           signing_key=documents.signing_key_of(certificate.university),
+                           statement=verification.paper_statement(certificate, current_language()),
+                           key=verification.key_check(certificate,
+                                                      documents.signing_key_of(certificate.university)),
                            code=request.args.get("code"))
     _count_verification(certificate)
     return page
+
+
+def _not_found(serial):
+    """One page for an unknown serial, a wrong or missing code and malformed input. The serial typed is
+    kept in the form (cut to the field's length) so that only the code need be typed again; the code is
+    never echoed."""
+    form = VerifyForm(formdata=None, serial=serial[:VERIFY_FIELD_LENGTH])
+    return render_template("certificates/verify_not_found.html", form=form), 404
 
 
 def _count_verification(certificate):
@@ -478,5 +520,5 @@ def public_credential(serial):
     verification page links it); not found in the same way as the verification page otherwise."""
     certificate = services.verify(serial, request.args.get("code"))
     if certificate is None or not certificate.printable:
-        return render_template("certificates/verify_not_found.html", form=VerifyForm(formdata=None)), 404
+        return _not_found(serial)
     return _credential(certificate)

@@ -74,6 +74,24 @@ def _fit_level(context):
     return level
 
 
+def stated_figures(snapshot, language):
+    """The figures a certificate states, as its ``language`` version prints them (the paper's digits):
+    academic year, average, average in words (the Arabic wording's, the only one that writes it out), band,
+    rank, cohort size and graduation date (``issued_on``, printed «تاريخ التخرج» / "Date of graduation").
+    The PDF and the public verification page both take them from here. Call in ``language`` (the date's
+    month names)."""
+    digits = _digits_for(snapshot, language)
+    return {
+        "academic_year": _academic_year(snapshot["cohort"], digits),
+        "average": digits(snapshot["average"]),
+        "average_in_words": snapshot["average_in_words_ar"],
+        "band": snapshot["band"]["ar" if language == "ar" else "en"],
+        "rank": digits(snapshot["rank"]),
+        "cohort_size": digits(snapshot["cohort_size"]),
+        "issued_on": digits(format_long_date(date.fromisoformat(snapshot["issued_on"]))),
+    }
+
+
 def certificate_context(snapshot, language):
     """The plain values one certificate's template needs, in ``language`` ('ar' or 'en'), with the
     numbers already written in the chosen digits. Call under ``force_language(language)`` (the date)."""
@@ -100,14 +118,8 @@ def certificate_context(snapshot, language):
         "city": university["city_ar"] if ar else university["city_en"],
         "programme_name": snapshot["programme"]["name_ar" if ar else "name_en"],
         "cohort_name": snapshot["cohort"]["name_ar" if ar else "name_en"],
-        "academic_year": _academic_year(snapshot["cohort"], digits),
-        "average": digits(snapshot["average"]),
-        "average_in_words": snapshot["average_in_words_ar"],
-        "band": snapshot["band"]["ar" if ar else "en"],
-        "rank": digits(snapshot["rank"]),
-        "cohort_size": digits(snapshot["cohort_size"]),
+        **stated_figures(snapshot, language),
         "credits": digits(snapshot["credits"]),
-        "issued_on": digits(format_long_date(date.fromisoformat(snapshot["issued_on"]))),
         "signatories": [{"title": signatory["title_ar" if ar else "title_en"],
                          "name": signatory["name_ar" if ar else "name_en"]}
                         for signatory in university.get("signatories") or []],

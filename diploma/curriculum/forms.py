@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from diploma.dates import planned_date_validator, year_validator
 from diploma.forms import REQUIRED, NumberField, SubForm
 from diploma.forms import text_field as _text
 
@@ -21,7 +22,6 @@ SECOND_ROUND_LABELS = (
 )
 DIGIT_LABELS = (("arabic_indic", _l("Arabic-Indic digits (٠١٢٣)")), ("western", _l("Western digits (0123)")))
 SCALE_ROWS = 8
-YEAR_RANGE = NumberRange(min=2000, max=2100)
 
 
 def _mark(label, required=True):
@@ -53,8 +53,8 @@ class ProgrammeForm(FlaskForm):
 class CohortForm(FlaskForm):
     name_ar = _text(_l("Name in Arabic"), 120)
     name_en = _text(_l("Name in English"), 120)
-    start_year = IntegerField(_l("First academic year"), validators=[REQUIRED, YEAR_RANGE])
-    end_year = IntegerField(_l("Final academic year"), validators=[REQUIRED, YEAR_RANGE])
+    start_year = IntegerField(_l("First academic year"), validators=[REQUIRED, year_validator])
+    end_year = IntegerField(_l("Final academic year"), validators=[REQUIRED, year_validator])
 
 
 class CourseForm(FlaskForm):
@@ -69,5 +69,5 @@ class CourseForm(FlaskForm):
 class TermForm(FlaskForm):
     name_ar = _text(_l("Name in Arabic"), 120)
     name_en = _text(_l("Name in English"), 120)
-    starts_on = DateField(_l("Starts on"), validators=[REQUIRED])
-    ends_on = DateField(_l("Ends on"), validators=[REQUIRED])
+    starts_on = DateField(_l("Starts on"), validators=[REQUIRED, planned_date_validator])
+    ends_on = DateField(_l("Ends on"), validators=[REQUIRED, planned_date_validator])

@@ -1,9 +1,10 @@
 """The programme and its settings, cohorts, courses and terms."""
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from diploma import audit
+from diploma import audit, dates
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -99,7 +100,17 @@ def cohort_choices(language):
     return [(cohort.id, cohort.name(language)) for cohort in all_cohorts()]
 
 
+def cohort_end_date(cohort):
+    """The day a cohort's studies end, proposed as its graduation date: the last day of the latest term that
+    ends in the cohort's final year (30 June of that year when no such term is recorded)."""
+    last_term_end = db.session.scalar(db.select(db.func.max(Term.ends_on)).where(
+        Term.ends_on.between(date(cohort.end_year, 1, 1), date(cohort.end_year, 12, 31))))
+    return last_term_end or date(cohort.end_year, 6, 30)
+
+
 def save_cohort(actor, cohort, values):
+    dates.check_year(values["start_year"], field="start_year")
+    dates.check_year(values["end_year"], field="end_year")
     if values["end_year"] < values["start_year"]:
         raise RuleViolation(_l("The final year cannot come before the first year."), field="end_year")
     clash = db.session.scalar(db.select(Cohort).where(Cohort.name_en == values["name_en"],
@@ -127,6 +138,8 @@ def all_terms():
 
 
 def save_term(actor, term, values):
+    dates.check_planned_date(values["starts_on"], field="starts_on")
+    dates.check_planned_date(values["ends_on"], field="ends_on")
     if values["ends_on"] <= values["starts_on"]:
         raise RuleViolation(_l("The term must end after it starts."), field="ends_on")
     clash = db.session.scalar(db.select(Term).where(Term.name_en == values["name_en"],

@@ -7,11 +7,11 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services as accounts
-from diploma.cli import CommandError, check_writable, site_url, write_file
+from diploma.cli import check_writable, site_url, write_file
 from diploma.enrolment import importing
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.partners.services import find_university_by_code
+from diploma.partners.command_line import university_named, university_option
 
 enrolment_cli = AppGroup("enrolment", help="Students and enrolments.")
 
@@ -43,9 +43,7 @@ def _report_outcome(outcome, language):
 
 
 def _run(path, university_code, language, links_file):
-    university = find_university_by_code(university_code)
-    if university is None:
-        raise CommandError(_("No university has the code %(code)s.", code=university_code))
+    university = university_named(university_code)
     plan = importing.prepare_import(university, path.read_bytes())
     if not plan.ok:
         db.session.rollback()
@@ -76,7 +74,7 @@ def _run(path, university_code, language, links_file):
 
 @enrolment_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--university", "university_code", required=True, help="The university's code (e.g. KUF).")
+@university_option()
 @click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
               help="Language of the report.")
 @click.option("--links", "links_file", type=click.Path(path_type=Path),

@@ -191,12 +191,14 @@ def _links_sheet(university_id, user_ids):
 @bp.route("/offerings/import/template.xlsx")
 @roles(ADMIN, REGISTRAR)
 def import_template_xlsx():
-    return send_file(BytesIO(importing.template_xlsx()), mimetype=importing.XLSX_MIMETYPE, as_attachment=True,
+    data = importing.template_xlsx(current_user.university_id)
+    return send_file(BytesIO(data), mimetype=importing.XLSX_MIMETYPE, as_attachment=True,
                      download_name="students-import.xlsx", max_age=0)
 
 
 @bp.route("/offerings/import/template.csv")
 @roles(ADMIN, REGISTRAR)
 def import_template_csv():
-    return send_file(BytesIO(importing.template_csv()), mimetype="text/csv; charset=utf-8",
+    data = importing.template_csv(current_user.university_id)
+    return send_file(BytesIO(data), mimetype="text/csv; charset=utf-8",
                      as_attachment=True, download_name="students-import.csv", max_age=0)

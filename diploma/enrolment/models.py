@@ -47,6 +47,9 @@ class Enrolment(db.Model):
     status = db.Column(db.String(10), nullable=False, default="active")
     enrolled_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     withdrawn_at = db.Column(db.DateTime)
+    # When the student last saw the course's page (posted by the page itself, never written by a GET):
+    # the dashboard's "New materials" counts what was posted after it (issue 24).
+    materials_seen_at = db.Column(db.DateTime)
 
     student = db.relationship("Student", lazy="joined")
     offering = db.relationship("Offering")

@@ -270,12 +270,32 @@ class CourseSummary(NamedTuple):
     title: teaching.Names
     term: teaching.Names
     materials: int  # that students see
-    new_materials: int  # of them, posted in the last ``NEW_MATERIALS_DAYS`` days
+    new_materials: int  # of them, posted since the student last saw the course (``_new_since``)
     latest_announcement: str | None  # its title
     lecturers: list  # [teaching.Names]
 
 
 NEW_MATERIALS_DAYS = 14
+
+
+def _new_since():
+    """From when a material counts as new on a student's course card: posted after the student last saw the
+    course's page (``mark_course_seen``), or in the last ``NEW_MATERIALS_DAYS`` days when never seen."""
+    return db.func.coalesce(Enrolment.materials_seen_at, db.bindparam("new_since"))
+
+
+def mark_course_seen(user, offering):
+    """The student has seen the course's page now: its materials are no longer new on the dashboard. False
+    (nothing written) when the account has no active enrolment in the offering."""
+    enrolment = db.session.scalar(
+        db.select(Enrolment).join(Student, Student.id == Enrolment.student_id)
+        .where(Student.user_id == user.id, Enrolment.offering_id == offering.id,
+               Enrolment.status == "active"))
+    if enrolment is None:
+        return False
+    enrolment.materials_seen_at = utcnow()
+    db.session.flush()
+    return True
 
 
 @cache
@@ -285,7 +305,7 @@ def _course_summaries_statement(current_only):
     offerings whose term has not ended."""
     query = db.select(Offering.id, Course.title_ar, Course.title_en, Term.name_ar, Term.name_en,
                       teaching.visible_materials_count(Offering.id),
-                      teaching.visible_materials_count(Offering.id, since=db.bindparam("new_since")),
+                      teaching.visible_materials_count(Offering.id, since=_new_since()),
                       teaching.latest_announcement_title(Offering.id)) \
         .join(Enrolment, Enrolment.offering_id == Offering.id) \
         .join(Student, Student.id == Enrolment.student_id) \
@@ -299,8 +319,8 @@ def _course_summaries_statement(current_only):
 
 def course_summaries(user, current_only=False):
     """Each of a student's courses (active enrolments, the latest term first; ``current_only``: those whose
-    term has not ended) with its term, lecturers, latest announcement and the number of materials posted in
-    the last 14 days: two queries, whatever the number of courses."""
+    term has not ended) with its term, lecturers, latest announcement and the number of materials the
+    student has not seen yet (``_new_since``): two queries, whatever the number of courses."""
     rows = db.session.execute(_course_summaries_statement(current_only), {
         "user_id": user.id, "today": date.today(),
         "new_since": utcnow() - timedelta(days=NEW_MATERIALS_DAYS)}).all()

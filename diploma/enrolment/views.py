@@ -34,6 +34,7 @@ from diploma.web import (
     int_arg,
     page_number,
     save_or_show,
+    seen_answer,
 )
 
 STUDENT_FIELDS = ("email", "name_ar", "name_en", "student_number", "gender", "cohort_id")
@@ -199,9 +200,25 @@ def course_page(offering_id):
     offering = followed_offering_or_404(offering_id)
     materials = teaching.materials_of(offering)
     return render_template("enrolment/course.html", offering=offering,
+                           seen_url=url_for("enrolment.course_seen", offering_id=offering.id)
+                           if current_user.role == STUDENT else None,
                            lecturers=teaching.lecturer_names_of(offering),
                            groups=teaching.group_by_week(materials),
                            announcements=teaching.announcements_of(offering), render_markdown=render_markdown)
+
+
+@bp.route("/courses/<int:offering_id>/seen", methods=["POST"])
+@roles(STUDENT)
+def course_seen(offering_id):
+    """The course's page was seen (its script posts this once shown; a button without JavaScript): its
+    materials are no longer new on the dashboard. A GET of the page never writes it."""
+    offering = followed_offering_or_404(offering_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not services.mark_course_seen(current_user, offering):
+        abort(404)
+    db.session.commit()
+    return seen_answer(url_for("enrolment.course_page", offering_id=offering.id))
 
 
 @bp.route("/courses/<int:offering_id>/materials/<int:material_id>/file")

@@ -11,9 +11,9 @@ from diploma.extensions import db
 from diploma.grading import bp, rules, services
 from diploma.grading.forms import AssessmentsForm, MarksForm, ReturnForm, read_mark_cells
 from diploma.grading.models import Score
-from diploma.i18n import current_language
-from diploma.teaching.views import staff_offering_or_404
-from diploma.web import commit_or_flash, save_or_show
+from diploma.i18n import current_language, isolate
+from diploma.teaching.views import offering_words, staff_offering_or_404
+from diploma.web import commit_or_flash, confirmation_page, confirmed, save_or_show
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
 
@@ -91,29 +91,78 @@ def edit_assessments(offering_id):
     return render_template("grading/assessments.html", offering=offering, form=form)
 
 
-def _workflow_step(offering_id, step, success_message, **kwargs):
-    offering = staff_offering_or_404(offering_id)
+def _workflow_step(offering, step, success_message, **kwargs):
     if commit_or_flash(lambda: step(current_user, offering, **kwargs)):
         flash(success_message, "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
 
 
-@bp.route("/offerings/<int:offering_id>/gradebook/submit", methods=["POST"])
+def _confirm_or_step(offering_id, allowed, confirmation, step, success_message, **kwargs):
+    """A gradebook's irreversible step (submit, publish, return, second round): its confirmation page until
+    the user confirms it, then the step. ``allowed(actions)`` says whether the step is open to the user
+    now; ``confirmation(offering, sheet)`` gives the page's words."""
+    offering = staff_offering_or_404(offering_id)
+    if confirmed():
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        return _workflow_step(offering, step, success_message, **kwargs)
+    sheet = services.load_sheet(offering)
+    if not allowed(services.gradebook_actions(current_user, sheet)):
+        flash(_("This step is not open for this gradebook now."), "error")
+        return redirect(url_for("grading.gradebook", offering_id=offering.id))
+    title, sentence, details = confirmation(offering, sheet)
+    return confirmation_page(title=title, sentence=sentence, details=details, button=title,
+                             cancel_url=url_for("grading.gradebook", offering_id=offering.id),
+                             carry=request.form if request.method == "POST" else None)
+
+
+def _submit_words(offering, sheet):
+    return (_("Submit the marks"),
+            _("Submit the marks of {course} at {university}, {term}, to the registration office. "
+              "Students in the gradebook: {count}.").format(count=len(sheet.rows),
+                                                              **offering_words(offering)),
+            [_("Once submitted, you can no longer change the marks, unless the registration office returns "
+               "the gradebook to you.")])
+
+
+def _publish_words(offering, sheet):
+    return (_("Approve and publish the marks"),
+            _("Publish the marks of {course} at {university}, {term}: {count} students will see them.")
+            .format(count=len(sheet.rows), **offering_words(offering)),
+            [_("Once published, a mark changes only by the registration office, with a reason kept in the "
+               "mark's history.")])
+
+
+def _second_round_words(offering, sheet):
+    return (_("Open the second round"),
+            _("Open the second round of {course} at {university}, {term}: the gradebook goes back to the "
+              "lecturer for the second-round marks of the students who failed.")
+            .format(**offering_words(offering)),
+            [])
+
+
+def _return_words(comment):
+    def words(offering, sheet):
+        return (_("Return to the lecturer"),
+                _("Return the gradebook of {course} at {university}, {term}, to the lecturer, with this "
+                  "comment:").format(**offering_words(offering)), [isolate(comment)])
+    return words
+
+
+@bp.route("/offerings/<int:offering_id>/gradebook/submit", methods=["GET", "POST"])
 @roles(LECTURER)
 def submit(offering_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _workflow_step(offering_id, services.submit_gradebook,
-                          _("The gradebook was submitted to the registration office."))
+    return _confirm_or_step(offering_id, lambda actions: actions.submit, _submit_words,
+                            services.submit_gradebook,
+                            _("The gradebook was submitted to the registration office."))
 
 
-@bp.route("/offerings/<int:offering_id>/gradebook/publish", methods=["POST"])
+@bp.route("/offerings/<int:offering_id>/gradebook/publish", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def publish(offering_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _workflow_step(offering_id, services.publish_gradebook,
-                          _("The marks are approved and published to the students."))
+    return _confirm_or_step(offering_id, lambda actions: actions.publish, _publish_words,
+                            services.publish_gradebook,
+                            _("The marks are approved and published to the students."))
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/return", methods=["POST"])
@@ -124,17 +173,17 @@ def return_to_lecturer(offering_id):
     if not form.validate_on_submit():
         flash(_("Write a comment for the lecturer."), "error")
         return redirect(url_for("grading.gradebook", offering_id=offering.id))
-    return _workflow_step(offering_id, services.return_gradebook,
-                          _("The gradebook was returned to the lecturer."), comment=form.comment.data)
+    return _confirm_or_step(offering_id, lambda actions: actions.return_to_lecturer,
+                            _return_words(form.comment.data), services.return_gradebook,
+                            _("The gradebook was returned to the lecturer."), comment=form.comment.data)
 
 
-@bp.route("/offerings/<int:offering_id>/gradebook/second-round", methods=["POST"])
+@bp.route("/offerings/<int:offering_id>/gradebook/second-round", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def second_round(offering_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _workflow_step(offering_id, services.open_second_round,
-                          _("The second round is open: the lecturer can enter the second-round marks."))
+    return _confirm_or_step(offering_id, lambda actions: actions.open_second_round, _second_round_words,
+                            services.open_second_round,
+                            _("The second round is open: the lecturer can enter the second-round marks."))
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/scores/<int:score_id>/history")

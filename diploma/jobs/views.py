@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from diploma.access import ADMIN, REGISTRAR, roles, signed_in
+from diploma.arabic import format_long_date
 from diploma.certificates import services as certificates
 from diploma.curriculum.models import Cohort
 from diploma.extensions import db
@@ -19,7 +20,7 @@ from diploma.jobs import bp, kinds, queue, services
 from diploma.jobs.forms import CancelForm, PrintForm, StartForm
 from diploma.jobs.models import Job
 from diploma.partners.models import University
-from diploma.web import int_arg
+from diploma.web import confirmation_page, confirmed, int_arg
 
 MIMETYPES = {".pdf": "application/pdf", ".zip": "application/zip", ".tar.gz": "application/gzip"}
 
@@ -63,7 +64,7 @@ def job_page(job_id):
     services.expire_if_due(job)
     status = services.status(job)
     return render_template("jobs/job.html", job=job, status=status, texts=texts(status),
-                           label=kinds.LABELS[job.kind], cancel_form=CancelForm(),
+                           label=kinds.LABELS[job.kind],
                            report_url=_report_url(job))
 
 
@@ -104,10 +105,18 @@ def texts(status):
             "time_left_text": time_left}
 
 
-@bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
+@bp.route("/jobs/<int:job_id>/cancel", methods=["GET", "POST"])
 @signed_in
 def cancel(job_id):
+    """Cancel a job, once confirmed: what it did so far is not kept."""
     job = job_or_404(job_id)
+    if not confirmed():
+        return confirmation_page(
+            title=_("Cancel the job"), button=_("Cancel the job"), danger=True,
+            sentence=_("Cancel {job} (started {date}): it stops after the item it is working on, and nothing "
+                       "of it is kept.").format(job=kinds.LABELS[job.kind],
+                                                date=format_long_date(job.created_at)),
+            cancel_url=url_for("jobs.job_page", job_id=job.id))
     if not CancelForm().validate_on_submit():
         abort(400)
     if services.cancel_job(job):

@@ -43,6 +43,18 @@ def find_university_by_code(code):
     return db.session.scalar(db.select(University).where(University.code == (code or "").upper()))
 
 
+def find_university_by_code_or_slug(value):
+    """The university named on a command line by its code (``KRB``) or its slug (``karbala``), in any case."""
+    value = (value or "").strip()
+    return db.session.scalar(db.select(University).where(db.or_(
+        University.code == value.upper(), db.func.lower(University.slug) == value.lower())))
+
+
+def university_names_for_commands():
+    """``KRB (karbala)`` for every university, in the order of the list: what a command line accepts."""
+    return ", ".join(f"{university.code} ({university.slug})" for university in all_universities())
+
+
 def _check_unique(university, code, slug):
     clash = db.session.scalar(
         db.select(University).where(db.or_(University.code == code, University.slug == slug))

@@ -17,7 +17,7 @@ from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.partners.services import find_university_by_code
+from diploma.partners.command_line import university_named, university_option
 from diploma.results import reports, services
 from diploma.results.scope import Scope
 
@@ -28,10 +28,7 @@ FORMATS = (".pdf", ".xlsx")
 def _scope(university_code, cohort_id, year):
     university_id = None
     if university_code:
-        university = find_university_by_code(university_code.strip().upper())
-        if university is None:
-            raise CommandError(_("No university has the code %(code)s.", code=university_code))
-        university_id = university.id
+        university_id = university_named(university_code).id
     if cohort_id is not None and db.session.get(Cohort, cohort_id) is None:
         raise CommandError(_("No cohort has the number %(number)s.", number=cohort_id))
     if year is not None and year not in services.academic_years():
@@ -56,7 +53,7 @@ def _labels(scope, language):
               help="Language of the report and of the messages.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The file to write: .pdf (A4, with the charts) or .xlsx (one sheet per table).")
-@click.option("--university", "university_code", help="Only this university (its code, e.g. MSL).")
+@university_option(required=False)
 @click.option("--cohort", "cohort_id", type=int, help="Only this cohort (its number).")
 @click.option("--year", type=int, help="Only this academic year (the year it begins: 2023 for 2023–2024).")
 def programme_command(language, output, university_code, cohort_id, year):

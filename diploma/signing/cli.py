@@ -4,8 +4,10 @@
     flask --app wsgi keys issue --university MSL     the university's first key
     flask --app wsgi keys rotate --university MSL    a new key; the old one is retired and stays published
     flask --app wsgi keys list
+    flask --app wsgi keys rewrap                     re-wrap keys weaker than SIGNING_KDF_ITERATIONS
 
-The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase).
+The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
+checked by ``keys init``.
 """
 import click
 from flask.cli import AppGroup
@@ -14,7 +16,8 @@ from flask_babel import gettext as _
 from diploma.cli import CommandError
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.partners.services import all_universities, find_university_by_code
+from diploma.partners.command_line import university_named, university_option
+from diploma.partners.services import all_universities
 from diploma.signing import keystore
 from diploma.signing.errors import SigningError
 
@@ -22,15 +25,11 @@ keys_cli = AppGroup("keys", help="Signing keys: the programme's root certificate
 
 LANGUAGE = click.option("--language", type=click.Choice(["ar", "en"]), default="ar", show_default=True,
                         help="Language of the messages.")
-UNIVERSITY = click.option("--university", "university_code", required=True,
-                          help="The university's code (e.g. MSL).")
+UNIVERSITY = university_option()
 
 
 def _university(code):
-    university = find_university_by_code(code)
-    if university is None:
-        raise CommandError(_("No university has the code %(code)s.", code=code))
-    return university
+    return university_named(code)
 
 
 def _run(work):
@@ -98,6 +97,16 @@ def list_command(language):
             state = _("current") if record.current else _("retired %(date)s", date=record.retired_at.date())
             click.echo(f"{record.university.code}\t{record.fingerprint}\t{record.not_before.date()} – "
                        f"{record.not_after.date()}\t{state}")
+
+
+@keys_cli.command("rewrap")
+@LANGUAGE
+def rewrap_command(language):
+    """Re-wrap the keys stored with fewer PBKDF2 iterations than SIGNING_KDF_ITERATIONS (same passphrase)."""
+    with force_language(language):
+        rewrapped = _run(keystore.rewrap_keys)
+        click.echo(_("%(count)s signing key(s) re-wrapped with %(iterations)s iterations.",
+                     count=len(rewrapped), iterations=keystore.kdf_iterations()))
 
 
 def ensure_demo_keys():

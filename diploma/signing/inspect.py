@@ -4,8 +4,12 @@ not. For the public verification page and ``flask --app wsgi certificates check 
 The file is read in memory only, never stored, and treated as hostile:
 
 - its size is bounded before anything else (``VERIFY_UPLOAD_MAX_MB``);
-- pyHanko reads it with decoding limits (no stream may decode to more than ``MAX_STREAM_BYTES``, the whole
-  document to more than ``MAX_DECODED_BYTES``), so a small file that inflates to gigabytes (a "zip bomb"
+- the signature is checked by ``diploma.signing.pdf_check``, cheap decisions first (bounded revisions,
+  objects, form fields and certificates; the signer must be one of our published keys before any path
+  building), in a process of its own under a CPU-time and a wall-clock limit (``VERIFY_UPLOAD_CPU_SECONDS``,
+  ``VERIFY_UPLOAD_WALL_SECONDS``), with pyHanko's loggers quiet; no database lock is held meanwhile;
+- pyHanko reads it with decoding limits (``pdf_check.MAX_STREAM_BYTES`` per stream,
+  ``MAX_DECODED_BYTES`` for the document), so a small file that inflates to gigabytes (a "zip bomb"
   in a FlateDecode stream) is refused after a few megabytes of work;
 - every parse error (broken cross-reference table, truncated file, nesting deep enough to exhaust the
   stack, malformed signature or credential) ends in a verdict, never in an exception.
@@ -16,11 +20,9 @@ and which university key made it. The attached ``certificate.json`` and Open Bad
 compared with the register: the serial exists, the snapshot is the same, the credential's signature is one
 of our published keys, and the certificate is valid, revoked or replaced by a corrected one.
 """
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from io import BytesIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -28,15 +30,12 @@ from flask_babel import lazy_gettext as _l
 from diploma.arabic import format_long_date
 from diploma.certificates.models import Certificate
 from diploma.extensions import db
-from diploma.signing import credential, keystore
+from diploma.signing import credential, keystore, pdf_check
 from diploma.signing.models import SigningKey
 
 log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
-MAX_STREAM_BYTES = 8 * MiB          # a certificate's largest stream (fonts, logo) is well under 1 MiB
-MAX_DECODED_BYTES = 32 * MiB        # all streams of the file together
-MAX_ATTACHMENT_BYTES = 512 * 1024   # certificate.json and the credential are a few kilobytes
 SNAPSHOT_NAME = "certificate.json"
 PDF_MAGIC = b"%PDF-"
 
@@ -46,6 +45,7 @@ UNKNOWN_KEY = "unknown_key"          # signed, but not by a key of the programme
 NOT_PDF = "not_pdf"                  # not a certificate of ours: not a PDF at all
 UNSIGNED = "unsigned"                # not a certificate of ours: a PDF without a signature
 UNREADABLE = "unreadable"            # damaged or hostile: refused
+TOO_COMPLEX = pdf_check.TOO_COMPLEX  # too many certificates, fields or objects, or too long to read: refused
 TOO_LARGE = "too_large"
 REVOKED = "revoked"
 REPLACED = "replaced"
@@ -62,6 +62,8 @@ _MESSAGES = {
                     "programme. This is not one of our certificates."),
     NOT_PDF: _l("Not one of our certificates: this file is not a PDF."),
     UNSIGNED: _l("Not one of our certificates: this PDF carries no digital signature."),
+    TOO_COMPLEX: _l("Not one of our certificates: this file is too complex (too many certificates, signature "
+                    "fields or objects, or too long to check). It was refused and nothing was kept."),
     UNREADABLE: _l("This file cannot be read: it is damaged, or built to overload a reader. It was refused "
                    "and nothing was kept."),
     TOO_LARGE: _l("This file is larger than %(size)s MB; a certificate's PDF is much smaller. Nothing was "
@@ -115,15 +117,17 @@ def max_upload_bytes():
     return current_app.config["VERIFY_UPLOAD_MAX_MB"] * MiB
 
 
-def inspect_pdf(data: bytes) -> PdfVerdict:
-    """The verdict on ``data`` (an uploaded file's bytes). Never raises for any input."""
+def inspect_pdf(data: bytes, trust=None) -> PdfVerdict:
+    """The verdict on ``data`` (an uploaded file's bytes). Never raises for any input. ``trust``
+    (``published_trust()``) may be read before: the caller then ends its read transaction, so that no
+    lock of the database is held while the file is checked."""
     limit_mb = current_app.config["VERIFY_UPLOAD_MAX_MB"]
     if len(data) > limit_mb * MiB:
         return PdfVerdict(TOO_LARGE, max_megabytes=limit_mb)
     if PDF_MAGIC not in data[:1024]:
         return PdfVerdict(NOT_PDF)
     try:
-        return _inspect(data)
+        return _inspect(data, trust)
     except RecursionError:
         return PdfVerdict(UNREADABLE)
     except Exception:  # noqa: BLE001 - a hostile or broken file gets a refusal, whatever broke inside
@@ -131,100 +135,34 @@ def inspect_pdf(data: bytes) -> PdfVerdict:
         return PdfVerdict(UNREADABLE)
 
 
-# --- reading the file ------------------------------------------------------------------------------------
+# --- the signature: plain values to diploma.signing.pdf_check -------------------------------------------
 
-def _reader(data):
-    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    limits = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=MAX_STREAM_BYTES),
-                          document_budget=DocumentDecodeBudget(base_allowance=MAX_DECODED_BYTES, max_ratio=0))
-    return PdfFileReader(BytesIO(data), strict=False, decode_limits=limits)
-
-
-def _resolved(value):
-    return value.get_object() if value is not None and hasattr(value, "get_object") else value
-
-
-def _entry(dictionary, key):
-    dictionary = _resolved(dictionary)
-    return _resolved(dictionary.raw_get(key)) if dictionary is not None and key in dictionary else None
-
-
-def _attachments(reader):
-    """{name: bytes} of the files attached to the document (EmbeddedFiles name tree, first level)."""
-    found = {}
-    entries = _entry(_entry(_entry(reader.root, "/Names"), "/EmbeddedFiles"), "/Names") or []
-    for index in range(0, min(len(entries), 40) - 1, 2):
-        name, spec = str(_resolved(entries[index])), _resolved(entries[index + 1])
-        stream = _entry(_entry(spec, "/EF"), "/F")
-        if stream is None or name in found:
-            continue
-        payload = stream.data
-        if len(payload) <= MAX_ATTACHMENT_BYTES:
-            found[name] = payload
-    return found
-
-
-def _root_context():
-    from asn1crypto import x509 as asn1_x509
+def published_trust():
+    """What the check trusts: the universities' published certificates and the programme's root."""
     from cryptography.hazmat.primitives.serialization import Encoding
-    from pyhanko_certvalidator import ValidationContext
 
     root = keystore.root_key()
-    if root is None:
-        return None
-    der = keystore.load_certificate(root).public_bytes(Encoding.DER)
-    return ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False,
-                             revocation_mode="soft-fail")
+    root_der = keystore.load_certificate(root).public_bytes(Encoding.DER) if root is not None else None
+    fingerprints = frozenset(key.fingerprint for key in keystore.keys_of() if key.university_id is not None)
+    return pdf_check.Trust(fingerprints=fingerprints, root_der=root_der)
 
 
-def _untouched(status):
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-
-    return (status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-            and status.modification_level in (None, ModificationLevel.NONE))
-
-
-def _validated(signature, context):
-    """pyHanko's validation, run to its end also where an event loop already runs in this thread (an
-    asynchronous server, Playwright's synchronous API in the tests): its synchronous wrapper would call
-    ``asyncio.run`` and fail there, so it runs in a thread of its own, as the signing does (pades)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pyhanko.sign.validation import async_validate_pdf_signature
-
-    def validate():
-        return asyncio.run(async_validate_pdf_signature(signature, signer_validation_context=context))
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return validate()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(validate).result()
+def _check_signature(data, trust):
+    config = current_app.config
+    if not config.get("VERIFY_UPLOAD_ISOLATED", True):
+        return pdf_check.check_signature(data, trust)
+    return pdf_check.run_isolated(data, trust, cpu_seconds=config["VERIFY_UPLOAD_CPU_SECONDS"],
+                                  wall_seconds=config["VERIFY_UPLOAD_WALL_SECONDS"])
 
 
-def _inspect(data):
-    reader = _reader(data)
-    signatures = reader.embedded_signatures
-    if not signatures:
-        return PdfVerdict(UNSIGNED)
-    # Our PDFs carry one signature, the university's, over the whole file: the last one made is the one
-    # that must cover everything.
-    context = _root_context()
-    if context is None:
+def _inspect(data, trust):
+    finding = _check_signature(data, trust or published_trust())
+    if finding.outcome != pdf_check.INTACT:
+        return PdfVerdict(finding.outcome)
+    key = db.session.scalar(db.select(SigningKey).where(SigningKey.fingerprint == finding.fingerprint))
+    if key is None or key.university_id is None:
         return PdfVerdict(UNKNOWN_KEY)
-    status = _validated(signatures[-1], context)
-    if not _untouched(status) or len(signatures) != 1:
-        return PdfVerdict(MODIFIED)
-    fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest()
-    key = db.session.scalar(db.select(SigningKey).where(SigningKey.fingerprint == fingerprint))
-    if not status.trusted or key is None or key.university_id is None:
-        return PdfVerdict(UNKNOWN_KEY)
-    return _compare_with_register(key, _attachments(reader))
+    return _compare_with_register(key, finding.attachments)
 
 
 # --- the register ----------------------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 One ECDSA P-256 key for everything a university signs: PAdES (the PDF's CMS signature), JOSE ES256 (the
 Open Badges credential) and COSE all take it, and its signatures are small and fast. The root (شهادة الجذر
 للبرنامج) only issues the universities' certificates. Every private key is stored as encrypted PKCS#8
-(``BestAvailableEncryption``: PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC) under SIGNING_PASSPHRASE,
-and decrypted in memory, once per process, at the first signature.
+(``key_wrap``: PBES2 with PBKDF2-HMAC-SHA256 at SIGNING_KDF_ITERATIONS, 600,000 by default, and
+AES-256-CBC) under SIGNING_PASSPHRASE, and decrypted in memory, once per process, at the first signature.
+The passphrase's strength is checked when the root is made (setup); keys wrapped more weakly before (2,048
+iterations) are re-wrapped by ``rewrap_keys`` (``flask --app wsgi keys rewrap``). Backups carry the keys as
+stored here.
 """
 import hashlib
 import threading
@@ -21,6 +24,7 @@ from joserfc.jwk import ECKey
 
 from diploma.clock import utcnow
 from diploma.extensions import db
+from diploma.signing import key_wrap
 from diploma.signing.errors import SigningError
 from diploma.signing.models import ROOT, UNIVERSITY, SigningKey
 
@@ -38,14 +42,34 @@ def passphrase():
     return value.encode("utf-8")
 
 
+_WEAK_PASSPHRASE = {
+    "short": _l("The signing passphrase is too short: use at least 16 characters (the Makefile makes a "
+                "random one in instance/signing_passphrase). Nothing was created."),
+    "repetitive": _l("The signing passphrase repeats too few characters: use at least 8 different ones. "
+                     "Nothing was created."),
+    "well_known": _l("The signing passphrase is built on a well-known word: choose a random one. Nothing was "
+                     "created."),
+}
+
+
+def check_passphrase_strength():
+    """SigningError (translated) when SIGNING_PASSPHRASE is too weak to protect the keys at rest."""
+    problem = key_wrap.passphrase_problem(passphrase().decode("utf-8"))
+    if problem is not None:
+        raise SigningError(_WEAK_PASSPHRASE[problem])
+
+
+def kdf_iterations():
+    return int(current_app.config["SIGNING_KDF_ITERATIONS"])
+
+
 def _encrypt(private_key):
-    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.BestAvailableEncryption(passphrase())).decode("ascii")
+    return key_wrap.wrap(private_key, passphrase(), kdf_iterations())
 
 
 def _decrypt(record):
     try:
-        return serialization.load_pem_private_key(record.encrypted_key_pem.encode("ascii"), passphrase())
+        return key_wrap.unwrap(record.encrypted_key_pem, passphrase())
     except ValueError as error:
         raise SigningError(_l("The signing passphrase is wrong: the signing key cannot be opened. "
                               "Nothing was signed.")) from error
@@ -134,6 +158,7 @@ def create_root():
     """The programme's root certificate authority (once)."""
     if root_key() is not None:
         raise SigningError(_l("The programme's root certificate already exists."))
+    check_passphrase_strength()
     private_key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
     certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
@@ -157,6 +182,18 @@ def issue_key(university):
         previous.retired_at = utcnow()
         db.session.flush()
     return _record(UNIVERSITY, university, private_key, certificate)
+
+
+def rewrap_keys():
+    """Every stored key wrapped with fewer iterations than SIGNING_KDF_ITERATIONS, re-wrapped under the
+    same passphrase (flushed). Returns the keys re-wrapped."""
+    rewrapped = []
+    for record in all_keys():
+        if key_wrap.iterations_of(record.encrypted_key_pem) < kdf_iterations():
+            record.encrypted_key_pem = _encrypt(_decrypt(record))
+            rewrapped.append(record)
+    db.session.flush()
+    return rewrapped
 
 
 # --- signers (decrypted once per process) ---------------------------------------------------------------

@@ -83,6 +83,7 @@ def checker_messages():
     return {
         "outcomes": {outcome: TokenVerdict(outcome).message for outcome in OUTCOMES},
         "valid": _("Genuine: signed by the university"),
+        "valid_revocation_unknown": _("Signature genuine — revocation unknown"),
         "refused": _("Refused"),
         "checking": _("Checking…"),
         "empty": _("Paste the token, or the whole address read from the QR code, then press Check."),

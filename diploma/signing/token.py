@@ -17,6 +17,11 @@ every published key that starts with it). Claims::
     b  band code (BAND_CODES; the names themselves {"ar", "en"} for a band outside the Iraqi scale)
     i  the certificate's index in its university's revocation list (Bitstring Status List), when known
 
+Read strictly, the same way by the server and the offline checker (static/js/verify-offline.js): the
+signature's ``s`` in the lower half of the curve's order (low-s; ``make_token`` writes it so, a high-s
+spelling of the same signature is refused), and every number of the claims a plain decimal integer
+(``3``; never ``3.0``, ``1e0``, ``-1``, ``03``, ``"3"`` or ``true``), the index below 2^31.
+
 The token goes in the URL's fragment (``/verify/<serial>?code=…#<token>``): browsers never send a fragment
 to the server, so access logs never collect names.
 """
@@ -49,6 +54,11 @@ OUTCOMES = (VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED)
 _PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _DATE = re.compile(r"^\d{8}$")
 _REQUIRED = {"s": str, "a": str, "e": str, "u": str, "p": str, "d": str}
+_CANONICAL_INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")
+# P-256's group order, and half of it: a signature's s above the half is the high-s spelling.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_ORDER = P256_ORDER // 2
+MAX_INDEX = 2**31
 
 
 def _messages():
@@ -104,9 +114,32 @@ def _compact_json(value):
 
 
 def _raw_signature(der):
-    """A DER ECDSA signature as JOSE's raw r‖s (32 + 32 bytes): what WebCrypto takes, too."""
+    """A DER ECDSA signature as JOSE's raw r‖s (32 + 32 bytes): what WebCrypto takes, too; in its low-s
+    form (s and n − s both verify: the checkers take only the lower one)."""
     r, s = decode_dss_signature(der)
+    if s > HALF_ORDER:
+        s = P256_ORDER - s
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _low_s(raw):
+    return int.from_bytes(raw[32:], "big") <= HALF_ORDER
+
+
+def _strict_integer(literal):
+    if not _CANONICAL_INTEGER.match(literal):
+        raise ValueError(f"not a plain integer: {literal[:20]}")
+    return int(literal)
+
+
+def _refused_number(literal):
+    raise ValueError(f"not a plain integer: {literal[:20]}")
+
+
+def _strict_json(data):
+    """The claims' JSON, where every number is a plain decimal integer."""
+    return json.loads(data.decode("utf-8"), parse_int=_strict_integer, parse_float=_refused_number,
+                      parse_constant=_refused_number)
 
 
 def _der_signature(raw):
@@ -162,15 +195,15 @@ def _parse(token):
     if len(parts) != 3:
         raise ValueError("not three parts")
     header = json.loads(_b64decode(parts[0]).decode("utf-8"))
-    claims = json.loads(_b64decode(parts[1]).decode("utf-8"))
+    claims = _strict_json(_b64decode(parts[1]))
     signature = _b64decode(parts[2])
     if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
         raise ValueError("not ES256")
     kid = header.get("kid")
     if not isinstance(kid, str) or not _PART.match(kid) or not KID_LENGTH <= len(kid) <= 64:
         raise ValueError("no kid")
-    if len(signature) != 64:
-        raise ValueError("not a P-256 signature")
+    if len(signature) != 64 or not _low_s(signature):
+        raise ValueError("not a low-s P-256 signature")
     _check_claims(claims)
     return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
 
@@ -190,7 +223,7 @@ def _check_claims(claims):
     if not (coded or named):
         raise ValueError("band")
     index = claims.get("i", 0)
-    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < MAX_INDEX:
         raise ValueError("index")
 
 

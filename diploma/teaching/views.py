@@ -7,14 +7,14 @@ from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, role
 from diploma.auth.forms import ConfirmForm
 from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
-from diploma.i18n import current_language
+from diploma.i18n import current_language, isolate
 from diploma.markdown import render_markdown
 from diploma.partners.services import university_choices
 from diploma.teaching import bp, services
 from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.uploads import delete_stored
-from diploma.web import int_arg, paginate, save_or_show
+from diploma.web import confirmation_page, confirmed, filled, int_arg, paginate, save_or_show
 
 OFFERING_FIELDS = ("course_id", "term_id", "capacity", "lecturer_ids")
 
@@ -196,11 +196,25 @@ def toggle_material_hidden(offering_id, material_id):
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
 
-@bp.route("/<int:offering_id>/materials/<int:material_id>/delete", methods=["POST"])
+def offering_words(offering):
+    """The course, university and term that a confirmation sentence about an offering names."""
+    language = current_language()
+    return {"course": f"{offering.course.code} {offering.title(language)}",
+            "university": offering.university.name(language), "term": offering.term.name(language)}
+
+
+@bp.route("/<int:offering_id>/materials/<int:material_id>/delete", methods=["GET", "POST"])
 @roles(ADMIN, LECTURER)
 def delete_material(offering_id, material_id):
     offering = _content_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
+    if not confirmed():
+        return confirmation_page(
+            title=_("Delete the material"), danger=True, button=_("Delete the material"),
+            sentence=filled(_("Delete the material {title} of {course} at {university}, {term}: its students "
+                              "will no longer see it, and a deleted file cannot be brought back."),
+                            title=isolate(material.title), **offering_words(offering)),
+            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     stored_name = services.delete_material(current_user, material)
@@ -225,13 +239,20 @@ def post_announcement(offering_id):
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
 
-@bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["POST"])
+@bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["GET", "POST"])
 @roles(ADMIN, LECTURER)
 def delete_announcement(offering_id, announcement_id):
     offering = _content_offering_or_404(offering_id)
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None or announcement.offering_id != offering.id:
         abort(404)
+    if not confirmed():
+        return confirmation_page(
+            title=_("Delete the announcement"), danger=True, button=_("Delete the announcement"),
+            sentence=filled(_("Delete the announcement {title} of {course} at {university}, {term}: its "
+                              "students will no longer see it."),
+                            title=isolate(announcement.title), **offering_words(offering)),
+            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_announcement(current_user, announcement)

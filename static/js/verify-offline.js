@@ -3,7 +3,11 @@
    university's signed revocation list. Every sentence it shows comes from the page (#offline-config),
    translated on the server. The token never leaves the browser.
    Checks, in order: malformed → unknown_key → bad_signature → (a key of another university) unknown_key →
-   expired_key → valid — the same as diploma/signing/token.py. */
+   expired_key → valid — the same as diploma/signing/token.py, with the same strict reading: low-s
+   signatures only (a high-s one is another spelling of the same signature), and every number of the claims
+   (the index) a plain decimal integer, 0 ≤ i < 2^31 ("3.0", "1e0", "-1", "3", true are refused).
+   A valid signature whose revocation could not be checked (no list of its university, or no index) is
+   "signature genuine — revocation unknown", never plain "Genuine". */
 (function () {
   "use strict";
 
@@ -23,6 +27,11 @@
   var universityNames = {};   // university code → {ar, en}
   var B64 = /^[A-Za-z0-9_-]*$/;
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // Half the order of P-256: a signature's s above it is refused (token.py's HALF_ORDER).
+  var HALF_ORDER = BigInt("0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8");
+  var MAX_INDEX = 2147483648;  // 2^31
+  var STRING = /"(?:[^"\\]|\\.)*"/g;
+  var NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
   function fill(message, date) {
     return message.replace("{date}", date);
@@ -63,8 +72,29 @@
     return bytes;
   }
 
+  function utf8(bytes) {
+    return new TextDecoder("utf-8", {fatal: true}).decode(bytes);
+  }
+
   function json(bytes) {
-    return JSON.parse(new TextDecoder("utf-8", {fatal: true}).decode(bytes));
+    return JSON.parse(utf8(bytes));
+  }
+
+  /* The claims, where every number is written as a plain decimal integer (no sign, fraction or exponent,
+     no leading zero): JSON.parse alone reads "3.0" and "1e0" as 3. */
+  function strictClaims(bytes) {
+    var source = utf8(bytes);
+    var numbers = source.replace(STRING, '""').match(NUMBER) || [];
+    numbers.forEach(function (number) {
+      if (!/^(0|[1-9]\d*)$/.test(number)) { throw new Error("number " + number); }
+    });
+    return JSON.parse(source);
+  }
+
+  function lowS(signature) {
+    var hex = "";
+    for (var i = 32; i < 64; i++) { hex += (signature[i] < 16 ? "0" : "") + signature[i].toString(16); }
+    return BigInt("0x" + hex) <= HALF_ORDER;
   }
 
   function ascii(string) {
@@ -92,7 +122,8 @@
     var coded = typeof band === "string" && Object.prototype.hasOwnProperty.call(config.bands, band);
     var named = band && typeof band === "object" && typeof band.ar === "string" && typeof band.en === "string";
     if (!coded && !named) { throw new Error("band"); }
-    if ("i" in claims && !(Number.isInteger(claims.i) && claims.i >= 0)) { throw new Error("index"); }
+    if ("i" in claims && !(typeof claims.i === "number" && Number.isInteger(claims.i) && claims.i >= 0 &&
+                           claims.i < MAX_INDEX)) { throw new Error("index"); }
   }
 
   function parse(token) {
@@ -100,12 +131,12 @@
     var parts = token.split(".");
     if (parts.length !== 3) { throw new Error("parts"); }
     var header = json(decode(parts[0]));
-    var claims = json(decode(parts[1]));
+    var claims = strictClaims(decode(parts[1]));
     var signature = decode(parts[2]);
     if (!header || header.alg !== "ES256") { throw new Error("alg"); }
     if (typeof header.kid !== "string" || !B64.test(header.kid) || header.kid.length < config.kidLength ||
         header.kid.length > 64) { throw new Error("kid"); }
-    if (signature.length !== 64) { throw new Error("signature"); }
+    if (signature.length !== 64 || !lowS(signature)) { throw new Error("signature"); }
     checkClaims(claims);
     return {header: header, claims: claims, signature: signature, input: ascii(parts[0] + "." + parts[1])};
   }
@@ -197,10 +228,12 @@
     return fill(revoked ? text.revoked : text.not_revoked, formatDate(list.date));
   }
 
-  function isRevoked(claims) {
+  /* "revoked", "not_revoked", or "unknown" (no verified list of the university, or no index). */
+  function revocationState(claims) {
     var list = statusLists[claims.u];
-    if (!list || typeof claims.i !== "number") { return false; }
-    return ((list.bits[Math.floor(claims.i / 8)] || 0) & (0x80 >> (claims.i % 8))) !== 0;
+    if (!list || typeof claims.i !== "number") { return "unknown"; }
+    return ((list.bits[Math.floor(claims.i / 8)] || 0) & (0x80 >> (claims.i % 8))) !== 0 ? "revoked"
+      : "not_revoked";
   }
 
   // --- showing -----------------------------------------------------------------------------------------
@@ -239,11 +272,14 @@
   }
 
   function show(verdict) {
-    var genuine = verdict.outcome === "valid" && !isRevoked(verdict.claims);
+    var revocation = verdict.outcome === "valid" ? revocationState(verdict.claims) : "";
+    var genuine = revocation === "not_revoked";
+    var unknown = revocation === "unknown";
     result.hidden = false;
     result.dataset.outcome = verdict.outcome;
-    result.className = "card " + (genuine ? "flash-success" : "flash-error");
-    verdictTitle.textContent = genuine ? text.valid : text.refused;
+    result.dataset.revocation = revocation;
+    result.className = "card " + (genuine ? "flash-success" : unknown ? "flash-warning" : "flash-error");
+    verdictTitle.textContent = genuine ? text.valid : unknown ? text.valid_revocation_unknown : text.refused;
     reason.textContent = text.outcomes[verdict.outcome];
     if (verdict.outcome === "valid") {
       showContent(verdict);
@@ -255,6 +291,7 @@
   function showMessage(message) {
     result.hidden = false;
     result.dataset.outcome = "";
+    result.dataset.revocation = "";
     result.className = "card";
     verdictTitle.textContent = "";
     reason.textContent = message;

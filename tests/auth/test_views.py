@@ -7,6 +7,7 @@ import pytest
 from diploma.auth import services
 from diploma.extensions import db
 from tests.factories import PASSWORD
+from tests.pages import confirm, page_of
 
 NEW_PASSWORD = "a-brand-new-password"
 WRONG_CREDENTIALS_AR = "البريد الإلكتروني أو كلمة المرور غير صحيحة."
@@ -215,7 +216,7 @@ def test_logging_out_of_all_devices_ends_every_session(app, make):
     remembered = new_client(app)
     remembered.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
 
-    response = laptop.post("/logout/everywhere")
+    response = confirm(laptop, laptop.get("/logout/everywhere"))
 
     assert response.status_code == 302 and response.location == "/login"
     assert "تم تسجيل خروجك من جميع الأجهزة." in laptop.get("/login").get_data(as_text=True)
@@ -235,10 +236,16 @@ def test_the_account_menu_offers_logging_out_of_all_devices(client, make):
     assert "تسجيل الخروج من جميع الأجهزة" in page
 
 
-def test_logging_out_of_all_devices_is_not_a_get(client, make):
-    log_in(client, make.user().email)
+def test_logging_out_of_all_devices_asks_first_and_a_get_logs_nobody_out(client, make):
+    user = make.user()
+    log_in(client, user.email)
 
-    assert client.get("/logout/everywhere").status_code == 405
+    page = client.get("/logout/everywhere")  # the confirmation page: nothing ends yet
+    assert page.status_code == 200 and 'data-testid="confirm-form"' in page_of(page)
+    assert user.email in page_of(page)
+    assert is_logged_in(client)
+    unconfirmed = client.post("/logout/everywhere")  # the header's button: the same page, nothing ends
+    assert unconfirmed.status_code == 200 and 'data-testid="confirm-form"' in page_of(unconfirmed)
     assert is_logged_in(client)
 
 

@@ -27,3 +27,10 @@ def log_in(page, email, password=DEMO_PASSWORD):
 def log_out(page):
     page.get_by_test_id("logout").click()
     expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def in_language(page, language):
+    """The interface in ``language`` ('ar' or 'en'), switched with the header's language button if needed."""
+    if page.evaluate("document.documentElement.lang") != language:
+        page.get_by_test_id("language-switch").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)

@@ -4,6 +4,7 @@ certificates, downloads the batch PDF (one page per graduate), and a certificate
 opened by anyone, shows it as valid, in Arabic."""
 import re
 import subprocess
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -61,14 +62,19 @@ def test_a_registrar_issues_and_prints_the_cohorts_certificates_and_anyone_verif
     expect(boxes).to_have_count(graduates)
     for index in range(graduates):
         expect(boxes.nth(index)).to_be_checked()
+    # The graduation date proposed: the cohort's end, moved to the day Kufa published its last marks (a second
+    # round, 9 August 2025) — not today, as the web issued before (issue 24 item 1).
+    expect(page.locator("#issued_on")).to_have_value("2025-08-09")
     screenshot(page, "certificates-report-ticked")
     page.get_by_test_id("issue-button").click()
+    expect(page.get_by_test_id("confirm-details").locator("li")).to_have_count(graduates)
+    page.get_by_test_id("confirm-button").click()
 
     expect(page.get_by_test_id("issued-count")).to_have_text(str(graduates))
     expect(page.locator("input[name=student_id]")).to_have_count(0)
     serials = page.get_by_test_id("serial")
     expect(serials).to_have_count(graduates)
-    expect(serials.first).to_contain_text(re.compile(rf"PCS-{code}-\d{{4}}-\d{{4}}"))
+    expect(serials.first).to_contain_text(re.compile(rf"PCS-{code}-2025-\d{{4}}"))
     screenshot(page, "certificates-report-issued")
 
     with page.expect_download(timeout=120_000) as download_info:
@@ -84,6 +90,7 @@ def test_a_registrar_issues_and_prints_the_cohorts_certificates_and_anyone_verif
     certificate = db.session.scalar(db.select(Certificate).where(
         Certificate.university_id == kufa_first_cohort["university_id"]).order_by(Certificate.number))
     assert certificate.serial.endswith("-0001")
+    assert certificate.issued_on == date(2025, 8, 9) and certificate.snapshot["issued_on"] == "2025-08-09"
     link = f"/verify/{certificate.serial}?code={certificate.verification_code}"
     name_ar = certificate.snapshot["student"]["name_ar"]
     db.session.rollback()

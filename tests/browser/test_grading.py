@@ -101,9 +101,12 @@ def test_marks_go_from_the_lecturer_through_the_registrar_to_the_student(page, d
     expect(student_row.get_by_test_id("course-mark")).to_have_text(MARK)
     expect(student_row).to_contain_text(VERY_GOOD)
 
-    page.get_by_test_id("submit-gradebook").click()
+    page.get_by_test_id("submit-gradebook").click()  # the confirmation page first
+    expect(page).to_have_url(re.compile(rf"/offerings/{offering_id}/gradebook/submit\??$"))
+    expect(page.get_by_test_id("confirm-sentence")).to_contain_text(book["title_ar"])
+    page.get_by_test_id("confirm-button").click()
     expect(page).to_have_url(gradebook_url)
-    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مرفوعة إلى شعبة التسجيل")
+    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مُرسَلة إلى شعبة التسجيل")
     expect(page.locator("input.mark-input")).to_have_count(0)  # locked for the lecturer
     expect(page.get_by_test_id("submit-gradebook")).to_have_count(0)
     log_out(page)
@@ -118,6 +121,8 @@ def test_marks_go_from_the_lecturer_through_the_registrar_to_the_student(page, d
     item.click()
     expect(page).to_have_url(gradebook_url)
     page.get_by_test_id("publish-gradebook").click()
+    expect(page).to_have_url(re.compile(rf"/offerings/{offering_id}/gradebook/publish\??$"))
+    page.get_by_test_id("confirm-button").click()
     expect(page).to_have_url(gradebook_url)
     expect(page.get_by_test_id("gradebook-status")).to_contain_text("معتمدة ومنشورة")
     page.goto("/grades/queue")

@@ -102,4 +102,7 @@ def test_a_lecturer_enters_and_submits_marks_with_the_keyboard_alone(page, draft
     page.keyboard.press("Shift+Tab")  # from wherever the page starts, forward again to the submit button
     tab_to(page, "[data-testid=submit-gradebook]")
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مرفوعة إلى شعبة التسجيل")
+    expect(page.get_by_test_id("confirm-sentence")).to_be_visible()  # the confirmation page, by keyboard too
+    tab_to(page, "[data-testid=confirm-button]")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("gradebook-status")).to_contain_text("مُرسَلة إلى شعبة التسجيل")

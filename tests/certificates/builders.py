@@ -27,9 +27,10 @@ Both need no fixture beyond the suite's autouse ``app_context`` (the database is
 import copy
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from diploma import clock
 from diploma.arabic import to_arabic_digits
 from diploma.certificates import services as certificates
 from diploma.certificates.models import Certificate
@@ -217,8 +218,10 @@ def graduating_cohort(size=3, *, code=None, names=NAMES, courses=2, credits=3, d
     offerings = [build.offering(university, lecturers=[lecturer], course=course, term=term, capacity=size + 5)
                  for course in course_records]
     marks = _marks(size, courses)
-    for column, offering in enumerate(offerings):
-        _grade_and_publish(offering, students, [row[column] for row in marks], lecturer, registrar)
+    # Published the day after the term ends, as a registrar would: a graduation date may not come before.
+    with clock.as_of(datetime.combine(term.ends_on + timedelta(days=1), time(10))):
+        for column, offering in enumerate(offerings):
+            _grade_and_publish(offering, students, [row[column] for row in marks], lecturer, registrar)
     return Cohort(university, cohort, programme, registrar, lecturer, course_records, offerings, students)
 
 

@@ -1,9 +1,13 @@
 """One order of a batch of certificates, whether printed from the web or from the command line: names
 compared folded (hamza forms, case), ranks tied by name."""
+from decimal import Decimal
+
 import pytest
 
 from diploma.certificates import pdf
 from diploma.certificates.services import printable_certificates
+from diploma.extensions import db
+from diploma.grading.models import Score
 from tests.certificates.builders import blank_pdf, graduating_cohort
 from tests.certificates.test_views import client_for
 
@@ -73,3 +77,13 @@ def test_ranks_tied_are_printed_by_folded_name(cohort):
     certificates = printable_certificates(cohort.university.id, cohort.cohort.id, order="rank", language="ar")
 
     assert _first_names(certificates, "ar") == FOLDED_ORDER["ar"]
+
+
+def test_serials_of_tied_ranks_are_given_at_issue_in_folded_name_order():
+    group = graduating_cohort(3, code="KRB", names=NAMES)
+    db.session.execute(db.update(Score).values(value=Decimal(80)))  # the same marks: all three tied first
+    db.session.commit()
+    group.issue()
+    in_serial_order = group.issued()  # by number
+    assert [certificate.snapshot["rank"] for certificate in in_serial_order] == [1, 1, 1]
+    assert _first_names(in_serial_order, "ar") == FOLDED_ORDER["ar"]

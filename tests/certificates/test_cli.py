@@ -68,7 +68,9 @@ def test_issue_refuses_an_unknown_university_or_cohort(runner, cohort):
     unknown_cohort = invoke(runner, "issue", "--university", "MSL", "--cohort", 999999, "--language", "en")
 
     assert unknown_university.exit_code == 1
-    assert "Error: No university has the code XYZ." in unknown_university.output
+    valid = f"MSL ({cohort.university.slug})"
+    assert unknown_university.output.strip() == \
+        f"Error: No university has the code or name XYZ. Use one of: {valid}."
     assert unknown_cohort.exit_code == 1
     assert "No cohort has the number 999999." in unknown_cohort.output
     assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
@@ -78,7 +80,7 @@ def test_a_refusal_is_in_arabic_by_default_its_heading_too(runner, cohort):
     refused = invoke(runner, "issue", "--university", "XYZ", "--cohort", cohort.cohort.id)
 
     assert refused.exit_code == 1
-    assert refused.output.strip() == "خطأ: لا توجد جامعة بالرمز XYZ."
+    assert refused.output.strip().startswith("خطأ: لا توجد جامعة بالرمز أو الاسم XYZ.")
 
 
 def test_issue_then_print_gives_one_page_per_graduate_in_rank_order(runner, cohort, tmp_path):

@@ -27,6 +27,8 @@ from diploma.partners.models import University
 from tests import factories
 from tests.certificates.test_views import graduates_at
 
+pytestmark = pytest.mark.commits  # sessions racing on connections of their own
+
 ROUNDS = 6
 TIMEOUT = 60
 YEAR = date.today().year

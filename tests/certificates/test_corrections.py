@@ -19,6 +19,7 @@ from diploma.signing import documents, inspect
 from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_views import client_for
+from tests.pages import confirm_if_asked
 
 ISSUED_ON = date(2025, 7, 15)
 NEW_NAME_AR, NEW_NAME_EN = "فاطمة علي حسين العبيدي", "Fatima Ali Hussein Al-Obaidi"
@@ -36,8 +37,10 @@ def correction_form(name_ar=NEW_NAME_AR, name_en=NEW_NAME_EN, issued_on="2025-07
 
 
 def post_correction(app, user, serial, language="en", **values):
-    return client_for(app, user, language).post(f"/certificates/{serial}/correct",
-                                                data=correction_form(**values))
+    """Post the correction form and confirm it on the confirmation page when one is shown."""
+    client = client_for(app, user, language)
+    return confirm_if_asked(client, client.post(f"/certificates/{serial}/correct",
+                                                data=correction_form(**values)))
 
 
 def certificates_now():

@@ -15,9 +15,11 @@ from diploma.extensions import db, limiter
 from diploma.i18n import force_language
 from tests.certificates.builders import NAMES, graduating_cohort
 from tests.certificates.test_views import client_for, page_of, shown
+from tests.pages import confirm
 
 CSRF_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
 NOINDEX = '<meta name="robots" content="noindex">'
+TYPED_SERIAL = re.compile(r'(name="serial"[^>]* value=)"([^"]*)"')
 
 
 @pytest.fixture
@@ -40,6 +42,16 @@ def without_csrf_token(response):
     return CSRF_TOKEN.sub('name="csrf_token" value=""', page_of(response))
 
 
+def typed_serial(page):
+    """The serial the not-found page keeps in its form ("" when none)."""
+    return TYPED_SERIAL.search(page)[2]
+
+
+def without_typed_serial(page):
+    """The not-found page with the serial kept in its form blanked: the one part that differs."""
+    return TYPED_SERIAL.sub(r'\1"', page)
+
+
 def test_a_valid_certificate_in_arabic(app, certificate):
     response = client_for(app).get(verify_url(certificate["serial"], certificate["code"]))
 
@@ -51,8 +63,8 @@ def test_a_valid_certificate_in_arabic(app, certificate):
     for text in (name_ar, name_en, "دبلوم دراسات السلام والأزمات", "جامعة الموصل", "امتياز",
                  certificate["cohort"][0], certificate["serial"]):
         assert text in page, text
-    with force_language("ar"):
-        assert format_date(certificate["issued_on"], format="long") in page
+    with force_language("ar"):  # the graduation date as the Arabic paper prints it, Arabic-Indic digits
+        assert to_arabic_digits(format_date(certificate["issued_on"], format="long")) in page
     assert "Diploma in Peace and Crisis Studies" not in page and "University of Mosul" not in page
 
 
@@ -90,8 +102,8 @@ def test_switching_the_language_comes_back_to_the_same_certificate(app, certific
 
 def test_a_revoked_certificate_says_so_with_the_date(app, certificate):
     client = client_for(app, certificate["registrar"], "en")
-    response = client.post(f"/certificates/{certificate['serial']}/revoke",
-                           data={"reason": "Obtained by fraud"})
+    response = confirm(client, client.post(f"/certificates/{certificate['serial']}/revoke",
+                                           data={"reason": "Obtained by fraud"}))
     assert response.status_code == 302
     revoked = services.find_by_serial(certificate["serial"])
 
@@ -145,7 +157,8 @@ def test_everything_wrong_gets_the_same_not_found_page(app, certificate):
         response = client.get(url)
         assert response.status_code == 404, case
         assert response.headers["Cache-Control"] == "private, no-store", case
-        answers[case] = without_csrf_token(response)
+        answers[case] = without_typed_serial(without_csrf_token(response))
+        assert certificate["code"] not in page_of(response) and "nothing" not in page_of(response), case
 
     reference = answers["unknown serial"]
     assert all(body == reference for body in answers.values()), \
@@ -156,7 +169,8 @@ def test_everything_wrong_gets_the_same_not_found_page(app, certificate):
     # Other clients (another address, another session) get byte for byte the same page too.
     other = client_for(app).get(verify_url("PCS-MSL-2030-0042", "abcdefghijklmnopqrstuv"),
                                 environ_base={"REMOTE_ADDR": "192.0.2.9"})
-    assert other.status_code == 404 and without_csrf_token(other) == reference
+    assert other.status_code == 404 and without_typed_serial(without_csrf_token(other)) == reference
+    assert typed_serial(page_of(other)) == "PCS-MSL-2030-0042"
 
 
 def test_everything_wrong_costs_the_same_work(app, certificate, monkeypatch):
@@ -186,7 +200,8 @@ def test_a_serial_alone_reveals_nothing(app, certificate):
     known = client.get(f"/verify/{certificate['serial']}")
     unknown = client.get("/verify/PCS-KUF-2001-0001")
     assert known.status_code == unknown.status_code == 404
-    assert without_csrf_token(known) == without_csrf_token(unknown)
+    assert without_typed_serial(without_csrf_token(known)) == \
+        without_typed_serial(without_csrf_token(unknown))
     assert NAMES[0][0] not in page_of(known)
 
 
@@ -241,7 +256,7 @@ def test_malformed_input_through_the_form_gets_the_same_not_found_page(app, cert
         response = client.get("/verify", query_string={"serial": serial, "code": "<x>"},
                               follow_redirects=True)
         assert response.status_code == 404, serial
-        assert without_csrf_token(response) == reference, serial
+        assert without_typed_serial(without_csrf_token(response)) == without_typed_serial(reference), serial
 
 
 # --- rate limit, caches ----------------------------------------------------------------------------
@@ -325,6 +340,7 @@ def test_a_verification_that_cannot_be_counted_still_shows_the_certificate(app, 
     assert verification_events() == []
 
 
+@pytest.mark.commits  # another writer, on a connection of its own
 def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_counted(app, certificate):
     """Under load, another look is being counted (or a registrar is saving) when this one comes. The
     count waits for the write lock instead of being dropped: on SQLite a transaction that had already
@@ -356,3 +372,17 @@ def test_a_look_while_another_writer_holds_the_database_waits_its_turn_and_is_co
     assert done.is_set()
     assert response.status_code == 200 and 'data-status="valid"' in page_of(response)
     assert len(verification_events()) == 1
+
+
+@pytest.mark.commits  # read back through a connection of its own: only a real commit shows there
+def test_a_look_at_the_page_is_counted_and_committed(app, certificate):
+    def committed_count():
+        with db.engine.connect() as connection:  # not the request's session: what another process sees
+            return connection.execute(db.text(
+                "SELECT count(*) FROM audit_event WHERE action = 'certificate.verified'")).scalar()
+
+    before = committed_count()
+    assert client_for(app).get(verify_url(certificate["serial"], certificate["code"])).status_code == 200
+    assert committed_count() == before + 1
+    assert client_for(app).get(verify_url(certificate["serial"], "wrong-code-000000")).status_code == 404
+    assert committed_count() == before + 1  # a failed check is not a look at a certificate

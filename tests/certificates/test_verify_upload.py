@@ -240,9 +240,27 @@ def test_the_upload_is_rate_limited(app, cohort, monkeypatch):
     assert statuses[:2] == [200, 200] and statuses[2] == 429
 
 
-def test_inspect_pdf_never_raises(app, cohort, signed):
-    for data in (b"", b"%PDF-", signed[:100], signed[:-100], signed.replace(b"/ByteRange", b"/ByteRangX")):
-        assert isinstance(inspect.inspect_pdf(data), inspect.PdfVerdict)
+@pytest.mark.parametrize(("name", "outcome"), [
+    ("empty", "not_pdf"), ("header only", "unreadable"), ("first 100 bytes", "unreadable"),
+    ("last 100 bytes cut", "unreadable"), ("signature's byte range renamed", "unreadable")])
+def test_each_broken_file_gets_its_own_verdict(app, cohort, signed, name, outcome):
+    """Not merely "no exception" (``inspect_pdf`` catches everything): the verdict each broken file gets."""
+    data = {"empty": b"", "header only": b"%PDF-", "first 100 bytes": signed[:100],
+            "last 100 bytes cut": signed[:-100],
+            "signature's byte range renamed": signed.replace(b"/ByteRange", b"/ByteRangX")}[name]
+    assert inspect.inspect_pdf(data).outcome == outcome
+
+
+def _with_bytes_after_the_signed_file(signed, padding):
+    """``padding`` appended after the signed file, followed by a copy of its trailer (so that a reader finds
+    the end of the file again): the signature no longer covers the whole file."""
+    return signed + padding + b"\n" + signed[signed.rindex(b"startxref"):]
+
+
+def test_bytes_appended_after_the_signed_range_are_modified_not_valid(app, signed):
+    assert outcome_of(upload(app, signed))[0] == "valid"
+    assert outcome_of(upload(app, signed + b"\n% appended after signing\n"))[0] == "modified"
+    assert outcome_of(upload(app, _with_bytes_after_the_signed_file(signed, b"% a comment")))[0] == "modified"
 
 
 def test_the_key_current_at_issue_is_recorded_and_a_later_rotation_keeps_it():
@@ -266,9 +284,9 @@ def test_the_upload_is_read_in_memory_never_spooled_to_disk(app, cohort, signed,
 
     monkeypatch.setattr(werkzeug.formparser, "SpooledTemporaryFile", no_temporary_files)
     monkeypatch.setattr(werkzeug.formparser, "TemporaryFile", no_temporary_files, raising=False)
-    padded = signed + b"\n%" + b"x" * (800 * 1024)  # bytes after the signed file: not the signed file
+    padded = _with_bytes_after_the_signed_file(signed, b"%" + b"x" * (800 * 1024))
     outcome, _ = outcome_of(upload(app, padded))
-    assert outcome in ("modified", "unreadable")
+    assert outcome == "modified"  # read whole (in memory), and the bytes after the signed file are seen
 
 
 def test_with_csrf_protection_on_the_upload_needs_no_token_and_stays_in_memory(app, signed, monkeypatch):

@@ -5,7 +5,7 @@ snapshot, revoking, and the student's own certificate."""
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -13,6 +13,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from diploma import clock
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
 from diploma.certificates import pdf, services
@@ -24,7 +25,7 @@ from diploma.partners.models import University
 from tests import factories
 from tests import teaching as build
 from tests.certificates.builders import blank_pdf
-from tests.pages import database_state, page_of, redirects_to_login, shown
+from tests.pages import confirm, database_state, page_of, redirects_to_login, shown
 
 YEAR = date.today().year
 SERIAL = re.compile(rf"^PCS-(?P<uni>[A-Z]{{3}})-{YEAR}-(?P<number>\d{{4}})$")
@@ -265,12 +266,15 @@ def test_the_batch_pdf_is_for_the_registrars_own_university(app, world, fake_pdf
 def test_revoking_is_for_the_registrar_of_the_university_and_the_administrator(app, world):
     url = f"/certificates/{world['serial']}/revoke"
     before = certificate_state()
-    check(world, app, url, {**STAFF_ONLY, "other_registrar": 404}, method="POST", data={"reason": "Forged"})
-    assert certificate_state() == before
+    check(world, app, url, {**STAFF_ONLY, "other_registrar": 404}, method="POST",
+          data={"reason": "Forged", "confirm": "yes"})
+    check(world, app, url, {"registrar": 200, "admin": 200}, method="POST", data={"reason": "Forged"})
+    assert certificate_state() == before  # without the confirmation: its page, nothing revoked
 
-    check(world, app, url, {"registrar": 302}, method="POST", data={"reason": "Issued by mistake"})
+    confirmed = {"reason": "Issued by mistake", "confirm": "yes"}
+    check(world, app, url, {"registrar": 302}, method="POST", data=confirmed)
     check(world, app, f"/certificates/{world['second_serial']}/revoke", {"admin": 302}, method="POST",
-          data={"reason": "Issued by mistake"})
+          data=confirmed)
     db.session.expire_all()
     assert {c.status for c in db.session.scalars(db.select(Certificate).where(
         Certificate.serial.in_([world["serial"], world["second_serial"]])))} == {"revoked"}
@@ -279,8 +283,9 @@ def test_revoking_is_for_the_registrar_of_the_university_and_the_administrator(a
 def test_issuing_is_for_the_registrar_of_the_university_and_the_administrator(app, world):
     home = world["home"]
     url = f"/certificates/cohorts/{home.cohort.id}/issue"
-    data = {"student_id": str(home.students[2].id)}
+    data = {"student_id": str(home.students[2].id), "confirm": "yes"}
     before = certificate_state()
+    check(world, app, url, {"registrar": 200}, method="POST", data={"student_id": data["student_id"]})
     check(world, app, url, {**STAFF_ONLY, "other_registrar": 422}, method="POST", data=data)
     check(world, app, f"{url}?university={world['other'].university.id}", {"admin": 422}, method="POST",
           data=data)
@@ -389,8 +394,9 @@ def test_tick_all_ticks_every_graduate_without_a_certificate(app):
 # --- issuing -------------------------------------------------------------------------------------
 
 def post_issue(client, group, student_ids, query=""):
-    return client.post(f"/certificates/cohorts/{group.cohort.id}/issue{query}",
-                       data={"student_id": [str(i) for i in student_ids]})
+    """Tick the students, press Issue, and confirm on the confirmation page, as the registrar does."""
+    return confirm(client, client.post(f"/certificates/cohorts/{group.cohort.id}/issue{query}",
+                                       data={"student_id": [str(i) for i in student_ids]}))
 
 
 def test_issuing_the_ticked_graduates(app):
@@ -516,16 +522,17 @@ def test_a_student_of_another_cohort_cannot_be_slipped_into_the_batch(app):
 def test_serials_are_gap_free_per_university_and_year(app):
     kufa = graduates_at("KUF")
     mosul = graduates_at("MSL", GRADUATES[:2], cohort=kufa.cohort)
-    basra = graduates_at("BSR", GRADUATES[:1], cohort=kufa.cohort)
+    with clock.as_of(datetime(YEAR - 1, 7, 1, 10)):  # Basra published its marks a year ago
+        basra = graduates_at("BSR", GRADUATES[:1], cohort=kufa.cohort)
 
     assert post_issue(client_for(app, kufa.registrar), kufa, kufa.ids(0)).status_code == 302
     assert post_issue(client_for(app, mosul.registrar), mosul, mosul.ids(1, 0)).status_code == 302
     assert post_issue(client_for(app, kufa.registrar), kufa, kufa.ids(1, 2)).status_code == 302
-    issued(basra, 0, issued_on=date(YEAR + 1, 1, 2))
+    issued(basra, 0, issued_on=date(YEAR - 1, 7, 2))
 
     assert serials(kufa.university) == [f"PCS-KUF-{YEAR}-{n:04d}" for n in (1, 2, 3)]
     assert serials(mosul.university) == [f"PCS-MSL-{YEAR}-{n:04d}" for n in (1, 2)]
-    assert serials(basra.university) == [f"PCS-BSR-{YEAR + 1}-0001"]
+    assert serials(basra.university) == [f"PCS-BSR-{YEAR - 1}-0001"]
 
 
 # --- printing --------------------------------------------------------------------------------------
@@ -666,7 +673,8 @@ def test_revoking_needs_a_reason_and_is_recorded(app):
     assert shown("This field is required.") in page_of(refused)
     assert services.find_by_serial(serial).status == "valid"
 
-    response = client.post(f"/certificates/{serial}/revoke", data={"reason": "Issued to the wrong person"})
+    response = confirm(client, client.post(f"/certificates/{serial}/revoke",
+                                           data={"reason": "Issued to the wrong person"}))
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == f"/certificates/{serial}"
     db.session.expire_all()
@@ -679,7 +687,7 @@ def test_revoking_needs_a_reason_and_is_recorded(app):
     page = page_of(client.get(f"/certificates/{serial}"))
     assert 'data-status="revoked"' in page and "Issued to the wrong person" in page
 
-    again = client.post(f"/certificates/{serial}/revoke", data={"reason": "Twice"})
+    again = client.post(f"/certificates/{serial}/revoke", data={"reason": "Twice", "confirm": "yes"})
     assert again.status_code == 422
     assert shown("This certificate is already revoked.") in page_of(again)
 

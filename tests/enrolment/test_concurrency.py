@@ -23,6 +23,8 @@ from diploma.partners.models import University
 from diploma.teaching.models import Offering
 from tests import teaching as build
 
+pytestmark = pytest.mark.commits  # sessions racing on connections of their own
+
 ROUNDS = 10
 TIMEOUT = 60
 

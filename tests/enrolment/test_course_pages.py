@@ -151,8 +151,9 @@ def test_the_lecturers_are_listed_by_english_name(school, make):
 @pytest.mark.parametrize(("url", "selects"), [
     # the account, then the courses with their counts and latest announcements, then their lecturers' names
     ("/courses/", 3),
-    # the account; the university, cohort and programme names; the courses; their lecturers' names
-    ("/dashboard", 4),
+    # the account; the university, cohort and programme names; the courses; their lecturers' names; the
+    # courses whose marks were published since the last visit to the grades page (issue 24)
+    ("/dashboard", 5),
 ])
 def test_a_students_list_of_courses_costs_the_same_queries_for_few_courses_or_eight(
         school, make, auth, login_as, client, url, selects):

@@ -100,12 +100,25 @@ def test_a_bad_file_exits_with_an_error_and_writes_nothing(runner, kufa, tmp_pat
     assert "/set-password/" not in result.output
 
 
-def test_an_unknown_university_is_an_error(runner, kufa, good_file):
+def test_an_unknown_university_is_an_error_that_lists_the_valid_ones(runner, kufa, good_file):
     stored = counts()
     result = run(runner, good_file, "--university", "XXX", "--language", "en")
     assert result.exit_code != 0
-    assert "No university has the code XXX." in result.output
+    home, other = kufa["home"], kufa["other"]
+    assert result.output.strip() == ("Error: No university has the code or name XXX. Use one of: "
+                                     f"{home.code} ({home.slug}), {other.code} ({other.slug}).")
     assert counts() == stored
+
+
+@pytest.mark.parametrize("named", ["kuf", "slug", "SLUG"])
+def test_the_university_is_named_by_its_code_or_its_slug_in_any_case(runner, kufa, good_file, named):
+    home = kufa["home"]
+    value = {"kuf": home.code.lower(), "slug": home.slug, "SLUG": home.slug.upper()}[named]
+
+    result = run(runner, good_file, "--university", value, "--language", "en")
+
+    assert result.exit_code == 0, result.output
+    assert f"The file was imported at {home.name_en}." in result.output
 
 
 def test_a_file_that_is_not_a_sheet_is_refused(runner, kufa, tmp_path):

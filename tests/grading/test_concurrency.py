@@ -33,6 +33,8 @@ from diploma.grading.models import Score
 from diploma.i18n import force_language
 from diploma.teaching.models import Offering
 
+pytestmark = pytest.mark.commits  # sessions racing on connections of their own
+
 TIMEOUT = 30  # seconds: a checkpoint never reached, or a thread that hangs, fails the test instead
 SQLITE_WAIT = 0.5  # seconds given, on SQLite, to the second save to start waiting for the write lock
 

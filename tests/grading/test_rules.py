@@ -12,6 +12,8 @@ from diploma.grading import rules
 from diploma.grading.rules import ABSENT, Component, MarkError
 from diploma.i18n import force_language
 
+pytestmark = pytest.mark.engine_independent
+
 D = Decimal
 BANDS = [SimpleNamespace(min_mark=D(minimum), name_ar=name_ar, name_en=name_en)
          for minimum, name_ar, name_en in sorted(IRAQI_SCALE, reverse=True)]

@@ -153,6 +153,7 @@ Case = namedtuple("Case", "name endpoint method rule state expected data", defau
 #   200 / 302 — allowed (302: done, and the browser sent back to the gradebook).
 #
 #         stu  fst  flc  olc  frg  reg  lec  adm
+CONFIRMED = {"confirm": "yes"}  # the Confirm button of a confirmation page
 CASES = [
     Case("gradebook", "grading.gradebook", "GET", "/offerings/<int:offering_id>/gradebook", "complete",
          (403, 403, 404, 404, 404, 200, 200, 200)),
@@ -176,16 +177,29 @@ CASES = [
     Case("assessments once marks exist", "grading.edit_assessments", "GET",
          "/offerings/<int:offering_id>/gradebook/assessments", "complete",
          (403, 403, 404, 404, 403, 403, 403, 403)),
+    # The irreversible steps: GET shows the confirmation page (200, nothing written), and the page's
+    # Confirm button (confirm=yes) acts.
+    Case("confirm submitting", "grading.submit", "GET", "/offerings/<int:offering_id>/gradebook/submit",
+         "complete", (403, 403, 404, 404, 403, 403, 200, 403)),
     Case("submit", "grading.submit", "POST", "/offerings/<int:offering_id>/gradebook/submit", "complete",
-         (403, 403, 404, 404, 403, 403, 302, 403)),
+         (403, 403, 404, 404, 403, 403, 302, 403), lambda world: CONFIRMED),
+    Case("confirm publishing", "grading.publish", "GET", "/offerings/<int:offering_id>/gradebook/publish",
+         "submitted", (403, 403, 403, 403, 404, 200, 403, 200)),
     Case("publish", "grading.publish", "POST", "/offerings/<int:offering_id>/gradebook/publish", "submitted",
-         (403, 403, 403, 403, 404, 302, 403, 302)),
+         (403, 403, 403, 403, 404, 302, 403, 302), lambda world: CONFIRMED),
+    Case("confirm returning", "grading.return_to_lecturer", "POST",
+         "/offerings/<int:offering_id>/gradebook/return", "submitted",
+         (403, 403, 403, 403, 404, 200, 403, 200), lambda world: {"comment": "Check the final exam."}),
     Case("return to the lecturer", "grading.return_to_lecturer", "POST",
          "/offerings/<int:offering_id>/gradebook/return", "submitted",
-         (403, 403, 403, 403, 404, 302, 403, 302), lambda world: {"comment": "Check the final exam."}),
+         (403, 403, 403, 403, 404, 302, 403, 302),
+         lambda world: {"comment": "Check the final exam.", **CONFIRMED}),
+    Case("confirm opening the second round", "grading.second_round", "GET",
+         "/offerings/<int:offering_id>/gradebook/second-round", "published",
+         (403, 403, 403, 403, 404, 200, 403, 200)),
     Case("open the second round", "grading.second_round", "POST",
          "/offerings/<int:offering_id>/gradebook/second-round", "published",
-         (403, 403, 403, 403, 404, 302, 403, 302)),
+         (403, 403, 403, 403, 404, 302, 403, 302), lambda world: CONFIRMED),
     Case("history of a mark", "grading.mark_history", "GET",
          "/offerings/<int:offering_id>/gradebook/scores/<int:score_id>/history", "complete",
          (403, 403, 404, 404, 404, 200, 200, 200)),
@@ -389,7 +403,8 @@ def test_submitting_an_incomplete_gradebook_says_what_is_missing(world, sign_in,
     sign_in(room.lecturer)
     client.post(f"/offerings/{room.offering.id}/gradebook", data=line_form(room, 0, ("30", "40")))
 
-    response = client.post(f"/offerings/{room.offering.id}/gradebook/submit", follow_redirects=True)
+    response = client.post(f"/offerings/{room.offering.id}/gradebook/submit", data=CONFIRMED,
+                           follow_redirects=True)
 
     assert shown("%(count)s students still have missing marks: give a mark or absent for every assessment.",
                  count=1) in page_of(response)
@@ -410,15 +425,15 @@ def test_the_registrar_reviews_returns_and_publishes(world, sign_in, client):
     empty = client.post(f"{url}/return", data={"comment": "  "}, follow_redirects=True)
     assert shown("Write a comment for the lecturer.") in page_of(empty)
     assert room.sheet().gradebook.status == "submitted"
-    client.post(f"{url}/return", data={"comment": "مراجعة درجة الامتحان النهائي"})
+    client.post(f"{url}/return", data={"comment": "مراجعة درجة الامتحان النهائي", **CONFIRMED})
     assert room.sheet().gradebook.status == "draft"
 
     sign_in(room.lecturer)
     assert "مراجعة درجة الامتحان النهائي" in page_of(client.get(url))
-    assert client.post(f"{url}/submit").status_code == 302
+    assert client.post(f"{url}/submit", data=CONFIRMED).status_code == 302
 
     sign_in(room.registrar)
-    assert client.post(f"{url}/publish").status_code == 302
+    assert client.post(f"{url}/publish", data=CONFIRMED).status_code == 302
     assert room.sheet().gradebook.status == "published"
     assert room.offering.course.title_ar not in page_of(client.get("/grades/queue"))
 
@@ -454,7 +469,7 @@ def test_the_second_round_through_the_pages(world, sign_in, client, programme):
     world.reach("published")
     url = f"/offerings/{room.offering.id}/gradebook"
     sign_in(room.registrar)
-    assert client.post(f"{url}/second-round").status_code == 302
+    assert client.post(f"{url}/second-round", data=CONFIRMED).status_code == 302
 
     sign_in(room.lecturer)
     fields = inputs_of(client.get(url)).values
@@ -463,9 +478,9 @@ def test_the_second_round_through_the_pages(world, sign_in, client, programme):
     assert next(iter(cell_form(room, 1, None, "", attempt=2))) not in fields  # not for the one who passed
     assert not [name for name in fields if name.startswith("mark-") and name.endswith("-1")]
     assert client.post(url, data=cell_form(room, 0, None, "٩٠", attempt=2)).status_code == 302
-    assert client.post(f"{url}/submit").status_code == 302
+    assert client.post(f"{url}/submit", data=CONFIRMED).status_code == 302
     sign_in(room.registrar)
-    assert client.post(f"{url}/publish").status_code == 302
+    assert client.post(f"{url}/publish", data=CONFIRMED).status_code == 302
 
     sign_in(room.students[0].user)
     grades = client.get("/grades.json").get_json()

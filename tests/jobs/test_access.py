@@ -6,7 +6,8 @@ import pytest
 
 from diploma.extensions import db
 from diploma.jobs import kinds, services
-from diploma.jobs.models import CANCELLED, QUEUED, Job
+from diploma.jobs.models import CANCELLED, DONE, QUEUED, Job
+from tests.pages import confirm
 
 
 @pytest.fixture
@@ -29,6 +30,20 @@ def job(people):
     return record
 
 
+@pytest.fixture
+def finished_job(app, job, tmp_path, monkeypatch):
+    """The job done, its result file written and still available: what the result's access is about."""
+    monkeypatch.setitem(app.config, "JOB_RESULT_FOLDER", str(tmp_path / "job-results"))
+    job.state, job.done = DONE, job.total
+    job.result_path = services.new_result_name(job.id, ".pdf")
+    job.result_name = "certificates.pdf"
+    job.result_expires_at = services.result_expiry()
+    services.result_file(job).write_bytes(b"%PDF-1.7 the printed batch")
+    db.session.commit()
+    assert services.result_available(job)
+    return job
+
+
 def _client(app, user):
     client = app.test_client()
     if user is not None:
@@ -46,7 +61,8 @@ def test_nobody_else_sees_a_job_or_cancels_it(app, people, job, who):
 
     for path in READS:
         assert client.get(path.format(id=job.id)).status_code == 404, path
-    assert client.post(f"/jobs/{job.id}/cancel").status_code == 404
+    assert client.get(f"/jobs/{job.id}/cancel").status_code == 404  # not even its confirmation page
+    assert client.post(f"/jobs/{job.id}/cancel", data={"confirm": "yes"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(Job, job.id).state == QUEUED
 
@@ -63,7 +79,11 @@ def test_the_owner_and_the_administrator_see_the_job(app, people, job, who):
 def test_the_owner_cancels_a_queued_job(app, people, job):
     client = _client(app, people["owner"])
 
-    assert client.post(f"/jobs/{job.id}/cancel").status_code == 302
+    page = client.get(f"/jobs/{job.id}/cancel")  # the confirmation page: nothing cancelled yet
+    assert page.status_code == 200 and 'data-testid="confirm-form"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == QUEUED
+    assert confirm(client, page).status_code == 302
 
     db.session.expire_all()
     assert db.session.get(Job, job.id).state == CANCELLED
@@ -146,3 +166,17 @@ def test_a_batch_larger_than_the_web_limit_goes_to_the_background_print_page(app
     assert re.search(r'<input checked[^>]*name="language"[^>]*value="en"', page)
     assert re.search(r'<input checked[^>]*name="order"[^>]*value="name"', page)
     assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0  # GET starts nothing
+
+
+@pytest.mark.parametrize("who", ["colleague", "foreign", "student", "lecturer"])
+def test_nobody_else_downloads_the_result_of_a_finished_job(app, people, finished_job, who):
+    assert _client(app, people[who]).get(f"/jobs/{finished_job.id}/result").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_the_owner_and_the_administrator_download_the_result(app, people, finished_job, who):
+    response = _client(app, people[who]).get(f"/jobs/{finished_job.id}/result")
+    try:
+        assert response.status_code == 200 and response.data == b"%PDF-1.7 the printed batch"
+    finally:
+        response.close()  # send_file's open file

@@ -35,12 +35,15 @@ def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, clien
     start_worker()
 
     job_id = _job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
-                                 data={"student_id": [str(s.id) for s in group.students]}))
+                                 data={"student_id": [str(s.id) for s in group.students],
+                                       "issued_on": "2024-09-01", "confirm": "yes"}))
     job = wait_for(job_id)
 
     assert job.state == DONE, job.error
     assert _certificates() == 3
     serials = sorted(c.serial for c in group.issued())
+    # The graduation date chosen on the page travels with the job: the certificates state it.
+    assert {(c.issued_on.isoformat(), c.year) for c in group.issued()} == {("2024-09-01", 2024)}
     assert (job.summary["first"], job.summary["last"]) == (serials[0], serials[-1])
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert serials[0] in page and 'data-testid="job-summary"' in page
@@ -56,7 +59,8 @@ def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(
     start_worker()
 
     job = wait_for(_job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
-                                       data={"student_id": [str(s.id) for s in group.students]})))
+                                       data={"student_id": [str(s.id) for s in group.students],
+                                             "confirm": "yes"})))
 
     assert job.state == FAILED
     assert group.students[0].user.name_ar in job.error

@@ -90,7 +90,7 @@ def test_a_running_job_is_cancelled_between_items(app, client, login_as, start_w
     job_id = _print_job(client, group)
     wait_for_status(client, job_id, lambda status: status["state"] == RUNNING and status["done"] >= 2)
 
-    response = client.post(f"/jobs/{job_id}/cancel")
+    response = client.post(f"/jobs/{job_id}/cancel", data={"confirm": "yes"})
 
     assert response.status_code == 302
     job = wait_for(job_id, timeout=30)
@@ -105,7 +105,7 @@ def test_a_queued_job_is_cancelled_at_once_and_never_runs(app, client, login_as,
     login_as(group.registrar)
     job_id = _print_job(client, group, "pdf")  # no worker yet: it waits
 
-    client.post(f"/jobs/{job_id}/cancel")
+    client.post(f"/jobs/{job_id}/cancel", data={"confirm": "yes"})
     assert wait_for(job_id, lambda job: True).state == CANCELLED
     worker = start_worker()
     time.sleep(3)

@@ -4,10 +4,13 @@ from decimal import Decimal
 
 import pytest
 
+from diploma.curriculum.models import Term
+from diploma.extensions import db
+from diploma.grading.models import Gradebook
 from diploma.results.published import public_figures
 from diploma.results.scope import Scope
 from diploma.results.services import programme_figures
-from tests.results.builders import small_programme
+from tests.results.builders import _offering, enter_marks, small_programme
 
 
 @pytest.fixture
@@ -141,3 +144,18 @@ def test_the_public_figures(data):
     assert figures.headline == {"universities": 2, "cohorts": 2, "courses_taught": 2}
     assert rows(figures, "headline") == {"": [7, Decimal("85.7"), 7]}
     assert rows(figures, "graduates_by_cohort") == {"First cohort": [6, 0, 6], "Second cohort": [0, 1, 1]}
+
+
+def test_a_pass_in_an_unpublished_gradebook_does_not_complete_the_programme(data):
+    # b1 passed X at B (published) and has passing marks for Y at B in a gradebook not yet published:
+    # she has not completed the programme until it is (and the submitted state is not published either).
+    term = db.session.scalar(db.select(Term).where(Term.name_en == "Spring 2024"))
+    offering = _offering(data.y, data.b, term)
+    enter_marks(offering, {data.students["b1"]: (90, 90)})
+    gradebook = db.session.scalar(db.select(Gradebook).where(Gradebook.offering_id == offering.id))
+    gradebook.status, gradebook.published_round = "submitted", 0
+    db.session.commit()
+    assert rows(programme_figures(Scope(), "en"), "progress")["First cohort"][1] == 6  # a1…a6, not b1
+    gradebook.status, gradebook.published_round = "published", 1
+    db.session.commit()
+    assert rows(programme_figures(Scope(), "en"), "progress")["First cohort"][1] == 7  # published: b1 too

@@ -115,7 +115,7 @@ def test_the_command_line_writes_both_formats(runner, data, tmp_path):
 
 @pytest.mark.parametrize("arguments, message", [
     (["-o", "report.docx"], "Give a file name ending in .pdf or .xlsx."),
-    (["-o", "report.pdf", "--university", "ZZZ"], "No university has the code ZZZ."),
+    (["-o", "report.pdf", "--university", "ZZZ"], "No university has the code or name ZZZ. Use one of: "),
     (["-o", "report.pdf", "--cohort", "9999"], "No cohort has the number 9999."),
     (["-o", "report.pdf", "--year", "1990"], "No term begins in the academic year 1990–1991."),
 ])

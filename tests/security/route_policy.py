@@ -33,6 +33,7 @@ ROUTE_POLICY = {
     "certificates.my_certificate_pdf": ("student",),
     "certificates.my_transcript_pdf": ("student",),
     "certificates.public_credential": "public",  # a valid certificate's credential, only with its code
+    "certificates.reinstate": ("admin", "registrar"),  # undoes a revocation; another university's: 404
     "certificates.revoke": ("admin", "registrar"),
     "certificates.transcript_pdf": ("admin", "registrar"),
     "certificates.verify": "public",  # shows a certificate only with its verification code
@@ -49,9 +50,11 @@ ROUTE_POLICY = {
     # dashboard
     "dashboard.dashboard": "signed_in",
     "dashboard.home": "public",  # a redirect: to the login page or to the dashboard
+    "dashboard.record_visit": "signed_in",  # the user's own last visit to a page (a POST, never a GET)
     # enrolment
     "enrolment.confirm_import": ("admin", "registrar"),
     "enrolment.course_page": "signed_in",  # the view lets in only the offering's staff and students
+    "enrolment.course_seen": ("student",),  # the student's own enrolment only (404 otherwise)
     "enrolment.create_student": ("admin", "registrar"),
     "enrolment.edit_student": ("admin", "registrar"),
     "enrolment.edit_student_of_account": ("admin", "registrar"),

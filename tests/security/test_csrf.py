@@ -61,8 +61,11 @@ def would_write(world, rule, persona):
         "certificates.revoke": {"reason": "خطأ في الاسم"},
         "grading.return_to_lecturer": {"comment": "راجع الدرجات"},
         "certificates.issue": {"student_id": str(world.records["bystander_graduate_id"])},
+        "certificates.reinstate": {"reason": "أُلغيت خطأً"},
     }
-    return {**world.neutral_body(rule), **bodies.get(rule.endpoint, {})}
+    # confirm=yes: the Confirm button of an irreversible action's confirmation page (diploma.web.confirmed);
+    # the other forms ignore it (the set-password form's own "confirm" field takes its place there).
+    return {"confirm": "yes", **world.neutral_body(rule), **bodies.get(rule.endpoint, {})}
 
 
 def snapshot():

@@ -15,8 +15,8 @@ A property test with a success side (accepted inputs are then checked: stored cl
 counts the examples accepted (``accepted(outcome)``) and fails when fewer than its ``accepts_at_least``
 minimum were: a strategy that only produced refused inputs would otherwise pass without checking anything.
 
-The demo data set is seeded once for this module (the module's ``app_context`` fixture below replaces the
-conftest's, which empties the tables after every test) and emptied at its end. The Hypothesis profile
+The demo data set (the run's copy of its template) is put in once for this module (the module's
+``app_context`` fixture below replaces the conftest's) and emptied after it. The Hypothesis profile
 (tests/conftest.py) decides how the examples are drawn: by default derandomized with no example database,
 so every run of the same code sends the same requests; ``HYPOTHESIS_PROFILE=nightly`` sends twenty times as
 many, drawn at random, different on every run.
@@ -29,6 +29,7 @@ import hashlib
 import html
 import io
 import itertools
+import logging
 import re
 import unicodedata
 import warnings
@@ -53,7 +54,6 @@ from diploma.auth import services as accounts
 from diploma.auth.models import User
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, Programme, Term
-from diploma.demo import seed
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db, limiter
 from diploma.grading import rules
@@ -61,6 +61,8 @@ from diploma.grading.models import Gradebook, Score
 from diploma.partners.models import University
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.text import clean_text
+from tests.certificates import hostile_pdfs
+from tests.database import DEMO, DIRTY
 from tests.security.personas import build_world, forget_flashes, log_in, png_bytes
 from tests.snapshots import database_snapshot, describe_changes, folder_snapshot, integer_key, table_changes
 
@@ -123,14 +125,7 @@ def accepted(outcome):
     return outcome.accepted
 
 
-# --- the module's data: the demo, seeded once ----------------------------------------------------------
-
-
-def _empty_all_tables():
-    db.session.rollback()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+# --- the module's data: the demo (the run's copy of it), once -------------------------------------------
 
 
 # Ids in the forms' values, filled in by ``send`` (they differ from run to run on PostgreSQL).
@@ -138,9 +133,9 @@ PLACEHOLDERS = {}
 
 
 @pytest.fixture(scope="module")
-def world(app):
+def world(app, test_database):
     with app.app_context():
-        seed()
+        test_database.make_ready(DEMO)
         built = build_world()
         foreign = db.session.scalar(db.select(Student.id).where(
             Student.user_id == built.user_ids["foreign_student"]))
@@ -152,7 +147,7 @@ def world(app):
         yield built
         sqlalchemy_event.remove(db.engine, "after_cursor_execute", _note_written_table)
         db.session.remove()
-        _empty_all_tables()
+        test_database.state = DIRTY
 
 
 @pytest.fixture(autouse=True)
@@ -878,6 +873,11 @@ def _submitted_gradebook(world):
     return gradebook
 
 
+def confirmed(data):
+    """The form as the Confirm button of its confirmation page posts it (diploma.web.confirmed)."""
+    return MultiDict([*data.items(multi=True), ("confirm", "yes")])
+
+
 @accepts_at_least(3)
 @SOME
 @given(data=form_data({"comment": "راجع درجات السعي"}, texts=("comment",)))
@@ -885,7 +885,7 @@ def _submitted_gradebook(world):
 def test_return_comment(world, as_, data):
     gradebook = _submitted_gradebook(world)
     outcome = send(as_("foreign_registrar"), "POST", f"/offerings/{gradebook.offering_id}/gradebook/return",
-                   data=data, describe=_describe(data))
+                   data=confirmed(data), describe=_describe(data))
     if accepted(outcome):
         db.session.expire_all()
         assert db.session.get(Gradebook, gradebook.id).status == "draft"
@@ -900,8 +900,8 @@ def test_revoke_reason(world, as_, data):
         Certificate.serial == world.records["serial"]))
     certificate.status, certificate.revoked_reason, certificate.revoked_at = "valid", None, None
     db.session.commit()
-    outcome = send(as_("registrar"), "POST", f"/certificates/{certificate.serial}/revoke", data=data,
-                   describe=_describe(data))
+    outcome = send(as_("registrar"), "POST", f"/certificates/{certificate.serial}/revoke",
+                   data=confirmed(data), describe=_describe(data))
     if accepted(outcome):
         db.session.expire_all()
         assert no_format_characters(db.session.get(Certificate, certificate.id).revoked_reason)
@@ -1218,8 +1218,9 @@ def test_a_nul_character_is_never_a_server_error(world, as_, app, where):
         "note edited": ("lecturer", "POST", f"/offerings/{offering}/materials/{note}/edit",
                         {"title": "ملاحظة", "body": nul}),
         "comment": ("foreign_registrar", "POST", f"/offerings/{submitted}/gradebook/return",
-                    {"comment": nul}),
-        "reason": ("registrar", "POST", f"/certificates/{world.records['serial']}/revoke", {"reason": nul}),
+                    {"comment": nul, "confirm": "yes"}),
+        "reason": ("registrar", "POST", f"/certificates/{world.records['serial']}/revoke",
+                   {"reason": nul, "confirm": "yes"}),
         "marks reason": ("registrar", "POST", f"/offerings/{published}/gradebook", {**cell, "reason": nul}),
         "login": ("anonymous", "POST", "/login", {"email": f"x{nul}@example.org", "password": nul}),
         "password": ("anonymous", "POST", f"/set-password/{world.records['token']}",
@@ -1243,3 +1244,43 @@ def test_a_nul_character_is_never_a_server_error(world, as_, app, where):
         columns = (Announcement.body, Material.body, Gradebook.return_comment, Certificate.revoked_reason)
         texts = [text for column in columns for text in db.session.scalars(db.select(column))]
         assert not any("\x00" in text for text in texts if text)
+
+
+# --- verify by upload: hostile structure (issue 25) --------------------------------------------------------
+
+class _CountingHandler(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+hostile_pdf = st.one_of(
+    st.integers(5, 12).map(lambda n: (f"{n} look-alike CA certificates", hostile_pdfs.lookalike_ca_pdf(n))),
+    st.integers(9, 4000).map(lambda n: (f"{n} signature fields", hostile_pdfs.many_signature_fields_pdf(n))),
+    st.integers(5001, 40_000).map(lambda n: (f"{n} objects", hostile_pdfs.many_objects_pdf(n))),
+)
+
+
+@FEW
+@given(hostile=hostile_pdf)
+def test_verify_upload_refuses_hostile_structure_quietly(app, world, hostile):
+    """Too many certificates in the CMS, signature fields or objects: refused as too complex, in Arabic,
+    nothing written, and (checked in this process, where the log is seen) a handful of log lines at most."""
+    describe, data = hostile
+    counter = _CountingHandler()
+    logging.getLogger().addHandler(counter)
+    isolated = app.config.get("VERIFY_UPLOAD_ISOLATED", True)
+    app.config["VERIFY_UPLOAD_ISOLATED"] = False
+    try:
+        outcome = send(app.test_client(), "POST", "/verify/pdf", data={"file": (io.BytesIO(data), "c.pdf")},
+                       content_type="multipart/form-data", describe=describe,
+                       success=lambda *answer: False, reads_only=True)
+    finally:
+        app.config["VERIFY_UPLOAD_ISOLATED"] = isolated
+        logging.getLogger().removeHandler(counter)
+    assert 'data-outcome="too_complex"' in outcome.page, describe
+    assert "معقّد أكثر مما ينبغي" in outcome.page and 'lang="ar"' in outcome.page, describe
+    assert counter.count <= 5, f"{describe}: {counter.count} log records"

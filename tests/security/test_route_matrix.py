@@ -79,6 +79,10 @@ from tests.security.personas import (
 from tests.security.route_policy import GLOBAL_IDS, ROUTE_POLICY
 from tests.security.walk_figures import FIGURES
 
+# Real commits: the walk notices writes by the database's version (database_digest), which a rolled-back
+# transaction would never change.
+pytestmark = pytest.mark.commits
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

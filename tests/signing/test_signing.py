@@ -89,6 +89,7 @@ def test_key_commands_refuse_in_arabic(runner, args, arabic):
     graduating_cohort(1, code="MSL")
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "Traceback" not in result.output
+    assert arabic in result.output
 
 
 def test_issuing_a_key_needs_the_root_first(runner):

@@ -15,7 +15,7 @@ from diploma.audit import AuditEvent, events_for
 from diploma.extensions import db
 from diploma.teaching.models import Announcement, Material, Offering
 from tests import teaching as build
-from tests.pages import database_state, page_of, redirects_to_login, shown
+from tests.pages import confirm, database_state, page_of, redirects_to_login, shown
 
 # --- helpers -----------------------------------------------------------------------------------------
 
@@ -177,15 +177,22 @@ CASES = [
     Case("hide a material", "teaching.toggle_material_hidden", "POST",
          "/offerings/<int:offering_id>/materials/<int:material_id>/hidden",
          (403, 403, 403, 404, 404, 403, 403, 302, 302)),
+    # Deleting: GET shows the confirmation page (nothing changes), its Confirm button (confirm=yes) deletes.
+    Case("confirm deleting a material", "teaching.delete_material", "GET",
+         "/offerings/<int:offering_id>/materials/<int:material_id>/delete",
+         (403, 403, 403, 404, 404, 403, 403, 200, 200)),
     Case("delete a material", "teaching.delete_material", "POST",
          "/offerings/<int:offering_id>/materials/<int:material_id>/delete",
-         (403, 403, 403, 404, 404, 403, 403, 302, 302)),
+         (403, 403, 403, 404, 404, 403, 403, 302, 302), data={"confirm": "yes"}),
     Case("post an announcement", "teaching.post_announcement", "POST",
          "/offerings/<int:offering_id>/announcements",
          (403, 403, 403, 404, 404, 403, 403, 302, 302), data={"title": "Room change", "body": "Room 12."}),
+    Case("confirm deleting an announcement", "teaching.delete_announcement", "GET",
+         "/offerings/<int:offering_id>/announcements/<int:announcement_id>/delete",
+         (403, 403, 403, 404, 404, 403, 403, 200, 200)),
     Case("delete an announcement", "teaching.delete_announcement", "POST",
          "/offerings/<int:offering_id>/announcements/<int:announcement_id>/delete",
-         (403, 403, 403, 404, 404, 403, 403, 302, 302)),
+         (403, 403, 403, 404, 404, 403, 403, 302, 302), data={"confirm": "yes"}),
     Case("roster", "enrolment.roster", "GET", "/offerings/<int:offering_id>/students",
          (403, 403, 403, 404, 404, 404, 200, 200, 200)),
     Case("enrol a student", "enrolment.enrol", "POST", "/offerings/<int:offering_id>/students",
@@ -265,10 +272,10 @@ def test_an_allowed_file_deletion_removes_the_file_and_a_refused_one_keeps_it(wo
     url = f"/offerings/{world['offering'].id}/materials/{material.id}/delete"
 
     sign_in(world["people"]["other_lecturer"])
-    assert client.post(url).status_code == 404
+    assert client.post(url, data={"confirm": "yes"}).status_code == 404
     assert path.exists()
     sign_in(world["people"]["lecturer"])
-    assert client.post(url).status_code == 302
+    assert client.post(url, data={"confirm": "yes"}).status_code == 302
     assert not path.exists()
 
 
@@ -599,7 +606,8 @@ def test_deleting_a_file_removes_it_after_the_commit_and_keeps_an_audit_record(c
     assert path.exists()
     sign_in(course["lecturer"])
 
-    response = client.post(materials_url(course, f"/{material_id}/delete"), follow_redirects=True)
+    url = materials_url(course, f"/{material_id}/delete")
+    response = confirm(client, client.get(url), follow_redirects=True)
 
     assert shown("The material was deleted.") in page_of(response)
     assert db.session.get(Material, material_id) is None
@@ -623,7 +631,7 @@ def test_a_failed_deletion_keeps_the_file(course, sign_in, client, uploads_dir, 
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(type(db.session()), "commit", failing_commit)
-    response = client.post(materials_url(course, f"/{material.id}/delete"))
+    response = client.post(materials_url(course, f"/{material.id}/delete"), data={"confirm": "yes"})
     monkeypatch.undo()
 
     assert response.status_code == 500
@@ -704,7 +712,8 @@ def test_deleting_an_announcement_keeps_its_text_in_the_audit_log(course, sign_i
     announcement_id = announcement.id
     sign_in(course["lecturer"])
 
-    response = client.post(f"/offerings/{course['offering'].id}/announcements/{announcement_id}/delete")
+    url = f"/offerings/{course['offering'].id}/announcements/{announcement_id}/delete"
+    response = confirm(client, client.get(url))
 
     assert response.status_code == 302
     assert db.session.get(Announcement, announcement_id) is None

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from diploma import spreadsheets
+from diploma import dates, spreadsheets
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.extensions import db
+from diploma.teaching.models import Offering
 
 COLUMNS = ("student_number", "name_ar", "name_en", "email", "gender", "cohort", "course", "term")
 STUDENT_COLUMNS = ("name_ar", "name_en", "email", "gender", "cohort")
@@ -162,27 +163,40 @@ def bilingual_header(key):
     return f"{ARABIC_HEADERS[key]} / {key}"
 
 
-def example_row():
-    """One example row of the template, with the real names of a cohort, a course and a term when the
-    programme has them."""
+def _example_offering(university_id):
+    """An offering of the current term (the earliest-starting term not yet ended; at the university when
+    given), so that the template's example row imports as it is downloaded."""
+    query = db.select(Offering).join(Term, Term.id == Offering.term_id) \
+        .join(Course, Course.id == Offering.course_id).where(Term.ends_on >= dates.today()) \
+        .order_by(Term.starts_on, Course.code, Offering.id).limit(1)
+    if university_id is not None:
+        query = query.where(Offering.university_id == university_id)
+    return db.session.scalar(query)
+
+
+def example_row(university_id=None):
+    """One example row of the template, with the real names of a cohort, and of a course and a term offered
+    now at the university when there is one (else the programme's first course and latest term)."""
     cohort = db.session.scalar(db.select(Cohort).order_by(Cohort.start_year.desc(), Cohort.id))
-    course = db.session.scalar(db.select(Course).order_by(Course.semester, Course.code))
-    term = db.session.scalar(db.select(Term).order_by(Term.starts_on.desc()))
+    offering = _example_offering(university_id)
+    course = offering.course if offering else db.session.scalar(db.select(Course).order_by(Course.semester,
+                                                                                          Course.code))
+    term = offering.term if offering else db.session.scalar(db.select(Term).order_by(Term.starts_on.desc()))
     return {"student_number": "KUF-2024-001", "name_ar": "فاطمة عباس حسن الكعبي",
             "name_en": "Fatima Abbas Hassan Al-Kaabi", "email": "fatima.alkaabi@example.org",
             "gender": "أنثى", "cohort": cohort.name_ar if cohort else "الدفعة الأولى",
             "course": course.code if course else "PCS101", "term": term.name_ar if term else "الفصل الأول"}
 
 
-def template_xlsx():
-    example = example_row()
+def template_xlsx(university_id=None):
+    example = example_row(university_id)
     return spreadsheets.workbook_bytes([bilingual_header(key) for key in COLUMNS],
                                        [[example[key] for key in COLUMNS]], "students")
 
 
-def template_csv():
+def template_csv(university_id=None):
     """UTF-8 with a BOM, so that Excel opens the Arabic text correctly."""
-    example = example_row()
+    example = example_row(university_id)
     return spreadsheets.csv_bytes([bilingual_header(key) for key in COLUMNS],
                                   [[example[key] for key in COLUMNS]])
 

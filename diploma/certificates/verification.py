@@ -1,0 +1,72 @@
+"""What the public verification page states about a certificate found by its serial and code: the figures
+the paper prints, in the paper's words and digits (``wording.stated_figures``, the PDF's own owner), and the
+signing key that signed it with its period of validity set against the certificate's dates.
+
+A certificate has two dates: its graduation date (``issued_on``, printed «تاريخ التخرج» / "Date of
+graduation"), which the registrar may set in the past, and the moment it was entered in the register and
+signed (``created_at``). A key vouches for what it signed during its period, so the period is checked
+against the signing; the page says so in words when the graduation date comes before the key.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from diploma.certificates.wording import stated_figures
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The key shown on the page and how the certificate's dates stand against its period."""
+
+    fingerprint: str
+    valid_from: date
+    valid_until: date
+    signed_on: date | None  # when the certificate was entered in the register and signed with this key
+    signed_within: bool  # signed_on lies within [valid_from, valid_until]
+    graduated_before_key: bool  # the graduation date precedes valid_from (a cohort issued afterwards)
+    replaced_since: bool  # no longer the university's current key: today's downloads use the current one
+    current_fingerprint: str | None
+
+
+def _day(moment):
+    return moment.date() if moment is not None else None
+
+
+def key_check(certificate, current_key):
+    """The key that signed the certificate when it was issued (``certificate.signing_key``, current at
+    issue). A certificate issued before its university had a key is signed when downloaded, with the
+    current key: that key is shown, with no signing date. None when neither exists."""
+    key = certificate.signing_key or current_key
+    if key is None:
+        return None
+    valid_from, valid_until = _day(key.not_before), _day(key.not_after)
+    signed_on = _day(certificate.created_at) if certificate.signing_key is not None else None
+    graduated_on = certificate.issued_on
+    replaced = current_key is not None and current_key.id != key.id
+    return KeyCheck(
+        fingerprint=key.fingerprint, valid_from=valid_from, valid_until=valid_until, signed_on=signed_on,
+        signed_within=signed_on is not None and valid_from <= signed_on <= valid_until,
+        graduated_before_key=graduated_on < valid_from, replaced_since=replaced,
+        current_fingerprint=current_key.fingerprint if replaced else None)
+
+
+@dataclass(frozen=True)
+class PaperStatement:
+    """The figures of the certificate as the paper prints them in the page's language."""
+
+    academic_year: str
+    average: str
+    average_in_words: str  # Arabic: the wording reads the average out only in the Arabic version
+    band: str
+    rank: str
+    cohort_size: str
+    graduated_on: str
+
+
+def paper_statement(certificate, language):
+    """The certificate's figures in ``language``, with the digits its paper uses (Arabic-Indic in the
+    Arabic version when the programme chose them). Call with the page's language active."""
+    figures = stated_figures(certificate.snapshot, language)
+    return PaperStatement(academic_year=figures["academic_year"], average=figures["average"],
+                          average_in_words=figures["average_in_words"], band=figures["band"],
+                          rank=figures["rank"], cohort_size=figures["cohort_size"],
+                          graduated_on=figures["issued_on"])
