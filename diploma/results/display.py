@@ -11,13 +11,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from diploma.arabic import number_for_sentence
-from diploma.results.tables import AVERAGE, FEWER_THAN_5, PERCENT
+from diploma.results import suppression
+from diploma.results.suppression import HIDDEN
+from diploma.results.tables import AVERAGE, PERCENT
 
 
 def format_figure(value, kind, language, digits):
-    """'45.5%' / '٤٥٫٥٪', '72.50', '12'; "fewer than 5" for a hidden count; '–' for no figure."""
-    if value is FEWER_THAN_5:
-        return _("fewer than %(count)s", count=number_for_sentence(5, language, digits))
+    """'45.5%' / '٤٥٫٥٪', '72.50', '12'; "withheld" for a figure the suppression withholds; '–' for none."""
+    if value is HIDDEN:
+        return _("withheld")
     if value is None:
         return "–"
     if kind == PERCENT:
@@ -69,3 +71,11 @@ def cell_texts(table, language, digits):
     """Every cell of the table as text (for the HTML tables and the PDF)."""
     return [[format_figure(value, column.kind, language, digits)
              for value, column in zip(row.cells, table.columns[1:], strict=True)] for row in table.rows]
+
+
+def privacy_note(language, digits):
+    """What "withheld" means, said under the tables (the threshold is ``suppression.SMALLEST_SHOWN``)."""
+    return _("“Withheld”: a count under %(count)s, or a figure from which one could be worked out "
+             "(a total, a share, a rate or another cell); a rate or an average over fewer than %(count)s "
+             "students is withheld too.",
+             count=number_for_sentence(suppression.SMALLEST_SHOWN, language, digits))

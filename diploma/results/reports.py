@@ -1,7 +1,7 @@
 """The report for the donor (التقرير الإحصائي للجهة المانحة): the results' tables as an XLSX workbook (one
 sheet per table, headings in the report's language) and as an A4 PDF with the charts. Both show the tables
-as the public may see them (``tables.protected``: no count under 5 that splits students), for the web and the
-command line alike."""
+as they may be published (``published.published_figures``, through the one suppression rule), for the web and
+the command line alike."""
 import io
 import re
 from datetime import date
@@ -16,19 +16,18 @@ from diploma.arabic import format_long_date, number_for_sentence
 from diploma.certificates import pdf_engine
 from diploma.curriculum.services import the_programme
 from diploma.i18n import direction_of_language, force_language
-from diploma.results import services
-from diploma.results.display import cell_texts, chart_rows, format_figure
-from diploma.results.tables import FEWER_THAN_5, PERCENT, TEXT, protected
+from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
+from diploma.results.published import published_figures
+from diploma.results.suppression import HIDDEN
+from diploma.results.tables import PERCENT, TEXT
 
 PDF_STYLESHEET = pdf_engine.PROJECT_ROOT / "templates" / "results" / "pdf" / "report.css"
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def report_figures(scope, language):
-    """The figures of the scope in ``language``, every table protected."""
-    figures = services.programme_figures(scope, language)
-    figures.tables = [protected(table) for table in figures.tables]
-    return figures
+    """The figures of the scope in ``language`` as they may be published (``published_figures``)."""
+    return published_figures(scope, language)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------------
@@ -43,8 +42,8 @@ def _sheet_title(title, used):
 
 
 def _cell_value(value, column, figures):
-    """Numbers stay numbers (a percentage as its number: the heading says '%'); a hidden count, words."""
-    if value is FEWER_THAN_5:
+    """Numbers stay numbers (a percentage as its number: the heading says '%'); a withheld figure, words."""
+    if value is HIDDEN:
         return format_figure(value, column.kind, figures.language, figures.digits)
     return value
 
@@ -77,17 +76,16 @@ def workbook_bytes(figures):
             sheet.column_dimensions["A"].width = 40
             if not table.rows:
                 sheet.append([_("No figures yet.")])
-            if table.note or any(any(v is FEWER_THAN_5 for v in row.cells) for row in table.rows):
+            notes = [table.note] if table.note else []
+            if any(any(v is HIDDEN for v in row.cells) for row in table.rows):
+                notes.append(privacy_note(figures.language, figures.digits))
+            if notes:
                 sheet.append([])
-                sheet.append([table.note or _privacy_note()])
+                for note in notes:
+                    sheet.append([note])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
-
-
-def _privacy_note():
-    return _("A count under 5 that splits students is shown as “fewer than 5”, so that no figure names a "
-             "person.")
 
 
 # --- PDF -----------------------------------------------------------------------------------------------
@@ -109,7 +107,7 @@ def pdf_bytes(figures, scope_labels):
     """The A4 report, rendered with the certificates' WeasyPrint set-up (the bundled Amiri, embedded)."""
     with force_language(figures.language):
         html = render_template("results/pdf/report.html", **report_context(figures, scope_labels),
-                               privacy_note=_privacy_note())
+                               privacy_note=privacy_note(figures.language, figures.digits))
     stylesheet = PDF_STYLESHEET.read_text("utf-8")
     fetcher = pdf_engine.LocalFileFetcher([pdf_engine.FONTS])
     toolkit = pdf_engine._toolkit()  # the process's font configuration, and Pango's lock

@@ -27,20 +27,18 @@ from diploma.enrolment.models import Student
 from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.partners.models import University
-from diploma.results.marks import course_results, offerings_in_scope
-from diploma.results.scope import Scope, academic_year_bounds, academic_year_of
-from diploma.results.tables import (
-    AVERAGE,
-    FEWER_THAN_5,
-    PERCENT,
-    SMALLEST_SHOWN,
-    Column,
-    FigureTable,
-    Row,
-    mean,
-    percent,
+from diploma.results.groups import (
+    Groups,
+    certificate_groups,
+    result_groups,
+    scope_tag,
+    share,
+    student_groups,
 )
-from diploma.teaching.models import Offering
+from diploma.results.marks import course_results
+from diploma.results.scope import Scope, academic_year_bounds, academic_year_of
+from diploma.results.suppression import Count, Share
+from diploma.results.tables import AVERAGE, PERCENT, Column, FigureTable, Row, mean, percent
 
 VERIFIED_ACTION = certificate_services.VERIFIED  # written by the verification page
 FEMALE, MALE = "f", "m"
@@ -69,7 +67,7 @@ def _universities(scope):
     return db.session.scalars(query).all()
 
 
-def _cohorts(programme, scope):
+def cohorts_of(programme, scope):
     query = db.select(Cohort).where(Cohort.programme_id == programme.id) \
         .order_by(Cohort.start_year, Cohort.id)
     if scope.cohort_id is not None:
@@ -91,7 +89,7 @@ def academic_years():
 def filter_choices(user):
     """Cohorts, universities (the administrator's only) and academic years to filter by."""
     programme = the_programme()
-    cohorts = _cohorts(programme, Scope()) if programme else []
+    cohorts = cohorts_of(programme, Scope()) if programme else []
     universities = db.session.scalars(db.select(University).order_by(University.id)).all() \
         if user.role == "admin" else []
     return {"cohorts": cohorts, "universities": universities, "years": academic_years()}
@@ -110,7 +108,7 @@ def _student_counts(scope):
     return {(c, u, g): n for c, u, g, n in db.session.execute(query)}
 
 
-def _certificate_counts(scope):
+def certificate_counts(scope):
     """{(cohort id, university id, gender, status): certificates}."""
     query = db.select(Certificate.cohort_id, Certificate.university_id, Student.gender, Certificate.status,
                       db.func.count(Certificate.id)) \
@@ -166,6 +164,7 @@ def _year_label(year, language, digits):
 
 
 # --- the tables ---------------------------------------------------------------------------------------------
+# Each row carries, per cell, the group it counts (groups.py): the suppression's input.
 
 def _graduates_table(universities, cohorts, certificates, language):
     columns = [Column(_("University"), "text"), *(Column(cohort.name(language)) for cohort in cohorts),
@@ -173,10 +172,24 @@ def _graduates_table(universities, cohorts, certificates, language):
     table = FigureTable("graduates", _("Graduates per cohort and university"), columns,
                         chart=(len(cohorts),), split=tuple(range(len(cohorts))))
     for university in universities:
-        cells = [sum(n for (c, u, _g, s), n in certificates.items() if c == cohort.id and u == university.id
-                     and s == VALID) for cohort in cohorts]
-        table.rows.append(Row(university.name(language), [*cells, sum(cells)]))
+        groups = [certificates.count(lambda k, c=cohort.id, u=university.id: k.cohort == c
+                                     and k.university == u and k.status == VALID) for cohort in cohorts]
+        groups.append(certificates.count(lambda k, u=university.id: k.university == u and k.status == VALID))
+        table.rows.append(figure_row(university.name(language), groups))
     return table
+
+
+def figure_row(label, groups, base=None):
+    """A row whose cells are the groups' values (a count's n, a share's percentage, an average as given)."""
+    cells = []
+    for group in groups:
+        if isinstance(group, Count):
+            cells.append(group.n)
+        elif isinstance(group, Share):
+            cells.append(percent(group.part.n, group.whole.n))
+        else:
+            cells.append(group)
+    return Row(label, cells, base=base, groups=[g if isinstance(g, (Count, Share)) else None for g in groups])
 
 
 def _gender_table(universities, certificates, language):
@@ -185,11 +198,11 @@ def _gender_table(universities, certificates, language):
     table = FigureTable("gender", _("Graduates: women and men"), columns, chart=(2,), split=(0, 1))
 
     def row(label, university_ids):
-        women = sum(n for (_c, u, g, s), n in certificates.items() if u in university_ids and g == FEMALE
-                    and s == VALID)
-        men = sum(n for (_c, u, g, s), n in certificates.items() if u in university_ids and g == MALE
-                  and s == VALID)
-        return Row(label, [women, men, percent(women, women + men)], base=women + men)
+        def of(gender=None):
+            return certificates.count(lambda k: k.university in university_ids and k.status == VALID
+                                      and (gender is None or k.gender == gender))
+        women, men, both = of(FEMALE), of(MALE), of()
+        return figure_row(label, [women, men, share(women, both)], base=both.n)
 
     for university in universities:
         table.rows.append(row(university.name(language), {university.id}))
@@ -198,17 +211,17 @@ def _gender_table(universities, certificates, language):
     return table
 
 
-def _progress_table(cohorts, students, completed_ids, cohort_of_student, certificates, language):
+def _progress_table(cohorts, students, certificates, language):
     columns = [Column(_("Cohort"), "text"), Column(_("Enrolled")), Column(_("Completed")),
                Column(_("Graduated")), Column(_("Graduated of those enrolled"), PERCENT)]
     table = FigureTable("progress", _("Enrolled, completed and graduated per cohort"), columns,
                         chart=(0, 1, 2))
-    completed_per_cohort = Counter(cohort_of_student[student] for student in completed_ids)
     for cohort in cohorts:
-        enrolled = sum(n for (c, _u, _g), n in students.items() if c == cohort.id)
-        graduated = sum(n for (c, _u, _g, s), n in certificates.items() if c == cohort.id and s == VALID)
-        table.rows.append(Row(cohort.name(language), [enrolled, completed_per_cohort[cohort.id], graduated,
-                                                      percent(graduated, enrolled)], base=enrolled))
+        enrolled = students.count(lambda k, c=cohort.id: k.cohort == c)
+        completed = students.count(lambda k, c=cohort.id: k.cohort == c and k.done)
+        graduated = certificates.count(lambda k, c=cohort.id: k.cohort == c and k.status == VALID)
+        table.rows.append(figure_row(cohort.name(language), [enrolled, completed, graduated,
+                                                       share(graduated, enrolled)], base=enrolled.n))
     return table
 
 
@@ -218,12 +231,13 @@ def _pass_rates_table(courses, results, language):
                Column(_("Passed after the second round"), PERCENT)]
     table = FigureTable("pass_rates", _("Pass rates per course"), columns, chart=(1, 2))
     for course in courses:
-        marked = [r for r in results if r.course_id == course.id]
-        if not marked:
+        marked = results.count(lambda k, c=course.id: k.course == c)
+        if not marked.n:
             continue
-        table.rows.append(Row(_course_label(course, language), [
-            len(marked), percent(sum(r.first_passed for r in marked), len(marked)),
-            percent(sum(r.passed for r in marked), len(marked))], base=len(marked)))
+        first = results.count(lambda k, c=course.id: k.course == c and k.first_passed)
+        final = results.count(lambda k, c=course.id: k.course == c and k.passed)
+        table.rows.append(figure_row(_course_label(course, language),
+                               [marked, share(first, marked), share(final, marked)], base=marked.n))
     return table
 
 
@@ -237,32 +251,34 @@ def _band_columns(programme, results, language):
     return [(ar, en) for _minimum, ar, en in [*bands, *extra]]
 
 
-def _bands_table(key, title, label_heading, groups, bands, results, group_of, language):
+def _bands_table(key, title, label_heading, groups, bands, results, field, language):
     columns = [Column(label_heading, "text"), *(Column(ar if language == "ar" else en) for ar, en in bands),
                Column(_("Students with a mark"))]
     table = FigureTable(key, title, columns, split=tuple(range(len(bands))))
     for group_id, label in groups:
-        counts = Counter((r.band_ar, r.band_en) for r in results if group_of(r) == group_id)
-        if not counts:
+        total = results.count(lambda k, g=group_id: getattr(k, field) == g)
+        if not total.n:
             continue
-        cells = [counts[band] for band in bands]
-        table.rows.append(Row(label, [*cells, sum(cells)], base=sum(cells)))
+        cells = [results.count(lambda k, g=group_id, b=band: getattr(k, field) == g
+                               and (k.band_ar, k.band_en) == b) for band in bands]
+        table.rows.append(figure_row(label, [*cells, total], base=total.n))
     return table
 
 
 def _band_totals_table(bands, results, language):
     columns = [Column(_("Band"), "text"), Column(_("Students")), Column(_("Share"), PERCENT)]
     table = FigureTable("bands", _("Distribution of bands, all courses"), columns, chart=(1,))
-    counts = Counter((r.band_ar, r.band_en) for r in results)
-    total = sum(counts.values())
-    if total:
+    total = results.count()
+    if total.n:
         for band in bands:
-            table.rows.append(Row(band[0] if language == "ar" else band[1],
-                                  [counts[band], percent(counts[band], total)], base=total))
+            count = results.count(lambda k, b=band: (k.band_ar, k.band_en) == b)
+            label = band[0] if language == "ar" else band[1]
+            table.rows.append(figure_row(label, [count, share(count, total)], base=total.n))
     return table
 
 
-def _averages_table(key, title, label_heading, groups, results, group_of, language, digits):
+def _averages_table(key, title, label_heading, groups, results, group_of, counted, field, language, digits):
+    """``counted``: the results' Groups, whose counts give each average the group of marks it is over."""
     years = sorted({r.year for r in results})
     columns = [Column(label_heading, "text"),
                *(Column(_year_label(year, language, digits), AVERAGE) for year in years)]
@@ -274,8 +290,10 @@ def _averages_table(key, title, label_heading, groups, results, group_of, langua
                 marks[r.year].append(r.mark)
         if not marks:
             continue
-        smallest = min(len(values) for values in marks.values())
-        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years], base=smallest))
+        over = [counted.count(lambda k, g=group_id, y=year: getattr(k, field) == g and k.year == y)
+                for year in years]
+        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years],
+                              base=min(count.n for count in over), groups=over))
     return table
 
 
@@ -286,37 +304,39 @@ def _certificates_table(universities, certificates, verifications, language):
                         chart=(0, 1, 2),
                         note=_("Verified: views of a valid certificate's verification page."))
     for university in universities:
-        issued = sum(n for (_c, u, _g, _s), n in certificates.items() if u == university.id)
-        revoked = sum(n for (_c, u, _g, s), n in certificates.items() if u == university.id and s == REVOKED)
-        verified = verifications.get(university.id, 0)
-        table.rows.append(Row(university.name(language), [issued, revoked, verified]))
+        issued = certificates.count(lambda k, u=university.id: k.university == u)
+        revoked = certificates.count(lambda k, u=university.id: k.university == u and k.status == REVOKED)
+        verified = verifications.count(lambda k, u=university.id: k == u)
+        table.rows.append(figure_row(university.name(language), [issued, revoked, verified]))
     return table
 
 
 # --- the whole ----------------------------------------------------------------------------------------------
 
-def _course_tables(programme, courses, universities, results, language):
+def _course_tables(programme, courses, universities, results, tag, language):
     bands = _band_columns(programme, results, language)
+    groups = result_groups(results, tag)
     course_groups = [(course.id, _course_label(course, language)) for course in courses]
     university_groups = [(university.id, university.name(language)) for university in universities]
     return [
-        _pass_rates_table(courses, results, language),
-        _band_totals_table(bands, results, language),
-        _bands_table("bands_by_course", _("Bands per course"), _("Course"), course_groups, bands, results,
-                     lambda r: r.course_id, language),
+        _pass_rates_table(courses, groups, language),
+        _band_totals_table(bands, groups, language),
+        _bands_table("bands_by_course", _("Bands per course"), _("Course"), course_groups, bands, groups,
+                     "course", language),
         _bands_table("bands_by_university", _("Bands per university"), _("University"), university_groups,
-                     bands, results, lambda r: r.university_id, language),
+                     bands, groups, "university", language),
         _averages_table("averages_by_university", _("Average mark per university over the years"),
-                        _("University"), university_groups, results, lambda r: r.university_id, language,
-                        programme.certificate_digits),
+                        _("University"), university_groups, results, lambda r: r.university_id, groups,
+                        "university", language, programme.certificate_digits),
         _averages_table("averages_by_course", _("Average mark per course over the years"), _("Course"),
-                        course_groups, results, lambda r: r.course_id, language,
+                        course_groups, results, lambda r: r.course_id, groups, "course", language,
                         programme.certificate_digits),
     ]
 
 
 def programme_figures(scope, language):
-    """Every table of the results pages and reports for ``scope``, labelled in ``language``."""
+    """Every table of the results pages and reports for ``scope``, labelled in ``language`` — every figure,
+    the small ones too: what may be published is ``published.published_figures``."""
     with force_language(language):
         return _programme_figures(scope, language)
 
@@ -327,70 +347,29 @@ def _programme_figures(scope, language):
     universities = _universities(scope)
     results = course_results(scope, programme)
     digits = programme.certificate_digits
+    tag = scope_tag(scope)
     if scope.teaching_only:
         return Figures(scope, language, digits, {}, _course_tables(programme, courses, universities, results,
-                                                                   language))
-    cohorts = _cohorts(programme, scope)
+                                                                   tag, language))
+    cohorts = cohorts_of(programme, scope)
     students = _student_counts(scope)
-    certificates = _certificate_counts(scope)
-    verifications = _verification_counts(scope)
+    certificates = certificate_groups(certificate_counts(scope), tag)
+    verifications = Groups("verified", _verification_counts(scope), tag)
     # Completing the programme counts courses of every year, whatever the year filter.
     all_years = course_results(Scope(scope.university_id, scope.cohort_id), programme) \
         if scope.year is not None else results
     cohort_of_student = {r.student_id: r.cohort_id for r in all_years}
-    completed = _completed(programme, all_years, courses)
+    completed = Counter(cohort_of_student[student] for student in _completed(programme, all_years, courses))
+    enrolled = Counter()
+    for (cohort, _u, _g), n in students.items():
+        enrolled[cohort] += n
     tables = [
         _graduates_table(universities, cohorts, certificates, language),
         _gender_table(universities, certificates, language),
-        _progress_table(cohorts, students, completed, cohort_of_student, certificates, language),
-        *_course_tables(programme, courses, universities, results, language),
+        _progress_table(cohorts, student_groups(enrolled, completed, tag), certificates, language),
+        *_course_tables(programme, courses, universities, results, tag, language),
         _certificates_table(universities, certificates, verifications, language),
     ]
-    headline = _headline(certificates, students)
+    headline = {"graduates": certificates.count(lambda k: k.status == VALID).n,
+                "students": sum(students.values())}
     return Figures(scope, language, digits, headline, tables)
-
-
-def _headline(certificates, students):
-    graduates = sum(n for (_c, _u, _g, s), n in certificates.items() if s == VALID)
-    return {"graduates": graduates, "students": sum(students.values())}
-
-
-def _share_shown(women, men):
-    """The share of women, unless women or men number 1 to 4 (the share would give their number away)."""
-    if 0 < women < SMALLEST_SHOWN or 0 < men < SMALLEST_SHOWN:
-        return FEWER_THAN_5
-    return percent(women, women + men)
-
-
-# --- the public page ----------------------------------------------------------------------------------------
-
-def public_figures(language):
-    """The programme's headline figures for anyone, and graduates per cohort split into women and men
-    (the caller shows them through ``tables.protected``). No university is named: the split is by cohort."""
-    with force_language(language):
-        return _public_figures(language)
-
-
-def _public_figures(language):
-    programme = the_programme()
-    if programme is None:
-        return None
-    certificates = _certificate_counts(Scope())
-    cohorts = _cohorts(programme, Scope())
-    universities = db.session.scalar(db.select(db.func.count(University.id)))
-    courses_taught = db.session.scalar(db.select(db.func.count(db.distinct(Offering.course_id)))
-                                       .where(Offering.id.in_(offerings_in_scope(Scope()))))
-    valid = {key: n for key, n in certificates.items() if key[3] == VALID}
-    women = sum(n for (_c, _u, g, _s), n in valid.items() if g == FEMALE)
-    graduates = sum(valid.values())
-    columns = [Column(_("Cohort"), "text"), Column(_("Women")), Column(_("Men")), Column(_("Graduates"))]
-    table = FigureTable("graduates_by_cohort", _("Graduates per cohort"), columns, chart=(2,), split=(0, 1))
-    for cohort in cohorts:
-        w = sum(n for (c, _u, g, _s), n in valid.items() if c == cohort.id and g == FEMALE)
-        m = sum(n for (c, _u, g, _s), n in valid.items() if c == cohort.id and g == MALE)
-        table.rows.append(Row(cohort.name(language), [w, m, w + m], base=w + m))
-    headline = {"graduates": graduates, "universities": universities, "cohorts": len(cohorts),
-                "courses_taught": courses_taught, "women": women,
-                "share_of_women": _share_shown(women, graduates - women), "verifiable": graduates}
-    return Figures(Scope(), language, programme.certificate_digits, headline, [table])
-

@@ -1,32 +1,13 @@
-"""A table of figures, as pages, workbooks and PDFs show it — plain values, no ORM objects — and the rule
-that keeps small counts from naming a person.
-
-Privacy (the public page and the reports): a cell that counts students and holds 1 to 4 shows "fewer than 5"
-instead. When a row's counts split its students (women / men, the bands of a course) and exactly one of
-them was hidden, the smallest other non-zero count of the row is hidden too: otherwise the row's total minus
-the others would give the hidden one back, and so would a percentage of the row's total: it is hidden too. A
-percentage or an average over fewer than 5 students is hidden as well. Zero stays zero (it names nobody).
+"""A table of figures, as pages, workbooks and PDFs show it — plain values, no ORM objects. Which of them may
+be published is decided by ``diploma.results.suppression`` (the one owner of that rule) from the groups each
+cell declares (``Row.groups``).
 """
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-SMALLEST_SHOWN = 5
 COUNT, PERCENT, AVERAGE, TEXT = "count", "percent", "average", "text"
 TWO_PLACES = Decimal("0.01")
 ONE_PLACE = Decimal("0.1")
-
-
-class _Suppressed:
-    """A count too small to show: rendered "fewer than 5" («أقل من ٥»)."""
-
-    def __repr__(self):
-        return "FEWER_THAN_5"
-
-    def __bool__(self):
-        return False
-
-
-FEWER_THAN_5 = _Suppressed()
 
 
 @dataclass(frozen=True)
@@ -39,7 +20,10 @@ class Column:
 class Row:
     label: str
     cells: list
-    base: int | None = None  # how many students the percentages and averages of the row are taken over
+    base: int | None = None  # how many students the percentages of the row are taken over
+    # per cell: a suppression.Count for a count, a suppression.Share for a rate, the number of marks for an
+    # average, None for text
+    groups: list | None = None
 
 
 @dataclass
@@ -76,31 +60,3 @@ def mean(values):
     if not values:
         return None
     return (sum(values, Decimal(0)) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-
-
-def _small(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALLEST_SHOWN
-
-
-def _protect_row(table, row):
-    cells = list(row.cells)
-    for index, column in enumerate(table.columns[1:]):
-        small_count = column.kind == COUNT and _small(cells[index])
-        small_base = column.kind in (PERCENT, AVERAGE) and _small(row.base)
-        if small_count or small_base:
-            cells[index] = FEWER_THAN_5
-    hidden = [index for index in table.split if cells[index] is FEWER_THAN_5]
-    if len(hidden) == 1:
-        others = [index for index in table.split if isinstance(cells[index], int) and cells[index] > 0]
-        if others:
-            cells[min(others, key=lambda index: cells[index])] = FEWER_THAN_5
-    if hidden:  # a share of the row's total would give a hidden count back (57.1 % of 7 is 4)
-        for index, column in enumerate(table.columns[1:]):
-            if column.kind == PERCENT and cells[index] is not None:
-                cells[index] = FEWER_THAN_5
-    return replace(row, cells=cells)
-
-
-def protected(table):
-    """The table as the public and the reports may show it (see the module's docstring)."""
-    return replace(table, rows=[_protect_row(table, row) for row in table.rows])

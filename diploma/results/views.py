@@ -10,10 +10,11 @@ from flask_login import current_user
 from diploma.access import ADMIN, LECTURER, REGISTRAR, public, roles
 from diploma.i18n import current_language, force_language
 from diploma.results import bp, reports, services
-from diploma.results.display import cell_texts, chart_rows, format_figure
+from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
 from diploma.results.forms import read_filters
+from diploma.results.published import published_figures, published_public_figures
 from diploma.results.scope import scope_for
-from diploma.results.tables import TEXT, protected
+from diploma.results.tables import TEXT
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LANGUAGES = ("ar", "en")
@@ -60,8 +61,9 @@ def _own_university_name():
 @roles(ADMIN, REGISTRAR, LECTURER)
 def index():
     scope, filters = _filtered_scope()
-    figures = services.programme_figures(scope, current_language())
+    figures = published_figures(scope, current_language())
     return render_template("results/index.html", figures=figures, shown=_shown(figures), filters=filters,
+                           privacy_note=privacy_note(figures.language, figures.digits),
                            scope=scope, can_report=current_user.role in (ADMIN, REGISTRAR),
                            filter_query=_filter_query(filters))
 
@@ -109,26 +111,26 @@ def _download(data, mimetype, name):
 @public
 def in_numbers():
     """The programme in numbers (البرنامج بالأرقام), for anyone: headline figures, small counts hidden."""
-    figures = services.public_figures(current_language())
+    figures = published_public_figures(current_language())
     if figures is None:
         return render_template("results/public.html", figures=None, shown=[], headline=[])
-    tables = [protected(table) for table in figures.tables]
+    headline, tables = figures.tables[0], figures.tables[1:]
     return render_template("results/public.html", figures=figures, shown=_shown(figures, tables),
-                           headline=_headline_items(figures))
+                           headline=_headline_items(figures, headline),
+                           privacy_note=privacy_note(figures.language, figures.digits))
 
 
-def _headline_items(figures):
-    """(value as text, label) of each headline figure."""
-    h, language, digits = figures.headline, figures.language, figures.digits
-
-    def show(value, kind="count"):
-        return format_figure(value, kind, language, digits)
-
+def _headline_items(figures, headline):
+    """(value as text, label) of each headline figure: the people counts from the protected "headline"
+    table, then the programme's facts (universities, cohorts, courses taught), which count nobody."""
+    language, digits = figures.language, figures.digits
+    people = [(format_figure(value, column.kind, language, digits), column.label)
+              for value, column in zip(headline.rows[0].cells, headline.columns[1:], strict=True)]
+    facts = figures.headline
     return [
-        (show(h["graduates"]), _("graduates so far")),
-        (show(h["universities"]), _("universities taking part")),
-        (show(h["cohorts"]), _("cohorts")),
-        (show(h["courses_taught"]), _("courses taught")),
-        (show(h["share_of_women"], "percent"), _("women among the graduates")),
-        (show(h["verifiable"]), _("certificates that can be verified")),
+        people[0],
+        (format_figure(facts["universities"], "count", language, digits), _("universities taking part")),
+        (format_figure(facts["cohorts"], "count", language, digits), _("cohorts")),
+        (format_figure(facts["courses_taught"], "count", language, digits), _("courses taught")),
+        *people[1:],
     ]

@@ -44,12 +44,16 @@ def test_the_workbook_has_one_sheet_per_table_with_english_headings(client, logi
     pass_rates = sheet_titled(sheets, "Pass rates per course")
     assert pass_rates[1] == ["Course", "Students with a mark", "Passed in the first round (%)",
                              "Passed after the second round (%)"]
-    assert pass_rates[2] == ["PCSX01 Conflict Analysis", 9, 66.7, 77.8]  # numbers stay numbers
-    # B's one woman graduate and A's one man: "fewer than 5", and the cells that would give them back too.
+    # X: 66.7 % and 77.8 % of 9 would say 3 and 2 failed: withheld. Y: 7 of 7 passed; numbers stay numbers.
+    assert pass_rates[2] == ["PCSX01 Conflict Analysis", 9, "withheld", "withheld"]
+    assert pass_rates[3] == ["PCSY02 Social Cohesion", 7, 100, 100]
+    # B's one woman graduate and A's one man: withheld, and the cells that would give them back too.
     gender = sheet_titled(sheets, "Graduates: women and men")
-    assert gender[2] == ["University A", "fewer than 5", "fewer than 5", "fewer than 5"]
-    assert gender[3] == ["University B", "fewer than 5", 0, "fewer than 5"]
+    assert gender[2] == ["University A", "withheld", "withheld", "withheld"]
+    assert gender[3] == ["University B", "withheld", 0, "withheld"]
     assert not any(value == 1 for row in gender[2:] for value in row)
+    assert any(row and isinstance(row[0], str) and row[0].startswith("“Withheld”: a count under 5")
+               for row in gender)
 
 
 def test_the_arabic_workbook_has_arabic_headings_and_reads_right_to_left(client, login_as, data):
@@ -62,7 +66,7 @@ def test_the_arabic_workbook_has_arabic_headings_and_reads_right_to_left(client,
     assert bands[1] == ["المقرر الدراسي", "امتياز", "جيد جداً", "جيد", "متوسط", "مقبول", "راسب",
                         "الطلبة ذوو الدرجات"]
     # X: 1 E, 2 VG, 1 G, 1 F, 2 P, 2 Fail of 9 — every band count is under 5.
-    assert bands[2] == ["PCSX01 تحليل النزاعات", *["أقل من ٥"] * 6, 9]
+    assert bands[2] == ["PCSX01 تحليل النزاعات", *["محجوب"] * 6, 9]
 
 
 def test_the_pdf_report_in_arabic(client, login_as, data):
@@ -74,12 +78,13 @@ def test_the_pdf_report_in_arabic(client, login_as, data):
     assert "البرنامج بالأرقام" in text
     assert "التقرير الإحصائي للجهة المانحة" in text
     assert "نسب النجاح حسب المقرر" in text
-    # X's pass rates in Arabic-Indic digits (the programme's setting). pdftotext copies the sign ٪ (a neutral
-    # character, drawn on the number's left in a right-to-left line) before the digits: "٪٦٦٫٧".
-    assert "٦٦٫٧" in text and "٧٧٫٨" in text and "٪" in text
-    assert "66.7" not in text
+    # Y's pass rate in Arabic-Indic digits (the programme's setting). pdftotext copies the sign ٪ (a neutral
+    # character, drawn on the number's left in a right-to-left line) before the digits: "٪١٠٠٫٠".
+    assert "١٠٠٫٠" in text and "٪" in text
+    assert "100.0" not in text
+    assert "٦٦٫٧" not in text  # X's, which would say 3 failed, is withheld
     assert "٧٨٫٦٤" in text  # A's average mark
-    assert "أقل من ٥" in text
+    assert "محجوب" in text
     fonts = subprocess.run(["pdffonts", "-"], input=response.data, capture_output=True, check=True).stdout
     lines = fonts.decode().splitlines()[2:]
     assert lines and all(line.split()[-5:-3] == ["yes", "yes"] for line in lines)  # embedded, subset
@@ -90,7 +95,8 @@ def test_the_pdf_report_in_english_with_western_digits(client, login_as, data):
     login_as(data.admin)
     text = pdf_text(client.get("/results/report.pdf?language=en").data)
     assert "The programme in numbers" in text and "Report for the donor" in text
-    assert "66.7%" in text and "78.64" in text and "fewer than 5" in text
+    assert "100.0%" in text and "78.64" in text and "withheld" in text
+    assert "66.7%" not in text
 
 
 def test_the_command_line_writes_both_formats(runner, data, tmp_path):
