@@ -31,6 +31,8 @@ from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from diploma.signing.pades import _run_to_completion
+
 PROGRAMME = "Peace and Crisis Studies Diploma"
 LOOKALIKE_NAME = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IQ"),
                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, PROGRAMME),
@@ -94,7 +96,11 @@ def signed_pdf(data, certificate, key, extra_certificates=()):
     metadata = signers.PdfSignatureMetadata(field_name="UniversitySignature", md_algorithm="sha256",
                                             subfilter=SigSeedSubFilter.PADES)
     output = BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(data)), metadata, signer=signer, output=output)
+    # pyHanko's synchronous wrapper calls asyncio.run, which fails where Playwright's loop runs (a browser
+    # test earlier in the same xdist worker): the app's own helper runs it in a thread there.
+    pdf_signer = signers.PdfSigner(metadata, signer)
+    writer = IncrementalPdfFileWriter(BytesIO(data))
+    _run_to_completion(lambda: pdf_signer.async_sign_pdf(writer, output=output))
     return output.getvalue()
 
 
