@@ -97,13 +97,16 @@ def _cached(classes):
 
 
 def _classes(groups):
-    """{atom: class}: atoms that belong to exactly the same groups are one class (the span is the same)."""
+    """{atom: class}: atoms that belong to exactly the same groups are one class (the span is the same).
+    The classes are numbered in the order of their sorted memberships (the groups' positions in the tables),
+    not of the atoms' hashes or ids, so that what is withheld does not depend on the process or on row ids."""
     memberships = defaultdict(set)
     for index, atoms in enumerate(groups):
         for atom in atoms:
             memberships[atom].add(index)
-    numbers = {}
-    return {atom: numbers.setdefault(frozenset(member), len(numbers)) for atom, member in memberships.items()}
+    keys = sorted({tuple(sorted(member)) for member in memberships.values()})
+    numbers = {key: number for number, key in enumerate(keys)}
+    return {atom: numbers[tuple(sorted(member))] for atom, member in memberships.items()}
 
 
 def _rate_shown_alone(share):
@@ -212,7 +215,7 @@ def _decide_averages(tables):
     while True:
         shown = _Published({k: c for k, c in averages.items() if k not in hidden}, {}, _cached(classes))
         span = _Span(shown.vectors)
-        guarded = [_vector(key, classes) for key in hidden]
+        guarded = [_vector(key, classes) for key in averages if key in hidden]  # in the tables' order
         guarded += [_combination([(1, outer), (-1, inner)], classes) for outer in shown.counts
                     for inner in shown.counts if inner < outer
                     and is_small(averages[outer].n - averages[inner].n)]
