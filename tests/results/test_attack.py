@@ -1,7 +1,8 @@
 """The suppression attack: a random programme (several universities, cohorts, courses over two academic years,
 women and men), everything published about it read back at once — the results page, the public page, the
 XLSX (openpyxl) and the PDF (pdftotext) — and every hidden count sought by exact arithmetic
-(tests/results/solver.py: the least and greatest value of each by integer programming). None may be recovered, nor any count under 5 be read or worked out.
+(tests/results/solver.py: the least and greatest value of each by integer programming). None may be
+recovered, nor any count under 5 be read or worked out.
 
 What each cell counts (its atoms) is taken from the unprotected figures: the attacker knows what the headings
 say; the values are those read back from the renders."""
