@@ -147,6 +147,7 @@ def _register_blueprints(app):
     from diploma.auth import bp as auth_bp
     from diploma.auth import views as _auth_views  # noqa: F401  (routes register on import)
     from diploma.certificates import bp as certificates_bp
+    from diploma.certificates import public_views as _public_views  # noqa: F401
     from diploma.certificates import revocation_views as _revocation_views  # noqa: F401
     from diploma.certificates import views as _certificates_views  # noqa: F401
     from diploma.curriculum import bp as curriculum_bp
