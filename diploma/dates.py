@@ -6,29 +6,18 @@ certificate dated year 25 or a term in 9999.
 ``check_*`` raise ``RuleViolation`` (a translated message, for the service's caller); ``*_validator`` wrap
 the same check for a WTForms field.
 """
-from datetime import UTC, date
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from diploma.clock import utcnow
+from diploma.clock import today
 from diploma.errors import RuleViolation
 
 # The programme began in 2023; no record of it (a term, a cohort, a graduation) can predate 2000.
 FIRST_YEAR = 2000
 # Terms and cohorts may be planned ahead, but not further than this many years from today.
 YEARS_AHEAD = 10
-
-
-# The universities are all in Iraq (UTC+3 the whole year): "today" is their date, not the server's, so a
-# graduation dated today in Baghdad is not refused as "in the future" between 21:00 and midnight UTC.
-PROGRAMME_TIME_ZONE = ZoneInfo("Asia/Baghdad")
-
-
-def today():
-    """Today's date in Iraq by the app's clock (``clock.as_of`` moves it for the demo and the tests)."""
-    return utcnow().replace(tzinfo=UTC).astimezone(PROGRAMME_TIME_ZONE).date()
 
 
 def last_year():

@@ -19,8 +19,8 @@ from diploma.auth.models import (
     new_secret,
     new_session_token,
     secret_digest,
-    utcnow,
 )
+from diploma.clock import utcnow
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.text import clean_text

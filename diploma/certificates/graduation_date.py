@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from diploma import dates
+from diploma import clock, dates
 from diploma.certificates.models import Certificate
 from diploma.curriculum.services import cohort_end_date
 from diploma.enrolment.models import Enrolment, Student
@@ -57,7 +57,7 @@ def proposed_graduation_date(university, cohort):
     for the cohort's earlier certificates at the university, else the cohort's end date — moved into the
     allowed range (not before the last published mark, not after today)."""
     proposal = _date_already_chosen(university, cohort) or cohort_end_date(cohort)
-    return min(max(proposal, earliest_graduation_date(university, cohort)), dates.today())
+    return min(max(proposal, earliest_graduation_date(university, cohort)), clock.today())
 
 
 def check_graduation_date(university, cohort, when):

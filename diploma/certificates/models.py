@@ -1,7 +1,7 @@
 """Issued certificates, frozen at issue, and the gap-free serial counters."""
 import functools
 
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.extensions import db
 
 

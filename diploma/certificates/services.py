@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from diploma import audit
 from diploma.arabic import fold_for_search, number_in_words
-from diploma.auth.models import User, utcnow
+from diploma.auth.models import User
 from diploma.certificates.graduation_date import check_graduation_date, proposed_graduation_date
 from diploma.certificates.models import REVOKED, VALID, Certificate, SerialCounter
+from diploma.clock import utcnow
 from diploma.curriculum.models import Cohort, Course
 from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Enrolment, Student

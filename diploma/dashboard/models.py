@@ -1,5 +1,5 @@
 """When a user last looked at a page whose news the dashboard counts ("since your last visit")."""
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.extensions import db
 
 # The pages whose last visit is kept: the dashboard (jobs finished since) and a student's grades (marks

@@ -10,12 +10,14 @@ rules; the templates only show what they are given:
 "Since the last visit" is a ``PageVisit`` written by a POST the page sends once shown (``record_visit``),
 never by a GET.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import NamedTuple
 
-from diploma.auth.models import User, utcnow
+from diploma import clock
+from diploma.auth.models import User
 from diploma.certificates.services import graduation_report
+from diploma.clock import utcnow
 from diploma.curriculum.models import Cohort, Course, Programme, Term
 from diploma.curriculum.services import PROGRAMME_CODE, the_programme
 from diploma.dashboard.models import DASHBOARD, GRADES, PAGES, PageVisit
@@ -159,7 +161,7 @@ def _newest_ended_cohort(university_id):
     a registrar issues certificates to next."""
     has_students = db.select(Student.id).where(Student.cohort_id == Cohort.id,
                                                Student.university_id == university_id).exists()
-    return db.session.scalar(db.select(Cohort).where(has_students, Cohort.end_year <= date.today().year)
+    return db.session.scalar(db.select(Cohort).where(has_students, Cohort.end_year <= clock.today().year)
                              .order_by(Cohort.end_year.desc(), Cohort.id.desc()).limit(1))
 
 
@@ -190,7 +192,7 @@ def lecturer_waiting(user):
     under way (started, not ended) still to be submitted."""
     taught = Offering.id.in_(db.select(offering_lecturer.c.offering_id)
                              .where(offering_lecturer.c.user_id == user.id))
-    today, draft = date.today(), Gradebook.status == "draft"
+    today, draft = clock.today(), Gradebook.status == "draft"
     return {"returned": _gradebooks(taught, draft, Gradebook.return_comment.is_not(None)),
             "drafts": _gradebooks(taught, draft, Gradebook.return_comment.is_(None),
                                   Term.starts_on <= today, Term.ends_on >= today)}

@@ -1,5 +1,5 @@
 """Students of a university: their accounts and profiles."""
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import NamedTuple
 
@@ -9,7 +9,8 @@ from diploma import audit
 from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT
 from diploma.arabic import fold_for_search
 from diploma.auth import services as accounts
-from diploma.auth.models import User, utcnow
+from diploma.auth.models import User
+from diploma.clock import today, utcnow
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.enrolment.models import GENDERS, Enrolment, Student
 from diploma.errors import RuleViolation
@@ -322,7 +323,7 @@ def course_summaries(user, current_only=False):
     term has not ended) with its term, lecturers, latest announcement and the number of materials the
     student has not seen yet (``_new_since``): two queries, whatever the number of courses."""
     rows = db.session.execute(_course_summaries_statement(current_only), {
-        "user_id": user.id, "today": date.today(),
+        "user_id": user.id, "today": today(),
         "new_since": utcnow() - timedelta(days=NEW_MATERIALS_DAYS)}).all()
     lecturers = teaching.lecturer_names([row[0] for row in rows])
     return [CourseSummary(offering_id, teaching.Names(title_ar, title_en), teaching.Names(term_ar, term_en),

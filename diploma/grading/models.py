@@ -1,5 +1,5 @@
 """Gradebooks: the assessments of an offering, the students' scores, and the gradebook's workflow."""
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.extensions import db
 
 SCORE = db.Numeric(6, 2)

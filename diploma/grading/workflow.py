@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from diploma import audit
 from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.curriculum.services import the_programme
 from diploma.errors import RuleViolation
 from diploma.extensions import db

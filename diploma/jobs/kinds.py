@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from diploma import backup
+from diploma import backup, clock
 from diploma.certificates import services as certificates
 from diploma.curriculum.models import Cohort
 from diploma.enrolment import importing
@@ -179,7 +179,7 @@ def create_backup(job, progress):
         raise JobFailed(error.message) from error
     progress.at(1)
     return Outcome({"files": summary.file_count, "kind": summary.kind}, ".tar.gz",
-                   f"diploma-{date.today().isoformat()}.tar.gz")
+                   f"diploma-{clock.today().isoformat()}.tar.gz")
 
 
 # The kinds that write to the database (in one transaction, committed with the job's end).

@@ -4,7 +4,6 @@ as they may be published (``published.published_figures``, through the one suppr
 the command line alike."""
 import io
 import re
-from datetime import date
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from weasyprint import CSS, HTML
 
 from diploma.arabic import format_long_date, number_for_sentence
 from diploma.certificates import pdf_engine
+from diploma.clock import today
 from diploma.curriculum.services import the_programme
 from diploma.i18n import direction_of_language, force_language
 from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
@@ -100,7 +100,7 @@ def report_context(figures, scope_labels):
     return {"language": language, "direction": direction_of_language(language),
             "programme_name": programme.name(language) if programme else "",
             "tables": tables, "scope_labels": scope_labels,
-            "made_on": number_for_sentence(format_long_date(date.today()), language, digits)}
+            "made_on": number_for_sentence(format_long_date(today()), language, digits)}
 
 
 def pdf_bytes(figures, scope_labels):

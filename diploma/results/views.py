@@ -1,6 +1,5 @@
 """The results pages (administrator: programme-wide; registrar: their university; lecturer: their own
 offerings), the donor's report (XLSX, PDF) and the public page "the programme in numbers"."""
-from datetime import date
 from io import BytesIO
 
 from flask import render_template, request, send_file
@@ -8,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from diploma.access import ADMIN, LECTURER, REGISTRAR, public, roles
+from diploma.clock import today
 from diploma.i18n import current_language, force_language
 from diploma.results import bp, reports, services
 from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
@@ -78,7 +78,7 @@ def _report_language():
 
 
 def _report_name(extension):
-    return f"programme-in-numbers-{date.today().isoformat()}.{extension}"
+    return f"programme-in-numbers-{today().isoformat()}.{extension}"
 
 
 @bp.route("/results/report.xlsx")

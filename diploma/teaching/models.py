@@ -1,16 +1,11 @@
 """Offerings (a course taught at one university in one term), their lecturers, materials and
 announcements."""
-from datetime import UTC, datetime
-
+from diploma.clock import utcnow
 from diploma.extensions import db
 from diploma.uploads import download_name
 
 OFFERING_STATUSES = ("open", "closed")
 MATERIAL_KINDS = ("file", "link", "text")
-
-
-def utcnow():
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 offering_lecturer = db.Table(

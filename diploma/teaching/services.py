@@ -1,5 +1,4 @@
 """Offerings and what lecturers post to them: materials and announcements."""
-from datetime import date
 from functools import cache
 from typing import NamedTuple
 
@@ -8,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from diploma import audit, uploads
 from diploma.access import ADMIN, LECTURER, REGISTRAR
 from diploma.auth.models import User
+from diploma.clock import today
 from diploma.curriculum.models import Course, Term
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -57,7 +57,7 @@ def offerings_taught_by(user, current_only=False):
     query = offerings_query().join(offering_lecturer, offering_lecturer.c.offering_id == Offering.id) \
         .where(offering_lecturer.c.user_id == user.id)
     if current_only:
-        query = query.where(Term.ends_on >= date.today())
+        query = query.where(Term.ends_on >= today())
     return db.session.scalars(query).all()
 
 

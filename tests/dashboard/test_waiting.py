@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.dashboard.models import PageVisit
 from diploma.enrolment.models import Enrolment
 from diploma.extensions import db

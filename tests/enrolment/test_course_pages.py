@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.enrolment import services
 from diploma.extensions import db
 from tests import teaching as build

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from diploma import dates, spreadsheets
+from diploma import clock, spreadsheets
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.extensions import db
 from diploma.teaching.models import Offering
@@ -167,7 +167,7 @@ def _example_offering(university_id):
     """An offering of the current term (the earliest-starting term not yet ended; at the university when
     given), so that the template's example row imports as it is downloaded."""
     query = db.select(Offering).join(Term, Term.id == Offering.term_id) \
-        .join(Course, Course.id == Offering.course_id).where(Term.ends_on >= dates.today()) \
+        .join(Course, Course.id == Offering.course_id).where(Term.ends_on >= clock.today()) \
         .order_by(Term.starts_on, Course.code, Offering.id).limit(1)
     if university_id is not None:
         query = query.where(Offering.university_id == university_id)
