@@ -20,6 +20,7 @@ def create_app(config=None):
     )
     _configure(app, config or Config)
     _register_extensions(app)
+    _connect_domains()
     _configure_i18n(app)
     _configure_login(app)
     _register_blueprints(app)
@@ -70,6 +71,16 @@ def _import_models():
     from diploma.partners import models as _partners  # noqa: F401
     from diploma.signing import models as _signing  # noqa: F401
     from diploma.teaching import models as _teaching  # noqa: F401
+
+
+def _connect_domains():
+    """The ties between domains, made here and nowhere else: a lower domain asks or tells a higher one
+    through a function or a signal connected now, never through an import done somewhere by chance."""
+    from diploma.enrolment import services as enrolment
+    from diploma.grading import table as gradebooks
+
+    enrolment.connect_to_teaching()
+    gradebooks.connect_to_teaching()
 
 
 def _register_extensions(app):

@@ -1,4 +1,8 @@
-"""Append-only audit log: who did what to which record, when, with the values involved."""
+"""Append-only audit log: who did what to which record, when, with the values involved.
+
+A record is named by its model (``target_type``) and id: as text (``target_id``, shown in the history) and as
+a number (``target_key``, indexed), so that a query joins the log to a table with ``about(Model)`` — a typed
+comparison on the index, no CAST and no model name spelt out by the caller."""
 from functools import cache
 
 from flask import has_request_context, request
@@ -17,14 +21,16 @@ class AuditEvent(db.Model):
     action = db.Column(db.String(60), nullable=False, index=True)
     target_type = db.Column(db.String(60))
     target_id = db.Column(db.String(60))
+    target_key = db.Column(db.Integer)  # the same id as a number: every record's id is one
     data = db.Column(db.JSON, nullable=False, default=dict)
     ip_address = db.Column(db.String(45))
 
     # Not loaded with every event: ``events_for`` asks for it, as the history page shows it.
     actor = db.relationship("User")
 
-    # A record's trail (``events_for``) is found through this index, not by reading the whole log.
-    __table_args__ = (db.Index("ix_audit_event_target", "target_type", "target_id"),)
+    # A record's trail (``events_for``) and a table's events (``about``) are found through this index, not by
+    # reading the whole log.
+    __table_args__ = (db.Index("ix_audit_event_target_key", "target_type", "target_key"),)
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -45,6 +51,7 @@ def record(actor, action, target=None, data=None, *, keep_address=True):
         action=action,
         target_type=type(target).__name__ if target is not None else None,
         target_id=str(target.id) if target is not None and target.id is not None else None,
+        target_key=target.id if target is not None else None,
         data=data or {},
         ip_address=request.remote_addr if keep_address and has_request_context() else None,
     )
@@ -57,7 +64,8 @@ def record_at_once(action, target_model, target_id):
     address: one INSERT, without the session's unit of work, for a page that writes nothing else (the
     verification page counts each look). Committed by the caller, as every event."""
     db.session.execute(_anonymous_insert(), {"action": action, "target_type": target_model.__name__,
-                                             "target_id": str(target_id), "data": {}})
+                                             "target_id": str(target_id), "target_key": target_id,
+                                             "data": {}})
 
 
 @cache
@@ -65,10 +73,16 @@ def _anonymous_insert():
     return db.insert(AuditEvent.__table__)  # the table, not the entity: no ORM bulk-insert machinery
 
 
+def about(model):
+    """The condition that joins the log to ``model``'s table: the events whose target is one of its rows
+    (``select(...).join(Certificate, audit.about(Certificate))``)."""
+    return db.and_(AuditEvent.target_type == model.__name__, AuditEvent.target_key == model.id)
+
+
 def events_for(target):
     """The audit trail of one record, oldest first."""
     return db.session.scalars(
         db.select(AuditEvent)
-        .where(AuditEvent.target_type == type(target).__name__, AuditEvent.target_id == str(target.id))
+        .where(AuditEvent.target_type == type(target).__name__, AuditEvent.target_key == target.id)
         .order_by(AuditEvent.id).options(db.joinedload(AuditEvent.actor))
     ).all()

@@ -147,9 +147,9 @@ def seed_offerings(universities, programme, terms, lecturers, students):
             for course in (course for course in courses if course.semester == semester):
                 offering = offerings.get((course.id, university.id, term.id))
                 if offering is None:
-                    offering = Offering(course=course, university=university, term=term, capacity=CAPACITY,
-                                        status=status, lecturers=list(lecturers[slug]))
-                    db.session.add(offering)
+                    offering = teaching.add_offering(Offering(
+                        course=course, university=university, term=term, capacity=CAPACITY, status=status,
+                        lecturers=list(lecturers[slug])))
                 for student in students[cohort["key"]][slug]:
                     if offering.id is None or (student.id, offering.id) not in enrolled:
                         db.session.add(Enrolment(student=student, offering=offering, status="active",

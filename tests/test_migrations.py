@@ -142,9 +142,39 @@ def test_the_scale_indexes_come_with_their_migration_and_go_with_its_downgrade(f
     downgrade(revision=BEFORE_SCALE)
     assert scale_indexes_present() == {table: set() for table in SCALE_INDEXES}
 
-    upgrade()
+    upgrade(revision=SCALE_REVISION)
     assert scale_indexes_present() == SCALE_INDEXES
+    upgrade()  # the audit log's index on (target_type, target_id) later became one on target_key
     assert schema_differences(db.engine) == []
+
+
+def audit_rows():
+    return db.session.execute(db.text("SELECT target_type, target_id, target_key FROM audit_event "
+                                      "ORDER BY id")).all()
+
+
+def test_the_audit_target_key_is_filled_from_the_text_id_and_goes_with_its_downgrade(fresh_database):
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision="f4a9c2d7e813")
+    db.session.execute(db.text(
+        "INSERT INTO audit_event (created_at, action, target_type, target_id, data) VALUES "
+        "('2026-01-01', 'certificate.verified', 'Certificate', '42', '{}'), "
+        "('2026-01-01', 'user.login_failed', NULL, NULL, '{}'), "
+        "('2026-01-01', 'odd.target', 'Thing', 'x7', '{}')"))
+    db.session.commit()
+
+    upgrade(revision="6d2f8a1c4b90")
+    assert audit_rows() == [("Certificate", "42", 42), (None, None, None), ("Thing", "x7", None)]
+    indexes = {index["name"] for index in inspect(db.engine).get_indexes("audit_event")}
+    assert "ix_audit_event_target_key" in indexes and "ix_audit_event_target" not in indexes
+    db.session.rollback()
+
+    downgrade(revision="f4a9c2d7e813")
+    columns = {column["name"] for column in inspect(db.engine).get_columns("audit_event")}
+    assert "target_key" not in columns
+    indexes = {index["name"] for index in inspect(db.engine).get_indexes("audit_event")}
+    assert "ix_audit_event_target" in indexes
 
 
 def user_indexes():

@@ -171,8 +171,10 @@ def active_enrolment_count(offering):
         Enrolment.offering_id == offering.id, Enrolment.status == "active"))
 
 
-# An offering's capacity never goes below its active enrolments.
-teaching.register_seat_counter(active_enrolment_count)
+def connect_to_teaching():
+    """At app creation: teaching counts an offering's seats taken (its capacity never goes below them) with
+    the active enrolments."""
+    teaching.count_seats_with(active_enrolment_count)
 
 
 def student_of(user):

@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session, contains_eager, lazyload, load_only
+from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from diploma.auth.models import User
 from diploma.curriculum.models import GradeBand, Programme
@@ -15,7 +14,7 @@ from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading import rules
 from diploma.grading.models import FIRST_ROUND, SECOND_ROUND, Assessment, Gradebook, Score
-from diploma.teaching.models import Offering
+from diploma.teaching.signals import offering_created
 
 DEFAULT_ASSESSMENTS = (
     {"name_ar": "السعي", "name_en": "Coursework", "weight": Decimal(40), "max_score": Decimal(100),
@@ -35,12 +34,16 @@ def new_gradebook(offering):
     return gradebook
 
 
-@event.listens_for(Session, "before_flush")
-def _give_every_new_offering_its_gradebook(session, flush_context, instances):
+def give_new_offering_its_gradebook(offering):
     """A gradebook exists as soon as its offering does, whoever creates the offering (the teaching
-    services, an import, the demo), so that no page has to create one while it is being read."""
-    for offering in [item for item in session.new if isinstance(item, Offering)]:
-        session.add(new_gradebook(offering))
+    services, an import, the demo: all through ``teaching.services.add_offering``), so that no page has to
+    create one while it is being read."""
+    db.session.add(new_gradebook(offering))
+
+
+def connect_to_teaching():
+    """At app creation: every new offering gets its gradebook (``teaching.signals.offering_created``)."""
+    offering_created.connect(give_new_offering_its_gradebook, weak=False)
 
 
 @cache

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from diploma import audit
 from diploma.arabic import number_for_sentence
 from diploma.audit import AuditEvent
 from diploma.certificates import services as certificate_services
@@ -121,8 +122,8 @@ def certificate_counts(scope):
 def _verification_counts(scope):
     """{university id: views of a valid certificate's verification page} (the audit log)."""
     query = db.select(Certificate.university_id, db.func.count(AuditEvent.id)) \
-        .join(Certificate, db.cast(Certificate.id, db.String) == AuditEvent.target_id) \
-        .where(AuditEvent.action == VERIFIED_ACTION, AuditEvent.target_type == "Certificate") \
+        .join(Certificate, audit.about(Certificate)) \
+        .where(AuditEvent.action == VERIFIED_ACTION) \
         .group_by(Certificate.university_id)
     return dict(db.session.execute(_certificates_in(scope, query, AuditEvent.created_at)).all())
 

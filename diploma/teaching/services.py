@@ -12,6 +12,7 @@ from diploma.curriculum.models import Course, Term
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.teaching.models import Announcement, Material, Offering, offering_lecturer
+from diploma.teaching.signals import offering_created
 
 MATERIAL_FIELDS = ("title", "week", "topic", "url", "body")
 
@@ -145,10 +146,9 @@ def save_offering(actor, offering, university_id, *, course_id, term_id, capacit
                             field="capacity")
     creating = offering is None
     before = None if creating else _offering_for_audit(offering)
-    offering = offering or Offering(university_id=university_id)
+    offering = offering or add_offering(Offering(university_id=university_id))
     offering.course_id, offering.term_id, offering.capacity = course_id, term_id, capacity
     offering.lecturers = lecturers
-    db.session.add(offering)
     db.session.flush()
     audit.record(actor, "offering.created" if creating else "offering.updated", offering,
                  {"before": before, "after": _offering_for_audit(offering)})
@@ -165,18 +165,35 @@ def set_offering_status(actor, offering, status):
     return offering
 
 
-# Who counts the seats taken in an offering: the enrolment domain registers its count of active
-# enrolments, so that teaching asks without importing what comes after it.
-_seat_counters = []
+def add_offering(offering):
+    """Add a new offering to the session — the one way in, for the services, an import and the demo — and
+    tell the domains above (``signals.offering_created``: grading gives it its gradebook)."""
+    if not offering_created.receivers:
+        raise RuntimeError("nothing receives teaching.signals.offering_created: the app connects grading to "
+                           "it at its creation (diploma.create_app); an offering without a gradebook would "
+                           "break its pages")
+    db.session.add(offering)
+    offering_created.send(offering)
+    return offering
 
 
-def register_seat_counter(counter):
+# Who counts the seats taken in an offering: enrolment, which comes after teaching. It gives its count of
+# active enrolments at app creation (``count_seats_with``); asked before that, ``seats_taken`` fails instead
+# of answering 0 (a capacity could then go below the students enrolled).
+_seat_counter = {"count": None}
+
+
+def count_seats_with(counter):
     """``counter(offering)`` → the seats taken in the offering (a capacity never goes below it)."""
-    _seat_counters.append(counter)
+    _seat_counter["count"] = counter
 
 
 def seats_taken(offering):
-    return max((counter(offering) for counter in _seat_counters), default=0)
+    count = _seat_counter["count"]
+    if count is None:
+        raise RuntimeError("no seat counter: enrolment gives teaching its count at app creation "
+                           "(diploma.create_app)")
+    return count(offering)
 
 
 # --- materials -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from diploma.enrolment.models import Enrolment
 from diploma.extensions import db
 from diploma.grading.models import Gradebook, Score
 from diploma.teaching.models import Offering
+from diploma.teaching.services import add_offering
 from tests import factories
 
 ISSUED_ON = date(2025, 7, 15)  # academic year 2024–2025
@@ -53,7 +54,7 @@ class SmallProgramme:
 def _offering(course, university, term, lecturers=()):
     offering = Offering(course_id=course.id, university_id=university.id, term_id=term.id, capacity=40)
     offering.lecturers.extend(lecturers)
-    db.session.add(offering)
+    add_offering(offering)
     db.session.flush()  # its gradebook (coursework 40, final exam 60) comes with it
     return offering
 
