@@ -81,7 +81,7 @@ def test_a_number_in_a_sentence_follows_the_programmes_digits_in_arabic(number, 
 
 def test_the_students_spreadsheets_we_hand_out_are_right_to_left(app):
     """Their headers are Arabic first (الاسم الرباعي / name_ar): the sheet reads right to left, as the
-    gradebook's Arabic export does (tests/grading/test_marks_spreadsheet.py)."""
+    gradebook's Arabic export does (tests/grading/marks_spreadsheet/test_file_format.py)."""
     import io
 
     import openpyxl

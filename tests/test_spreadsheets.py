@@ -9,7 +9,9 @@ time is never asserted, but a tiny time budget shows that the budget is enforced
 """
 import csv
 import io
+import os
 import re
+import time
 import tracemalloc
 import zipfile
 import zlib
@@ -21,7 +23,7 @@ import pytest
 
 from diploma import spreadsheets
 from diploma.i18n import force_language
-from diploma.spreadsheets import FORMULA_STARTS, Limits, Unreadable, read_rows
+from diploma.spreadsheets import FORMULA_STARTS, Limits, Unreadable, kept, read_rows
 
 pytestmark = pytest.mark.engine_independent
 
@@ -417,3 +419,68 @@ def test_the_xlsx_export_keeps_text_that_looks_like_a_formula_as_text():
     assert {cell.data_type for cell in sheet["B"][1:]} == {"n"}
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+
+
+# --- the rows of a file, as the imports read them ------------------------------------------------------
+
+def test_read_rows_gives_clean_text_and_keeps_row_numbers():
+    data = openpyxl_workbook([["a", "b"], [20240001, 85.5, " x\u202e y "]])
+    assert spreadsheets.read_rows(data, 10) == [["a", "b"], ["20240001", "85.5", "x y"]]
+    text = csv_file([["a", "b"], [], ["1", "غ"]], "cp1256")
+    assert spreadsheets.read_rows(text, 10) == [["a", "b"], [], ["1", "غ"]]
+
+
+def test_the_csv_delimiter_is_the_one_that_splits_the_most_known_headers():
+    assert spreadsheets.csv_delimiter("a;b,c;d\r\n", lambda cell: cell in ("a", "b,c", "d")) == ";"
+    assert spreadsheets.csv_delimiter("a;b,c;d\r\n", lambda cell: cell in ("a;b", "c;d")) == ","
+    assert spreadsheets.csv_delimiter("a\tb\tc\r\n1\t2\t3\r\n") == "\t"
+
+
+def test_too_many_rows_is_a_kind_of_unreadable():
+    with pytest.raises(spreadsheets.Unreadable) as unreadable:
+        spreadsheets.read_rows(csv_file([["h"], ["1"], [""], ["2"]]), 1)
+    assert isinstance(unreadable.value, spreadsheets.TooManyRows) and unreadable.value.limit == 1
+    with pytest.raises(spreadsheets.Unreadable):
+        spreadsheets.read_rows(b"x" * 20, 10, max_bytes=10)
+
+
+def csv_file(rows, encoding="utf-8", delimiter=","):
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+# --- uploaded sheets kept between their preview and their confirmation ----------------------------------
+
+@pytest.fixture
+def kept_folder(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    return tmp_path / "uploads" / kept.PENDING_KIND
+
+
+def test_a_kept_sheet_is_found_by_its_token_until_it_is_forgotten(kept_folder):
+    token = kept.store_pending(b"student_number\r\n1\r\n")
+
+    assert kept.load_pending(token) == b"student_number\r\n1\r\n"
+    assert [path.name for path in kept_folder.iterdir()] == [token]  # no partial file left behind
+    kept.delete_pending(token)
+    assert kept.load_pending(token) is None
+
+
+@pytest.mark.parametrize("token", [None, 12, "", "../../etc/passwd", "a" * 31, "a" * 32 + "/", "a" * 33])
+def test_a_malformed_token_finds_nothing_and_deletes_nothing(kept_folder, token):
+    stored = kept.store_pending(b"x")
+
+    assert kept.load_pending(token) is None
+    kept.delete_pending(token)
+    assert kept.load_pending(stored) == b"x"
+
+
+def test_sheets_nobody_confirmed_within_a_day_are_swept_by_the_next_one_kept(kept_folder):
+    old, recent = kept.store_pending(b"old"), kept.store_pending(b"recent")
+    a_day_ago = time.time() - kept.PENDING_MAX_AGE - 60
+    os.utime(kept_folder / old, (a_day_ago, a_day_ago))
+
+    kept.store_pending(b"new")
+
+    assert kept.load_pending(old) is None and kept.load_pending(recent) == b"recent"

@@ -5,15 +5,7 @@ with its row (as the spreadsheet numbers it, the header being row 1 when it is t
 column; only a file without problems is applied (``apply_import``), through the enrolment services, in
 the caller's transaction. Nothing here commits or looks at the request.
 """
-from diploma.enrolment.importing.apply import (  # noqa: F401
-    PENDING_KIND,
-    ImportOutcome,
-    apply_import,
-    delete_pending,
-    load_pending,
-    new_accounts,
-    store_pending,
-)
+from diploma.enrolment.importing.apply import ImportOutcome, apply_import, new_accounts  # noqa: F401
 from diploma.enrolment.importing.checks import ImportPlan, check_sheet, prepare_import  # noqa: F401
 from diploma.enrolment.importing.sheet import (  # noqa: F401
     ARABIC_HEADERS,
@@ -30,3 +22,4 @@ from diploma.enrolment.importing.sheet import (  # noqa: F401
     template_csv,
     template_xlsx,
 )
+from diploma.spreadsheets.kept import PENDING_KIND, delete_pending, load_pending, store_pending  # noqa: F401

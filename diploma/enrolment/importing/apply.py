@@ -1,15 +1,11 @@
-"""Applying a checked plan through the enrolment services, in the caller's transaction; and the
-uploaded file kept between the preview and the confirmation."""
-import os
-import re
-import secrets
-import time
+"""Applying a checked plan through the enrolment services, in the caller's transaction. (The uploaded file
+kept between the preview and the confirmation: ``diploma.spreadsheets.kept``.)"""
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from diploma import audit, uploads
+from diploma import audit
 from diploma.auth.models import User
 from diploma.enrolment import services
 from diploma.enrolment.importing.checks import chunks
@@ -17,10 +13,6 @@ from diploma.enrolment.importing.sheet import ImportRejected, problem_at
 from diploma.enrolment.models import Student
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-
-PENDING_KIND = "imports"
-PENDING_MAX_AGE = 24 * 3600
-_PENDING_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 # --- applying it ---------------------------------------------------------------------------------
 
@@ -91,47 +83,3 @@ def new_accounts(university_id, user_ids):
             .where(Student.user_id.in_(chunk), Student.university_id == university_id,
                    User.active.is_(True))))
     return sorted(accounts, key=lambda student: (student.user.name_ar, student.student_number))
-
-
-# --- the uploaded file, kept between the preview and the confirmation ----------------------------
-
-def _pending_folder():
-    return uploads.upload_folder(PENDING_KIND)
-
-
-def _sweep(folder):
-    """Forget uploads nobody confirmed within a day."""
-    limit = time.time() - PENDING_MAX_AGE
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
-
-
-def store_pending(data):
-    """Keep an uploaded file under a random token until it is confirmed; the token."""
-    folder = _pending_folder()
-    _sweep(folder)
-    token = secrets.token_urlsafe(24)
-    partial = folder / f".partial-{token}"
-    partial.write_bytes(data)
-    os.replace(partial, folder / token)
-    return token
-
-
-def load_pending(token):
-    """The bytes kept under a token, or None (unknown, expired or malformed token)."""
-    if not isinstance(token, str) or not _PENDING_TOKEN.match(token):
-        return None
-    path = _pending_folder() / token
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def delete_pending(token):
-    if isinstance(token, str) and _PENDING_TOKEN.match(token):
-        (_pending_folder() / token).unlink(missing_ok=True)

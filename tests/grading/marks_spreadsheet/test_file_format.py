@@ -1,97 +1,34 @@
-"""The gradebook as a spreadsheet (diploma.grading.marks_spreadsheet, on diploma.spreadsheets): the XLSX
-export (Arabic headers, right to left, numbers as numbers), the CSV export (UTF-8 with a BOM), the template of
-the student list, and the import of marks from XLSX and CSV — all of a file or nothing, with every
-problem at its row and column."""
+"""The gradebook's spreadsheet file format (diploma.grading.marks_spreadsheet.file_format, on
+diploma.spreadsheets): the XLSX export (Arabic headers, right to left, numbers as numbers), the CSV export
+(UTF-8 with a BOM), the template of the student list, and what a file of marks is read as — its headers in
+either language, its encodings and separators, and every problem at its row and column."""
 import codecs
 import csv
 import io
-from decimal import Decimal
 
-import openpyxl
 import pytest
 
-from diploma import spreadsheets
 from diploma.audit import AuditEvent
 from diploma.enrolment import services as enrolment_services
-from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.grading import marks_spreadsheet, rules, services
-from diploma.grading.models import Score
+from diploma.grading import marks_spreadsheet
+from diploma.grading.marks_spreadsheet import file_format
 from diploma.i18n import force_language
 from tests.grading.conftest import assessment
-
-D = Decimal
-AR_HEADER = ["الرقم الجامعي", "اسم الطالب", "السعي (40%) من 100", "الامتحان النهائي (60%) من 100"]
-EN_HEADER = ["Student number", "Student name", "Coursework (40%) out of 100", "Final exam (60%) out of 100"]
-AR_TOTALS = ["الدرجة النهائية للمقرر", "التقدير", "الدور"]
-EN_TOTALS = ["Course mark", "Band", "Round"]
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-def worksheet(data):
-    return openpyxl.load_workbook(io.BytesIO(data)).active
-
-
-def values(data):
-    return [list(row) for row in worksheet(data).iter_rows(values_only=True)]
-
-
-def xlsx_file(rows):
-    workbook = openpyxl.Workbook()
-    for cells in rows:
-        workbook.active.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_file(rows, encoding="utf-8", delimiter=","):
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
-def numbers(room):
-    return [student.student_number for student in room.students]
-
-
-def stored(room):
-    """{(line, assessment index, attempt): 'value' or 'غ'} of every score in the table."""
-    db.session.expire_all()
-    lines = {enrolment.id: index for index, enrolment in enumerate(room.enrolments)}
-    positions = {a.id: index for index, a in enumerate(room.assessments())}
-    return {(lines[s.enrolment_id], positions[s.assessment_id], s.attempt):
-            "غ" if s.absent else rules.format_mark(s.value) for s in db.session.scalars(db.select(Score))}
-
-
-def in_english(problems):
-    with force_language("en"):
-        return [str(problem) for problem in problems]
-
-
-def rejected(actor, room, data, reason=None):
-    """The problems of a refused file (the session rolled back, as the view does)."""
-    with pytest.raises(marks_spreadsheet.MarksRejected) as refusal:
-        marks_spreadsheet.import_marks(actor, room.offering, data, reason=reason)
-    db.session.rollback()
-    return in_english(refusal.value.problems)
-
-
-def imported(actor, room, data, reason=None):
-    outcome = marks_spreadsheet.import_marks(actor, room.offering, data, reason=reason)
-    db.session.commit()
-    return outcome
-
-
-@pytest.fixture
-def room(classroom):
-    """Three students; line 0 fails (44.2), line 1 was absent from the coursework, line 2 has no marks."""
-    room = classroom(3)
-    room.gradebook()
-    room.type(room.lecturer, {0: ("35.5", "50"), 1: ("غ", "90")})
-    return room
-
+from tests.grading.marks_spreadsheet import (
+    AR_HEADER,
+    AR_TOTALS,
+    EN_HEADER,
+    EN_TOTALS,
+    csv_file,
+    imported,
+    numbers,
+    rejected,
+    stored,
+    values,
+    worksheet,
+    xlsx_file,
+)
 
 # --- export ------------------------------------------------------------------------------------------
 
@@ -355,7 +292,7 @@ def test_unreadable_files_are_refused_with_the_reason(room, data, problem):
 
 
 def test_a_file_with_too_many_rows_is_refused(room, monkeypatch):
-    monkeypatch.setattr(marks_spreadsheet, "MAX_ROWS", 2)
+    monkeypatch.setattr(file_format, "MAX_ROWS", 2)
     rows = [AR_HEADER, *([number, "", "1", "1"] for number in numbers(room))]
 
     assert rejected(room.lecturer, room, csv_file(rows)) == [
@@ -384,115 +321,3 @@ def test_an_assessment_named_like_a_formula_stays_text_in_the_headers(classroom)
             assert (cell.data_type, cell.value[0]) == ("s", "=")
     header = marks_spreadsheet.export_csv(room.sheet(), "en").decode("utf-8-sig").splitlines()[0]
     assert next(csv.reader([header]))[2] == "'=1+1 (40%) out of 100"
-
-
-# --- rounds and who may import -----------------------------------------------------------------------
-
-def test_a_second_round_column_before_the_second_round_is_a_problem(room):
-    data = xlsx_file([[*AR_HEADER[:2], "الدور الثاني: الامتحان النهائي من 100"],
-                      [numbers(room)[0], "", "60"]])
-
-    assert rejected(room.lecturer, room, data) == [
-        "No column of the file names an assessment of this course. Download the template to see the column "
-        "names.",
-        "Row 1, column الدور الثاني: الامتحان النهائي من 100: the second round of this course is not open"]
-
-
-def test_in_the_second_round_the_lecturer_imports_the_second_attempts(room):
-    room.type(room.lecturer, {2: ("40", "70")})
-    room.submit()
-    room.publish()
-    room.open_second_round()
-    rows = values(marks_spreadsheet.template_xlsx(room.sheet(), "en"))
-    rows[1][2] = "٧٥"
-
-    imported(room.lecturer, room, xlsx_file(rows))
-
-    assert stored(room)[(0, 1, 2)] == "75"
-    # A passing student has no second round, and the first round is closed to the lecturer.
-    bad = xlsx_file([EN_HEADER[:2] + [rows[0][2], EN_HEADER[2]], [numbers(room)[2], "", "80", ""],
-                     [numbers(room)[0], "", "", "36"]])
-    assert rejected(room.lecturer, room, bad) == [
-        "Row 2, column Second round: Final exam out of 100: Only the final exam of a student who failed has "
-        "a second round.",
-        "Row 3, column Coursework (40%) out of 100: This mark cannot be changed now."]
-
-
-def test_after_publication_the_registrar_imports_with_a_reason(room):
-    room.type(room.lecturer, {2: ("40", "70")})
-    room.submit()
-    room.publish()
-    data = xlsx_file([AR_HEADER, [numbers(room)[0], "", "", "55"]])
-
-    with pytest.raises(RuleViolation) as violation:
-        marks_spreadsheet.import_marks(room.registrar, room.offering, data)
-    db.session.rollback()
-    assert violation.value.field == "reason"
-    assert stored(room)[(0, 1, 1)] == "50"
-
-    imported(room.registrar, room, data, reason="Re-marked on appeal.")
-
-    assert stored(room)[(0, 1, 1)] == "55"
-    summary = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "gradebook.marks_imported"))
-    assert summary.data["reason"] == "Re-marked on appeal."
-
-
-@pytest.mark.parametrize("step", ["submitted", "published"])
-def test_the_lecturer_cannot_import_after_submission(room, step):
-    room.type(room.lecturer, {2: ("40", "70")})
-    room.submit()
-    if step == "published":
-        room.publish()
-    before = stored(room)
-
-    data = xlsx_file([AR_HEADER, [numbers(room)[0], "", "1", ""]])
-    with pytest.raises(RuleViolation) as violation:
-        marks_spreadsheet.import_marks(room.lecturer, room.offering, data)
-    db.session.rollback()
-
-    with force_language("en"):
-        assert str(violation.value.message) == "This gradebook cannot be changed now."
-    assert stored(room) == before
-
-
-def test_a_change_made_meanwhile_by_someone_else_refuses_the_file(room, monkeypatch):
-    """The import overwrites the version it read; a save in between makes its cell stale."""
-    read_marks = marks_spreadsheet.read_marks
-
-    def read_then_someone_saves(*args, **kwargs):
-        found = read_marks(*args, **kwargs)
-        score = room.score(0, 0)
-        services.save_marks(room.lecturer, room.offering, [{
-            "enrolment_id": room.enrolments[0].id, "assessment_id": score.assessment_id, "attempt": 1,
-            "text": "20", "version": score.version}])
-        return found
-
-    monkeypatch.setattr(marks_spreadsheet, "read_marks", read_then_someone_saves)
-
-    problems = rejected(room.lecturer, room, xlsx_file([AR_HEADER, [numbers(room)[0], "", "36", ""]]))
-
-    assert problems == [
-        "Row 2, column السعي (40%) من 100: Someone else changed this mark meanwhile; it is now 20."]
-
-
-# --- diploma.spreadsheets --------------------------------------------------------------------------
-
-def test_read_rows_gives_clean_text_and_keeps_row_numbers():
-    data = xlsx_file([["a", "b"], [20240001, 85.5, " x\u202e y "]])
-    assert spreadsheets.read_rows(data, 10) == [["a", "b"], ["20240001", "85.5", "x y"]]
-    text = csv_file([["a", "b"], [], ["1", "غ"]], "cp1256")
-    assert spreadsheets.read_rows(text, 10) == [["a", "b"], [], ["1", "غ"]]
-
-
-def test_the_csv_delimiter_is_the_one_that_splits_the_most_known_headers():
-    assert spreadsheets.csv_delimiter("a;b,c;d\r\n", lambda cell: cell in ("a", "b,c", "d")) == ";"
-    assert spreadsheets.csv_delimiter("a;b,c;d\r\n", lambda cell: cell in ("a;b", "c;d")) == ","
-    assert spreadsheets.csv_delimiter("a\tb\tc\r\n1\t2\t3\r\n") == "\t"
-
-
-def test_too_many_rows_is_a_kind_of_unreadable():
-    with pytest.raises(spreadsheets.Unreadable) as unreadable:
-        spreadsheets.read_rows(csv_file([["h"], ["1"], [""], ["2"]]), 1)
-    assert isinstance(unreadable.value, spreadsheets.TooManyRows) and unreadable.value.limit == 1
-    with pytest.raises(spreadsheets.Unreadable):
-        spreadsheets.read_rows(b"x" * 20, 10, max_bytes=10)
