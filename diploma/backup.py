@@ -6,8 +6,9 @@
     uploads/...        every file of UPLOAD_FOLDER (materials, logos, pending imports …)
 
 A backup is restored into an empty database of the same kind (and an empty upload folder) after every
-checksum has been verified; a damaged or altered archive changes nothing. The password of a PostgreSQL
-database never appears on a command line: the programs receive it in PGPASSWORD.
+checksum has been verified; a damaged or altered archive changes nothing. This module is the archive (its
+parts, manifest and checksums, the uploaded files); the database's copy, taken and put back, is
+diploma.backup_database's.
 
 The signing keys travel inside the database as the keystore stores them (diploma.signing.key_wrap: PKCS#8
 under PBKDF2-HMAC-SHA256 at SIGNING_KDF_ITERATIONS, 600,000 by default; ``flask keys rewrap`` re-wraps keys
@@ -19,40 +20,37 @@ import io
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import URL, make_url
 
+from diploma import clock
+from diploma.backup_database import (
+    DATABASE_PART,
+    KIND_NAMES,
+    PARTIAL_PREFIX,
+    BackupError,
+    database_kind,
+    database_url,
+    dump_database,
+    head_revision,
+    libpq_command,
+    restore_database,
+    tables_with_rows,
+)
 from diploma.extensions import db
+
+__all__ = ["DATABASE_PART", "KIND_NAMES", "BackupError", "BackupSummary", "create_backup", "head_revision",
+           "libpq_command", "restore_backup", "upload_files"]
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-DATABASE_PART = {"sqlite": "database.sqlite", "postgresql": "database.dump"}
-KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 UPLOADS = "uploads"
-# Files an upload is written to before it is checked and renamed (diploma.uploads.store_upload).
-PARTIAL_PREFIX = ".partial-"
-# Alembic's own table: a freshly migrated database has one row there and is still empty.
-BOOKKEEPING_TABLES = {"alembic_version"}
 CHUNK = 1024 * 1024
-
-
-class BackupError(Exception):
-    """Refused (nothing has been changed) or failed; ``message`` is a lazily translated string."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -71,73 +69,6 @@ class BackupSummary:
     @property
     def revision(self):
         return self.manifest["alembic_revision"]
-
-
-# --- the configured database ------------------------------------------------------------------------
-
-def database_url():
-    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-
-
-def database_kind(url=None):
-    backend = (url or database_url()).get_backend_name()
-    if backend not in DATABASE_PART:
-        raise BackupError(_l("Only SQLite and PostgreSQL databases can be backed up."))
-    return backend
-
-
-def sqlite_path(url):
-    if url.database in (None, "", ":memory:"):
-        raise BackupError(_l("An in-memory SQLite database cannot be backed up or restored."))
-    return Path(url.database)
-
-
-def libpq_command(program, url, *arguments):
-    """The argv and environment to run a PostgreSQL client program on the database of a SQLAlchemy URL:
-    the URL in libpq form (``postgresql://user@host:port/name?…``) without its password, which goes in
-    PGPASSWORD so that no process listing shows it."""
-    executable = shutil.which(program)
-    if executable is None:
-        raise BackupError(_l("%(program)s is not installed (Debian package postgresql-client).",
-                             program=program))
-    # URL.set(password=None) would keep the password: build the URL again without it.
-    dsn = URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
-                     query=url.query).render_as_string(hide_password=False)
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    return [executable, *arguments, f"--dbname={dsn}"], env
-
-
-def _run(argv, env):
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        error = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise BackupError(_l("%(program)s failed: %(error)s", program=Path(argv[0]).name,
-                             error=" ".join(error)))
-
-
-def _tables_with_rows(url):
-    """The tables of the configured database that hold rows (Alembic's bookkeeping aside)."""
-    if url.get_backend_name() == "sqlite" and not sqlite_path(url).exists():
-        return []  # not created yet; connecting would create the file
-    with db.engine.connect() as connection:
-        names = sorted(set(inspect(connection).get_table_names()) - BOOKKEEPING_TABLES)
-        preparer = connection.dialect.identifier_preparer
-        return [name for name in names
-                if connection.execute(text(f"SELECT 1 FROM {preparer.quote(name)} LIMIT 1")).first()]
-
-
-def _alembic_revision(connection):
-    if "alembic_version" not in inspect(connection).get_table_names():
-        return None
-    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    return ",".join(sorted(revisions)) or None
-
-
-def head_revision():
-    """The revision the migrations of this version of the application lead to."""
-    return ScriptDirectory(current_app.extensions["migrate"].directory).get_current_head()
 
 
 # --- creating -----------------------------------------------------------------------------------------
@@ -163,40 +94,6 @@ class _HashingReader:
         return data
 
 
-def _dump_sqlite(url, target):
-    """An online copy: the backup API copies a consistent snapshot even while the app writes."""
-    source_path = sqlite_path(url)
-    if not source_path.is_file():
-        raise BackupError(_l("%(path)s does not exist.", path=source_path))
-    source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-            revision = _sqlite_revision(copy)
-        finally:
-            copy.close()
-    finally:
-        source.close()
-    return revision
-
-
-def _sqlite_revision(connection):
-    try:
-        revisions = [row[0] for row in connection.execute("SELECT version_num FROM alembic_version")]
-    except sqlite3.OperationalError:  # no such table: never migrated
-        return None
-    return ",".join(sorted(revisions)) or None
-
-
-def _dump_postgresql(url, target):
-    with db.engine.connect() as connection:
-        revision = _alembic_revision(connection)
-    argv, env = libpq_command("pg_dump", url, "--format=custom", "--no-owner", f"--file={target}")
-    _run(argv, env)
-    return revision
-
-
 def upload_files(folder):
     """(path, name in the archive) of every stored file, in a stable order; half-written uploads aside."""
     folder = Path(folder)
@@ -219,7 +116,7 @@ def create_backup(path):
     part = DATABASE_PART[kind]
     with tempfile.TemporaryDirectory(prefix="diploma-backup-") as work:
         dump = Path(work) / part
-        revision = _dump_sqlite(url, dump) if kind == "sqlite" else _dump_postgresql(url, dump)
+        revision = dump_database(kind, url, dump)
         checksums = {part: _sha256_of(dump)}
         files = upload_files(current_app.config["UPLOAD_FOLDER"])
         partial = path.with_name(f"{PARTIAL_PREFIX}{path.name}")
@@ -232,7 +129,7 @@ def create_backup(path):
                 for file_path, name in files:
                     checksums[name] = _add_hashed(archive, file_path, name)
                 manifest = {
-                    "format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "format": FORMAT, "created_at": clock.now().isoformat(timespec="seconds"),
                     "database": kind, "alembic_revision": revision, "file_count": len(files),
                     "sha256": checksums,
                 }
@@ -260,7 +157,7 @@ def _add_hashed(archive, file_path, name):
 
 def _add_bytes(archive, name, data):
     info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode = len(data), int(datetime.now(UTC).timestamp()), 0o644
+    info.size, info.mtime, info.mode = len(data), int(clock.now().timestamp()), 0o644
     archive.addfile(info, io.BytesIO(data))
 
 
@@ -340,7 +237,7 @@ def _verify(path, manifest, checksums):
 def _check_targets_empty(url, upload_folder, force):
     if force:
         return
-    tables = _tables_with_rows(url)
+    tables = tables_with_rows(url)
     if tables:
         shown = ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
         raise BackupError(_l("The database already holds data (%(tables)s); a backup is restored into an "
@@ -348,26 +245,6 @@ def _check_targets_empty(url, upload_folder, force):
     if upload_files(upload_folder):
         raise BackupError(_l("The upload folder %(folder)s already holds files; restore into an empty "
                              "folder, or add --force.", folder=upload_folder))
-
-
-def _restore_sqlite(url, dump):
-    target = sqlite_path(url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{PARTIAL_PREFIX}{target.name}")
-    try:
-        shutil.copyfile(dump, partial)
-        # A journal left beside the old file would be replayed into the new one.
-        for suffix in ("-journal", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _restore_postgresql(url, dump):
-    argv, env = libpq_command("pg_restore", url, "--no-owner", "--clean", "--if-exists", "--exit-on-error",
-                              "--single-transaction", str(dump))
-    _run(argv, env)
 
 
 def _restore_uploads(work, upload_folder):
@@ -411,10 +288,7 @@ def restore_backup(path, force=False):
         dump = Path(work, DATABASE_PART[kind])
         try:
             upload_folder.mkdir(parents=True, exist_ok=True)  # before the database: fails early
-            if kind == "sqlite":
-                _restore_sqlite(url, dump)
-            else:
-                _restore_postgresql(url, dump)
+            restore_database(kind, url, dump)
             db.engine.dispose()
             _restore_uploads(work, upload_folder)
         except OSError as error:

@@ -4,7 +4,8 @@
     flask --app wsgi backup restore /var/backups/diploma/diploma-2025-07-15.tar.gz [--force]
 
 Restore into an empty database (after ``flask --app wsgi db upgrade`` or not) with the application stopped.
-Messages are in Arabic unless ``--language en``. The work itself is in diploma/backup.py.
+Messages are in Arabic unless ``--language en``. The work itself is in diploma/backup.py (the archive) and
+diploma/backup_database.py (the database's copy).
 """
 from pathlib import Path
 

@@ -380,18 +380,6 @@ def test_a_change_not_yet_committed_is_not_in_the_backup(runner, new_app, tmp_pa
         assert by_email("uncommitted@example.org") is None
 
 
-def test_the_postgresql_password_goes_in_the_environment_not_the_command_line(monkeypatch):
-    monkeypatch.setattr(backup.shutil, "which", lambda program: f"/usr/bin/{program}")
-    url = make_url("postgresql+psycopg://diploma:s3cr%40t@db.example.org:6432/diploma?sslmode=require")
-
-    argv, env = backup.libpq_command("pg_dump", url, "--format=custom")
-
-    assert argv == ["/usr/bin/pg_dump", "--format=custom",
-                    "--dbname=postgresql://diploma@db.example.org:6432/diploma?sslmode=require"]
-    assert not any("s3cr" in argument for argument in argv)
-    assert env["PGPASSWORD"] == "s3cr@t"
-
-
 def test_the_signing_keys_travel_in_a_backup_wrapped_at_todays_strength(runner, app, new_app, tmp_path):
     """Issue 25, finding 4: a key written the old way (2,048 iterations) is re-wrapped by ``keys rewrap``; the
     backup taken after carries every key at SIGNING_KDF_ITERATIONS, and the restored keys still open."""
