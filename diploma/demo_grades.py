@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from diploma import clock, demo_data
-from diploma.auth.models import User, utcnow
+from diploma.auth.models import User
+from diploma.clock import utcnow
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.grading import rules

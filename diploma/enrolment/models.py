@@ -1,5 +1,5 @@
 """Student profiles and their enrolments in offerings."""
-from diploma.auth.models import utcnow
+from diploma.clock import utcnow
 from diploma.extensions import db
 
 GENDERS = ("m", "f")
