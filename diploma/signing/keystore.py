@@ -11,7 +11,7 @@ stored here.
 """
 import hashlib
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from cryptography import x509
@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from joserfc.jwk import ECKey
 
+from diploma import clock
 from diploma.clock import utcnow
 from diploma.extensions import db
 from diploma.signing import key_wrap
@@ -84,7 +85,7 @@ def _name(common_name, organisation):
 
 
 def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None):
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
                .public_key(public_key).serial_number(x509.random_serial_number())
                .not_valid_before(now - timedelta(minutes=5))

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
+from diploma import clock
 from diploma.extensions import db
 from diploma.signing.models import UNIVERSITY, SigningKey
 
@@ -269,7 +270,7 @@ def verify_token(token, now=None):
     if signed_by.university is None or signed_by.university.code != claims["u"]:
         # A genuine key of another university: it may not speak for this one.
         return TokenVerdict(UNKNOWN_KEY, kid=kid)
-    moment = _naive_utc(now or datetime.now(UTC))
+    moment = _naive_utc(now or clock.now())
     if not signed_by.not_before <= moment <= signed_by.not_after:
         return TokenVerdict(EXPIRED_KEY, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
     return TokenVerdict(VALID, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
