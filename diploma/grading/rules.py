@@ -57,6 +57,12 @@ class GradingRules:
                    tuple(Band(band_id, Decimal(min_mark), name_ar, name_en)
                          for band_id, min_mark, name_ar, name_en in ordered))
 
+    @classmethod
+    def published_or_current(cls, published_rules, programme):
+        """A gradebook's rules: those frozen at its first publication (``published_rules``, see
+        ``as_json``), else the programme's current ones."""
+        return cls.from_json(published_rules) if published_rules else cls.of_programme(programme)
+
     def as_json(self):
         return {"pass_mark": str(self.pass_mark), "course_mark_rounding": self.course_mark_rounding,
                 "second_round_rule": self.second_round_rule,
