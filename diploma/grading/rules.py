@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from diploma.i18n import NamedInBothLanguages
 from diploma.text import NumberError, TooManyDecimals, clean_text, parse_decimal
 
 ABSENT = "absent"
@@ -17,16 +18,13 @@ ABSENT_WORDS = {"غ", "غائب", "غياب", "a", "abs", "absent"}
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(NamedInBothLanguages):
     """One step of the grading scale, as it stood when a gradebook was published."""
 
     id: int
     min_mark: Decimal
     name_ar: str
     name_en: str
-
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
 
 @dataclass(frozen=True)
