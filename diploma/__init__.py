@@ -123,6 +123,7 @@ def _configure_i18n(app):
     from diploma import i18n
     from diploma.arabic import format_long_date
     from diploma.auth.forms import ROLE_LABELS
+    from diploma.text import format_average
     from diploma.web import absolute_url, human_size
 
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -140,6 +141,7 @@ def _configure_i18n(app):
     app.jinja_env.filters["bdi"] = i18n.isolate
     app.jinja_env.filters["name_list"] = i18n.name_list
     app.jinja_env.filters["human_size"] = human_size
+    app.jinja_env.filters["average"] = format_average
 
 
 def _configure_login(app):

@@ -12,6 +12,17 @@ def to_arabic_digits(value):
     return str(value).translate(ARABIC_INDIC_DIGITS).replace(".", ARABIC_DECIMAL_SEPARATOR)
 
 
+def uses_arabic_digits(language, digits):
+    """Whether a text in ``language`` writes its numbers in Arabic-Indic digits (٠–٩, ٫): in Arabic, when
+    the programme's digit setting (``Programme.certificate_digits``, ``digits``) is 'arabic_indic'."""
+    return language == "ar" and digits == "arabic_indic"
+
+
+def digits_for(language, digits):
+    """What writes a number in such a text: ``to_arabic_digits`` or ``str``."""
+    return to_arabic_digits if uses_arabic_digits(language, digits) else str
+
+
 def format_long_date(value):
     """A date in the active locale; in Arabic with the Iraqi month names (كانون الثاني، شباط ...)."""
     return format_date(value, format="long")
@@ -92,4 +103,4 @@ def gendered(phrase, gender):
 def number_for_sentence(value, language, digits):
     """A number as an Arabic or English sentence writes it: Arabic-Indic ('٦') in Arabic when the
     programme's digit setting (``Programme.certificate_digits``) is 'arabic_indic', Western otherwise."""
-    return to_arabic_digits(value) if language == "ar" and digits == "arabic_indic" else str(value)
+    return digits_for(language, digits)(value)

@@ -23,6 +23,13 @@ LOCALE_OF_LANGUAGE = {"ar": "ar_IQ", "en": "en"}
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
 
 
+class NamedInBothLanguages:
+    """For a record with ``name_ar`` and ``name_en`` (a model, a frozen band): its name in ``language``."""
+
+    def name(self, language):
+        return self.name_ar if language == "ar" else self.name_en
+
+
 def supported_languages():
     return current_app.config["LANGUAGES"]
 

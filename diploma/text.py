@@ -1,7 +1,7 @@
 """Cleaning of text typed by users before it is stored, and reading the numbers they type."""
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -102,3 +102,11 @@ def parse_decimal(text):
         raise TooManyDecimals()
     fraction = fraction[:DECIMAL_PLACES]
     return Decimal(f"{whole}.{fraction}" if fraction else whole)
+
+
+def format_average(value):
+    """An average as every page, report, spreadsheet and certificate writes it: two decimals, rounded half
+    up — Decimal('88.5') → '88.50'; '' for none. In Western digits (``arabic.digits_for`` turns them)."""
+    if value is None:
+        return ""
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-DECIMAL_PLACES), rounding=ROUND_HALF_UP), "f")

@@ -3,7 +3,16 @@ from decimal import Decimal
 
 import pytest
 
-from diploma.arabic import fold_for_search, gendered, integer_in_words, number_in_words, to_arabic_digits
+from diploma.arabic import (
+    digits_for,
+    fold_for_search,
+    gendered,
+    integer_in_words,
+    number_for_sentence,
+    number_in_words,
+    to_arabic_digits,
+    uses_arabic_digits,
+)
 
 pytestmark = pytest.mark.engine_independent
 
@@ -64,3 +73,12 @@ def test_phrases_agree_with_the_gender(phrase, male, female):
 ])
 def test_search_folding(typed, folded):
     assert fold_for_search(typed) == folded
+
+
+@pytest.mark.parametrize(("language", "digits", "arabic"), [
+    ("ar", "arabic_indic", True), ("ar", "western", False), ("en", "arabic_indic", False),
+    ("en", "western", False)])
+def test_arabic_indic_digits_only_in_arabic_and_when_the_programme_chose_them(language, digits, arabic):
+    assert uses_arabic_digits(language, digits) is arabic
+    assert (digits_for(language, digits) is to_arabic_digits) is arabic
+    assert number_for_sentence("88.50", language, digits) == ("٨٨٫٥٠" if arabic else "88.50")

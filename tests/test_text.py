@@ -9,6 +9,7 @@ from diploma.text import (
     NotANumber,
     TooManyDecimals,
     clean_multiline,
+    format_average,
     parse_decimal,
 )
 
@@ -107,3 +108,17 @@ def test_parse_decimal_refuses_anything_else(text):
 def test_parse_decimal_refuses_more_than_two_decimals(text):
     with pytest.raises(TooManyDecimals):
         parse_decimal(text)
+
+
+# --- the average's format -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "written"), [
+    (Decimal("88.5"), "88.50"), (Decimal(90), "90.00"), (Decimal("71.25"), "71.25"),
+    (Decimal("64.125"), "64.13"), (Decimal("64.135"), "64.14"), (None, "")])
+def test_an_average_is_written_with_two_decimals_rounded_half_up(value, written):
+    assert format_average(value) == written
+
+
+def test_templates_write_an_average_through_the_same_function(app):
+    assert app.jinja_env.from_string("{{ a|average }}|{{ n|average or '—' }}").render(
+        a=Decimal("64.125"), n=None) == "64.13|—"

@@ -24,6 +24,7 @@ from diploma.grading import rules
 from diploma.grading.models import FIRST_ROUND, Gradebook
 from diploma.grading.services import published_results_of
 from diploma.teaching.models import Offering
+from diploma.text import format_average
 from diploma.web import absolute_url
 
 SERIAL_PATTERN = re.compile(r"^[A-Z]{2,10}-[A-Z]{3}-\d{4}-\d{4,6}$")
@@ -199,7 +200,7 @@ def _certificate_statement(standing, report, serial, code, issued_on):
     """What the certificate states, frozen as its snapshot: reprints and verification read only this."""
     student, university = standing.student, report.university
     programme, cohort = report.programme, report.cohort
-    average = format(standing.average, ".2f")
+    average = format_average(standing.average)
     return {
         "serial": serial, "verification_url": verification_url(serial, code),
         "issued_on": issued_on.isoformat(),

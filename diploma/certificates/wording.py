@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from diploma.arabic import format_long_date, gendered, to_arabic_digits
+from diploma.arabic import digits_for, format_long_date, gendered, to_arabic_digits
 from diploma.certificates.pdf_engine import qr_data_uri, qr_source
 from diploma.i18n import force_language
 from diploma.partners.services import logo_folder
@@ -36,9 +36,7 @@ def qr_url(snapshot):
 def _digits_for(snapshot, language):
     """How numbers are written: Arabic-Indic (٠–٩, ٫) in the Arabic version when the programme chose
     them, Western otherwise."""
-    if language == "ar" and snapshot.get("digits") == "arabic_indic":
-        return to_arabic_digits
-    return str
+    return digits_for(language, snapshot.get("digits"))
 
 
 def _logo_url(snapshot):

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from diploma.extensions import db
+from diploma.i18n import NamedInBothLanguages
 
 MARK = db.Numeric(5, 2)
 ROUNDING_CHOICES = ("none", "whole")
@@ -9,7 +10,7 @@ SECOND_ROUND_RULES = ("no_cap", "cap_at_pass", "deduction")
 DIGIT_STYLES = ("arabic_indic", "western")
 
 
-class Programme(db.Model):
+class Programme(NamedInBothLanguages, db.Model):
     __tablename__ = "programme"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -32,11 +33,8 @@ class Programme(db.Model):
         db.CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_range"),
     )
 
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
-
-class GradeBand(db.Model):
+class GradeBand(NamedInBothLanguages, db.Model):
     """One step of the grading scale: marks from ``min_mark`` up to the next band's minimum."""
 
     __tablename__ = "grade_band"
@@ -51,11 +49,8 @@ class GradeBand(db.Model):
 
     __table_args__ = (db.UniqueConstraint("programme_id", "min_mark"),)
 
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
-
-class Cohort(db.Model):
+class Cohort(NamedInBothLanguages, db.Model):
     __tablename__ = "cohort"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -71,9 +66,6 @@ class Cohort(db.Model):
         db.UniqueConstraint("programme_id", "name_en"),
         db.CheckConstraint("end_year >= start_year", name="years_ordered"),
     )
-
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
 
 class Course(db.Model):
@@ -100,7 +92,7 @@ class Course(db.Model):
         return self.title_ar if language == "ar" else self.title_en
 
 
-class Term(db.Model):
+class Term(NamedInBothLanguages, db.Model):
     __tablename__ = "term"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -110,6 +102,3 @@ class Term(db.Model):
     ends_on = db.Column(db.Date, nullable=False)
 
     __table_args__ = (db.CheckConstraint("ends_on > starts_on", name="dates_ordered"),)
-
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en

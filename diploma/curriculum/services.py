@@ -108,15 +108,22 @@ def cohort_end_date(cohort):
     return last_term_end or date(cohort.end_year, 6, 30)
 
 
+def _refuse_a_second(column, values, record, message):
+    """RuleViolation on the field when another record than ``record`` (None: a new one) already has the
+    unique value ``values[column.key]``."""
+    model = column.class_
+    clash = db.session.scalar(db.select(model.id).where(column == values[column.key],
+                                                        model.id != getattr(record, "id", None)))
+    if clash is not None:
+        raise RuleViolation(message, field=column.key)
+
+
 def save_cohort(actor, cohort, values):
     dates.check_year(values["start_year"], field="start_year")
     dates.check_year(values["end_year"], field="end_year")
     if values["end_year"] < values["start_year"]:
         raise RuleViolation(_l("The final year cannot come before the first year."), field="end_year")
-    clash = db.session.scalar(db.select(Cohort).where(Cohort.name_en == values["name_en"],
-                                                      Cohort.id != getattr(cohort, "id", None)))
-    if clash is not None:
-        raise RuleViolation(_l("Another cohort already has this name."), field="name_en")
+    _refuse_a_second(Cohort.name_en, values, cohort, _l("Another cohort already has this name."))
     return _save(actor, cohort or Cohort(programme=the_programme()), values, COHORT_FIELDS, "cohort")
 
 
@@ -126,10 +133,7 @@ def all_courses():
 
 def save_course(actor, course, values):
     values = {**values, "code": values["code"].upper()}
-    clash = db.session.scalar(db.select(Course).where(Course.code == values["code"],
-                                                      Course.id != getattr(course, "id", None)))
-    if clash is not None:
-        raise RuleViolation(_l("Another course already has this code."), field="code")
+    _refuse_a_second(Course.code, values, course, _l("Another course already has this code."))
     return _save(actor, course or Course(programme=the_programme()), values, COURSE_FIELDS, "course")
 
 
@@ -142,8 +146,5 @@ def save_term(actor, term, values):
     dates.check_planned_date(values["ends_on"], field="ends_on")
     if values["ends_on"] <= values["starts_on"]:
         raise RuleViolation(_l("The term must end after it starts."), field="ends_on")
-    clash = db.session.scalar(db.select(Term).where(Term.name_en == values["name_en"],
-                                                    Term.id != getattr(term, "id", None)))
-    if clash is not None:
-        raise RuleViolation(_l("Another term already has this name."), field="name_en")
+    _refuse_a_second(Term.name_en, values, term, _l("Another term already has this name."))
     return _save(actor, term or Term(), values, TERM_FIELDS, "term")

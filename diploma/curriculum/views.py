@@ -56,40 +56,22 @@ def _edit(kind, record_id):
                            fields=fields)
 
 
-@bp.route("/cohorts")
-@roles(ADMIN)
-def list_cohorts():
-    return _list("cohorts")
+def _record_pages(kind, singular):
+    """A kind of record's list (``/cohorts``: ``list_cohorts``) and its edit page, for a new record or an
+    existing one (``/cohorts/new``, ``/cohorts/<id>``: ``edit_cohort``), for the administrator."""
+    @roles(ADMIN)
+    def list_records():
+        return _list(kind)
+
+    @roles(ADMIN)
+    def edit_record(record_id):
+        return _edit(kind, record_id)
+
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_records)
+    bp.add_url_rule(f"/{kind}/new", f"edit_{singular}", edit_record, methods=["GET", "POST"],
+                    defaults={"record_id": None})
+    bp.add_url_rule(f"/{kind}/<int:record_id>", f"edit_{singular}", edit_record, methods=["GET", "POST"])
 
 
-@bp.route("/cohorts/new", methods=["GET", "POST"], defaults={"record_id": None})
-@bp.route("/cohorts/<int:record_id>", methods=["GET", "POST"])
-@roles(ADMIN)
-def edit_cohort(record_id):
-    return _edit("cohorts", record_id)
-
-
-@bp.route("/courses")
-@roles(ADMIN)
-def list_courses():
-    return _list("courses")
-
-
-@bp.route("/courses/new", methods=["GET", "POST"], defaults={"record_id": None})
-@bp.route("/courses/<int:record_id>", methods=["GET", "POST"])
-@roles(ADMIN)
-def edit_course(record_id):
-    return _edit("courses", record_id)
-
-
-@bp.route("/terms")
-@roles(ADMIN)
-def list_terms():
-    return _list("terms")
-
-
-@bp.route("/terms/new", methods=["GET", "POST"], defaults={"record_id": None})
-@bp.route("/terms/<int:record_id>", methods=["GET", "POST"])
-@roles(ADMIN)
-def edit_term(record_id):
-    return _edit("terms", record_id)
+for _kind, _singular in (("cohorts", "cohort"), ("courses", "course"), ("terms", "term")):
+    _record_pages(_kind, _singular)

@@ -48,6 +48,15 @@ def _stale(score):
     return CellResult("stale", message, _display(score), getattr(score, "version", None))
 
 
+def checked_reason(actor, sheet, reason):
+    """The reason for a change, stripped. A published mark changes only with one: RuleViolation (on the
+    ``reason`` field) when ``actor`` would change the marks of ``sheet`` after publication without it."""
+    reason = (reason or "").strip()
+    if editor_kind(actor, sheet.gradebook) == "registrar" and not reason:
+        raise RuleViolation(_l("Give the reason for changing a published mark."), field="reason")
+    return reason
+
+
 def save_marks(actor, offering, entries, reason=None):
     """Save typed marks: ``entries`` are dicts with enrolment_id, assessment_id, attempt, text and the
     version the user saw (None for an empty cell). Each cell stands alone: a malformed, out-of-range or
@@ -56,10 +65,7 @@ def save_marks(actor, offering, entries, reason=None):
     allowed = editable_attempts(actor, sheet)
     if not allowed:
         raise RuleViolation(_l("This gradebook cannot be changed now."))
-    kind = editor_kind(actor, sheet.gradebook)
-    reason = (reason or "").strip()
-    if kind == "registrar" and not reason:
-        raise RuleViolation(_l("Give the reason for changing a published mark."), field="reason")
+    reason = checked_reason(actor, sheet, reason)
     rows = {row.enrolment.id: row for row in sheet.rows}
     assessments = {a.id: a for a in sheet.assessments}
     results = {}

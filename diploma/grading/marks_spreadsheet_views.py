@@ -47,36 +47,33 @@ def _download(data, mimetype, offering, kind, language, extension):
     return response
 
 
-def _sheet_for_staff(offering_id):
+def _gradebook_file(offering_id, make, mimetype, kind, extension):
+    """A file made from the gradebook (``make(sheet, language)``), in the language asked for."""
     offering = staff_offering_or_404(offering_id)
-    return offering, services.load_sheet(offering)
+    language = _language()
+    return _download(make(services.load_sheet(offering), language), mimetype, offering, kind, language,
+                     extension)
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/export.xlsx")
 @roles(*STAFF)
 def export_xlsx(offering_id):
-    offering, sheet = _sheet_for_staff(offering_id)
-    language = _language()
-    return _download(marks_spreadsheet.export_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering,
-                     "gradebook", language, "xlsx")
+    return _gradebook_file(offering_id, marks_spreadsheet.export_xlsx, spreadsheets.XLSX_MIMETYPE,
+                           "gradebook", "xlsx")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/export.csv")
 @roles(*STAFF)
 def export_csv(offering_id):
-    offering, sheet = _sheet_for_staff(offering_id)
-    language = _language()
-    return _download(marks_spreadsheet.export_csv(sheet, language), spreadsheets.CSV_MIMETYPE, offering,
-                     "gradebook", language, "csv")
+    return _gradebook_file(offering_id, marks_spreadsheet.export_csv, spreadsheets.CSV_MIMETYPE,
+                           "gradebook", "csv")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/template.xlsx")
 @roles(*STAFF)
 def import_template(offering_id):
-    offering, sheet = _sheet_for_staff(offering_id)
-    language = _language()
-    return _download(marks_spreadsheet.template_xlsx(sheet, language), spreadsheets.XLSX_MIMETYPE, offering,
-                     "template", language, "xlsx")
+    return _gradebook_file(offering_id, marks_spreadsheet.template_xlsx, spreadsheets.XLSX_MIMETYPE,
+                           "template", "xlsx")
 
 
 _NOT_GIVEN = object()
@@ -121,8 +118,10 @@ def import_marks(offering_id):
     if not form.validate_on_submit():
         return _import_page(offering, sheet, form, status=400 if request.method == "POST" else 200)
     reason = form.reason.data if actions.give_reason else None
-    if actions.give_reason and not (reason or "").strip():
-        form.reason.errors = [_("Give the reason for changing a published mark.")]
+    try:  # asked before the preview, not only when the file is accepted
+        services.checked_reason(current_user, sheet, reason)
+    except RuleViolation as violation:
+        form.reason.errors = [str(violation.message)]
         return _import_page(offering, sheet, form, status=400)
     data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     try:

@@ -1,6 +1,7 @@
 """Gradebooks: the assessments of an offering, the students' scores, and the gradebook's workflow."""
 from diploma.clock import utcnow
 from diploma.extensions import db
+from diploma.i18n import NamedInBothLanguages
 
 SCORE = db.Numeric(6, 2)
 WEIGHT = db.Numeric(5, 2)
@@ -40,7 +41,7 @@ class Gradebook(db.Model):
     )
 
 
-class Assessment(db.Model):
+class Assessment(NamedInBothLanguages, db.Model):
     """A component of an offering's mark (coursework, midterm, final …) with its weight out of 100."""
 
     __tablename__ = "assessment"
@@ -63,9 +64,6 @@ class Assessment(db.Model):
         db.CheckConstraint("weight > 0 AND weight <= 100", name="weight_range"),
         db.CheckConstraint("max_score > 0", name="max_positive"),
     )
-
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
 
 class Score(db.Model):

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from diploma.i18n import NamedInBothLanguages
 from diploma.text import NumberError, TooManyDecimals, clean_text, parse_decimal
 
 ABSENT = "absent"
@@ -17,16 +18,13 @@ ABSENT_WORDS = {"غ", "غائب", "غياب", "a", "abs", "absent"}
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(NamedInBothLanguages):
     """One step of the grading scale, as it stood when a gradebook was published."""
 
     id: int
     min_mark: Decimal
     name_ar: str
     name_en: str
-
-    def name(self, language):
-        return self.name_ar if language == "ar" else self.name_en
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,12 @@ class GradingRules:
                    Decimal(settings.second_round_deduction),
                    tuple(Band(band_id, Decimal(min_mark), name_ar, name_en)
                          for band_id, min_mark, name_ar, name_en in ordered))
+
+    @classmethod
+    def published_or_current(cls, published_rules, programme):
+        """A gradebook's rules: those frozen at its first publication (``published_rules``, see
+        ``as_json``), else the programme's current ones."""
+        return cls.from_json(published_rules) if published_rules else cls.of_programme(programme)
 
     def as_json(self):
         return {"pass_mark": str(self.pass_mark), "course_mark_rounding": self.course_mark_rounding,

@@ -8,6 +8,7 @@
 from diploma.grading.marks import (  # noqa: F401
     CellResult,
     cell_key,
+    checked_reason,
     mark_history,
     save_assessments,
     save_marks,

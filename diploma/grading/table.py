@@ -161,10 +161,8 @@ def grading_rules_of(gradebook, programme=None):
     change of the programme's pass mark, rounding, bands or second-round rule changes no published
     result), the programme's current ones before it — from ``programme`` when the caller holds it, else
     read as one row of values (the programme is not loaded at all for a published gradebook)."""
-    if gradebook.published_rules:
-        return rules.GradingRules.from_json(gradebook.published_rules)
-    if programme is not None:
-        return rules.GradingRules.of_programme(programme)
+    if gradebook.published_rules or programme is not None:
+        return rules.GradingRules.published_or_current(gradebook.published_rules, programme)
     return _current_programme_rules()
 
 

@@ -1,6 +1,7 @@
 """The gradebook (lecturer, registrar), the registrar's queue, and the student's grades."""
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, roles
@@ -149,20 +150,34 @@ def _return_words(comment):
     return words
 
 
+# The steps taken through a confirmation page alone: whether the step is open to the user now, the page's
+# words, the service, and what is said once it is done.
+_STEPS = {
+    "submit": (lambda actions: actions.submit, _submit_words, services.submit_gradebook,
+               _l("The gradebook was submitted to the registration office.")),
+    "publish": (lambda actions: actions.publish, _publish_words, services.publish_gradebook,
+                _l("The marks are approved and published to the students.")),
+    "second_round": (lambda actions: actions.open_second_round, _second_round_words,
+                     services.open_second_round,
+                     _l("The second round is open: the lecturer can enter the second-round marks.")),
+}
+
+
+def _step(offering_id, name):
+    allowed, words, step, done = _STEPS[name]
+    return _confirm_or_step(offering_id, allowed, words, step, str(done))
+
+
 @bp.route("/offerings/<int:offering_id>/gradebook/submit", methods=["GET", "POST"])
 @roles(LECTURER)
 def submit(offering_id):
-    return _confirm_or_step(offering_id, lambda actions: actions.submit, _submit_words,
-                            services.submit_gradebook,
-                            _("The gradebook was submitted to the registration office."))
+    return _step(offering_id, "submit")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/publish", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def publish(offering_id):
-    return _confirm_or_step(offering_id, lambda actions: actions.publish, _publish_words,
-                            services.publish_gradebook,
-                            _("The marks are approved and published to the students."))
+    return _step(offering_id, "publish")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/return", methods=["POST"])
@@ -181,9 +196,7 @@ def return_to_lecturer(offering_id):
 @bp.route("/offerings/<int:offering_id>/gradebook/second-round", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def second_round(offering_id):
-    return _confirm_or_step(offering_id, lambda actions: actions.open_second_round, _second_round_words,
-                            services.open_second_round,
-                            _("The second round is open: the lecturer can enter the second-round marks."))
+    return _step(offering_id, "second_round")
 
 
 @bp.route("/offerings/<int:offering_id>/gradebook/scores/<int:score_id>/history")

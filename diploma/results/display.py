@@ -10,10 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
-from diploma.arabic import number_for_sentence
+from diploma.arabic import number_for_sentence, uses_arabic_digits
 from diploma.results import suppression
 from diploma.results.suppression import HIDDEN
 from diploma.results.tables import AVERAGE, PERCENT
+from diploma.text import format_average
 
 
 def format_figure(value, kind, language, digits):
@@ -24,9 +25,9 @@ def format_figure(value, kind, language, digits):
         return "–"
     if kind == PERCENT:
         text = number_for_sentence(format(value, "f"), language, digits)
-        return f"{text}٪" if language == "ar" and digits == "arabic_indic" else f"{text}%"
+        return f"{text}٪" if uses_arabic_digits(language, digits) else f"{text}%"
     if kind == AVERAGE:
-        return number_for_sentence(format(value, ".2f"), language, digits)
+        return number_for_sentence(format_average(value), language, digits)
     return number_for_sentence(value, language, digits)
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from diploma.results.tables import AVERAGE, COUNT, PERCENT
 
 SMALLEST_SHOWN = 5  # the threshold: counts below it are never published, nor rates or averages over fewer
+# (``too_few``, the one test of it)
 _PRIME = (1 << 61) - 1  # the span is computed modulo this prime (the vectors hold 0, 1 and −1 only)
 
 
@@ -67,8 +68,15 @@ class Share:
     whole: Count
 
 
+def too_few(n):
+    """The one decision: whether ``n`` people (a count, a rate's whole, an average's marks) are too few to
+    publish a figure about."""
+    return n < SMALLEST_SHOWN
+
+
 def is_small(n):
-    return isinstance(n, int) and not isinstance(n, bool) and 0 < n < SMALLEST_SHOWN
+    """A count that names people: 1 to ``SMALLEST_SHOWN`` − 1 (zero names nobody)."""
+    return isinstance(n, int) and not isinstance(n, bool) and n > 0 and too_few(n)
 
 
 def _vector(atoms, classes):
@@ -111,7 +119,7 @@ def _classes(groups):
 
 def _rate_shown_alone(share):
     whole, part = share.whole.n, share.part.n
-    return whole >= SMALLEST_SHOWN and not is_small(part) and not is_small(whole - part)
+    return not too_few(whole) and not is_small(part) and not is_small(whole - part)
 
 
 class _Span:
@@ -345,5 +353,5 @@ def _withheld(column, group, value, hidden_counts, hidden_rates, hidden_averages
     if column.kind == AVERAGE:
         if not isinstance(group, Count):
             return value is not None
-        return value is not None and (group.n < SMALLEST_SHOWN or group.atoms in hidden_averages)
+        return value is not None and (too_few(group.n) or group.atoms in hidden_averages)
     return False

@@ -81,24 +81,32 @@ def _report_name(extension):
     return f"programme-in-numbers-{today().isoformat()}.{extension}"
 
 
+def _report(make, mimetype, extension):
+    """The report of the filtered scope, in the language asked for, as a file: ``make(figures, language,
+    filters)`` gives its bytes."""
+    language = _report_language()
+    scope, filters = _filtered_scope(language)
+    figures = reports.report_figures(scope, language)
+    return _download(make(figures, language, filters), mimetype, _report_name(extension))
+
+
+def _pdf_bytes(figures, language, filters):
+    with force_language(language):
+        labels = _scope_labels(filters)
+    return reports.pdf_bytes(figures, labels)
+
+
 @bp.route("/results/report.xlsx")
 @roles(ADMIN, REGISTRAR)
 def report_xlsx():
-    language = _report_language()
-    scope, _filters = _filtered_scope(language)
-    figures = reports.report_figures(scope, language)
-    return _download(reports.workbook_bytes(figures), XLSX_MIMETYPE, _report_name("xlsx"))
+    return _report(lambda figures, _language, _filters: reports.workbook_bytes(figures), XLSX_MIMETYPE,
+                   "xlsx")
 
 
 @bp.route("/results/report.pdf")
 @roles(ADMIN, REGISTRAR)
 def report_pdf():
-    language = _report_language()
-    scope, filters = _filtered_scope(language)
-    figures = reports.report_figures(scope, language)
-    with force_language(language):
-        labels = _scope_labels(filters)
-    return _download(reports.pdf_bytes(figures, labels), "application/pdf", _report_name("pdf"))
+    return _report(_pdf_bytes, "application/pdf", "pdf")
 
 
 def _download(data, mimetype, name):

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from diploma.i18n import force_language
 from diploma.results import suppression
+from diploma.results.display import privacy_note
 from diploma.results.suppression import HIDDEN, Count, Share, protect
 from diploma.results.tables import AVERAGE, PERCENT, TEXT, Column, FigureTable, Row, percent
 from tests.results.builders import small_programme
@@ -34,10 +36,36 @@ def test_a_count_under_5_is_hidden_and_5_is_shown(n, shown):
     assert cells(figure) == [[n if shown else HIDDEN]]
 
 
+def _threshold_figures(small, large):
+    """A count, a rate over its whole and an average over its marks, each of ``small`` and of ``large``
+    people; the rates' part and complement kept safe (0 and the whole)."""
+    counts = table([Column("Graduates")], ("small", [group(small, "c1")]), ("large", [group(large, "c2")]),
+                   key="counts")
+    rates = table([Column("Passed", PERCENT)],
+                  ("small", [Share(group(small, "r1"), group(small, "r1", "r0"))]),
+                  ("large", [Share(group(large, "r2"), group(large, "r2", "r3"))]), key="rates")
+    averages = FigureTable("avg", "avg", [Column("Label", TEXT), Column("2023", AVERAGE)])
+    averages.rows += [Row("small", [Decimal("70.00")], groups=[group(small, "a1")]),
+                      Row("large", [Decimal("70.00")], groups=[group(large, "a2")])]
+    return protect([counts, rates, averages])
+
+
+def test_the_smallest_shown_count_is_5_for_every_figure_and_every_reader():
+    # Fails if the threshold moves (to 4 or 6): 4 people are hidden, 5 shown, in each kind of figure, and
+    # the note under the tables (pages, PDF, XLSX) says so.
+    assert (suppression.too_few(4), suppression.too_few(5)) == (True, False)
+    assert [cells(figure) for figure in _threshold_figures(4, 5)] == [
+        [[HIDDEN], [5]], [[HIDDEN], [Decimal("100.0")]], [[HIDDEN], [Decimal("70.00")]]]
+    with force_language("en"):
+        assert "a count under 5," in privacy_note("en", "western")
+
+
 def test_the_threshold_is_one_setting(monkeypatch):
     monkeypatch.setattr(suppression, "SMALLEST_SHOWN", 3)
-    [figure] = protect([table([Column("Graduates")], ("A", [group(3, "a")]), ("B", [group(2, "b")]))])
-    assert cells(figure) == [[3], [HIDDEN]]
+    assert [cells(figure) for figure in _threshold_figures(2, 3)] == [
+        [[HIDDEN], [3]], [[HIDDEN], [Decimal("100.0")]], [[HIDDEN], [Decimal("70.00")]]]
+    with force_language("en"):
+        assert "a count under 3," in privacy_note("en", "western")
 
 
 def test_no_share_beside_a_hidden_count():
