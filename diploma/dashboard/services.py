@@ -15,7 +15,7 @@ from functools import cache
 from typing import NamedTuple
 
 from diploma.auth.models import User, utcnow
-from diploma.certificates.services import graduation_report
+from diploma.certificates.graduation import graduation_report
 from diploma.curriculum.models import Cohort, Course, Programme, Term
 from diploma.curriculum.services import PROGRAMME_CODE, the_programme
 from diploma.dashboard.models import DASHBOARD, GRADES, PAGES, PageVisit
