@@ -196,13 +196,12 @@ def main(argv=None):
         flask(env, "db", "upgrade")
         flask(env, "demo", "seed")
         from diploma import create_app
-        from diploma.certificates import services
-        from diploma.signing import documents
+        from diploma.certificates import documents, issuing
 
         app = create_app()
         with app.app_context():
             university, cohort_id = grow_cohort(SIZE)
-            chosen = services.printable_certificates(university.id, cohort_id)
+            chosen = issuing.printable_certificates(university.id, cohort_id)
             assert len(chosen) == SIZE
             print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, queue: "
                   f"{app.config['JOBS_BACKEND']}, cores: {os.cpu_count()}", flush=True)

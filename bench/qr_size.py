@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from diploma.certificates.qr import token_claims  # noqa: E402
 from diploma.signing.token import make_token  # noqa: E402
 from tests.certificates.builders import snapshot  # noqa: E402
 
@@ -54,7 +55,7 @@ def main():
         serial = "PCS-MSL-2025-0042"
         data = snapshot(serial=serial, student={"name_ar": name_ar, "name_en": name_en})
         url = f"{arguments.base_url}/verify/{serial}?code=Zx3vQ9kL2mN8pR4tY6wB1c"
-        token = make_token(data, ThrowawayKey, status_index=1234)
+        token = make_token(token_claims(data, 1234), ThrowawayKey)
         full = f"{url}#{token}"
         code = segno.make(full, error="m", boost_error=False, micro=False)
         modules = code.symbol_size(border=QUIET_ZONE)[0]

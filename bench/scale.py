@@ -54,7 +54,7 @@ from bench.databases import counting_queries, make_app, postgresql_database, sql
 from diploma.arabic import fold_for_search  # noqa: E402
 from diploma.audit import AuditEvent  # noqa: E402
 from diploma.auth.models import User  # noqa: E402
-from diploma.certificates import services as certificates  # noqa: E402
+from diploma.certificates import graduation, issuing  # noqa: E402
 from diploma.certificates.models import Certificate, SerialCounter  # noqa: E402
 from diploma.curriculum.models import Cohort, Course, Term  # noqa: E402
 from diploma.demo import DEMO_PASSWORD  # noqa: E402
@@ -322,7 +322,7 @@ def plan(app):
         score_id = db.session.scalar(
             db.select(Score.id).join(Enrolment, Enrolment.id == Score.enrolment_id)
             .where(Enrolment.offering_id == current.id).order_by(Score.id))
-        verify = certificates.verification_url(*db.session.execute(
+        verify = issuing.verification_url(*db.session.execute(
             db.select(Certificate.serial, Certificate.verification_code).order_by(Certificate.id)).first())
         db.session.remove()
     registrar, lecturer = "registrar.mosul@example.org", "lecturer.mosul@example.org"
@@ -434,7 +434,7 @@ def report_cost_per_student(app, runs):
             db.session.remove()
             cohort, university = db.session.get(Cohort, cohort_id), db.session.get(University, university_id)
             started = time.perf_counter()
-            certificates.graduation_report(university, cohort)
+            graduation.graduation_report(university, cohort)
             timings.append(time.perf_counter() - started)
         db.session.remove()
     return statistics.median(timings) * 1000 / size, size

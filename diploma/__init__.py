@@ -197,6 +197,11 @@ def _register_blueprints(app):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(jobs_bp)
+    # The signed revocation lists (signing) list the certificates' revocations: signing imports no domain.
+    from diploma.certificates.revocation import revoked_indexes
+    from diploma.signing.views import REVOKED_INDEXES
+
+    app.extensions[REVOKED_INDEXES] = revoked_indexes
 
 
 def _register_request_hooks(app):

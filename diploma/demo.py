@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from diploma import demo_data
 from diploma.auth.models import User
 from diploma.auth.services import hash_password
-from diploma.certificates import services as certificates
+from diploma.certificates import graduation, issuing
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.demo_grades import SEMESTERS, seed_grades, term_key
@@ -211,10 +211,10 @@ def seed_certificates(universities, cohorts):
         registrar = db.session.scalar(db.select(User).where(User.role == "registrar",
                                                             User.university_id == university.id)
                                       .order_by(User.id))
-        report = certificates.graduation_report(university, cohort)
+        report = graduation.graduation_report(university, cohort)
         waiting = [standing.student.id for standing in report.awaiting_certificate]
         if waiting:
-            certificates.issue_certificates(registrar, university, cohort, waiting,
+            issuing.issue_certificates(registrar, university, cohort, waiting,
                                             issued_on=CERTIFICATES_ISSUED_ON)
 
 
@@ -224,7 +224,7 @@ def demo_verification_url():
                                     .order_by(Certificate.id))
     if certificate is None:
         return None
-    return certificates.verification_url(certificate.serial, certificate.verification_code)
+    return issuing.verification_url(certificate.serial, certificate.verification_code)
 
 
 def seed():

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from diploma import audit, backup, create_app
 from diploma.auth.models import User
-from diploma.certificates import services as certificates
+from diploma.certificates import graduation, issuing, verification
 from diploma.certificates.models import Certificate
 from diploma.config import TestConfig
 from diploma.curriculum.models import Cohort
@@ -139,9 +139,9 @@ def issue_kufa_certificates():
     kufa = db.session.scalar(db.select(University).where(University.code == "KUF"))
     cohort = db.session.scalar(db.select(Cohort).order_by(Cohort.start_year))
     registrar = by_email("registrar.kufa@example.org")
-    report = certificates.graduation_report(kufa, cohort)
+    report = graduation.graduation_report(kufa, cohort)
     graduates = [standing.student.id for standing in report.graduates]
-    issued = certificates.issue_certificates(registrar, kufa, cohort, graduates, issued_on=date(2025, 9, 1))
+    issued = issuing.issue_certificates(registrar, kufa, cohort, graduates, issued_on=date(2025, 9, 1))
     db.session.commit()
     return issued
 
@@ -187,8 +187,8 @@ def test_a_backup_restored_into_a_new_database_brings_everything_back(demo, runn
             assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
         codes = [(c.serial, c.verification_code) for c in db.session.scalars(db.select(Certificate))]
         for serial, code in codes:
-            assert certificates.verify(serial, code).serial == serial
-        assert certificates.verify(codes[0][0], codes[1][1]) is None
+            assert verification.verify(serial, code).serial == serial
+        assert verification.verify(codes[0][0], codes[1][1]) is None
 
     client = restored.test_client()
     page = client.get(f"/verify/{issued[0].serial}?code={issued[0].verification_code}")

@@ -8,7 +8,7 @@ from flask import request
 
 from diploma import create_app
 from diploma.access import public
-from diploma.certificates import services as certificates
+from diploma.certificates import issuing
 from diploma.config import TestConfig, trusted_hosts_for
 from diploma.extensions import db
 from tests.certificates.builders import graduating_cohort
@@ -95,13 +95,13 @@ def test_a_certificate_freezes_the_public_address_whatever_the_host(app, public_
 
     url = certificate.snapshot["verification_url"]
     assert url.startswith(f"{public_address}/verify/{certificate.serial}?code=")
-    assert certificates.verification_url(certificate.serial, certificate.verification_code) == url
+    assert issuing.verification_url(certificate.serial, certificate.verification_code) == url
 
 
 def test_links_keep_the_path_of_a_public_address_below_the_root(app, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://example.edu.iq/diploma/")
 
-    assert certificates.verification_url("PCS-MSL-2025-0001", "abc") == \
+    assert issuing.verification_url("PCS-MSL-2025-0001", "abc") == \
         "https://example.edu.iq/diploma/verify/PCS-MSL-2025-0001?code=abc"
 
 

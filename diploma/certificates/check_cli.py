@@ -3,7 +3,7 @@
     flask --app wsgi certificates check FILE.pdf [--language en]
     flask --app wsgi certificates check --token TOKEN          (the token, or the whole URL of the QR code)
 
-A PDF gets the verdict of verify by upload (``diploma.signing.inspect``): its signature, its attached
+A PDF gets the verdict of verify by upload (``diploma.certificates.inspect``): its signature, its attached
 credential against the register, its status. A token (what the QR code carries after ``#``) gets the verdict
 of the offline checker (``diploma.signing.token.verify_token``), then, as this command runs beside the
 register, the certificate's status in it (revoked, replaced) and whether the register states the same names.
@@ -14,13 +14,13 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
-from diploma.certificates import services
+from diploma.certificates import inspect
 from diploma.certificates.cli import LANGUAGE, certificates_cli
 from diploma.cli import CommandError
 from diploma.extensions import db
 from diploma.i18n import force_language
-from diploma.signing import inspect
 from diploma.signing.models import SigningKey
+from diploma.signing.token import VALID, verify_token
 
 NOT_VALID = 1
 
@@ -64,19 +64,15 @@ def _register_verdict(token_verdict):
     claims = token_verdict.claims
     key = db.session.scalar(db.select(SigningKey)
                             .where(SigningKey.fingerprint == token_verdict.key_fingerprint))
-    certificate = services.find_by_serial(str(claims.get("s", "")))
-    if certificate is None or certificate.university_id != key.university_id or (
-            certificate.snapshot["student"]["name_ar"], certificate.snapshot["student"]["name_en"]) != (
-            claims.get("a"), claims.get("e")):
-        return inspect.PdfVerdict(inspect.NOT_IN_REGISTER, signing_key=key)
-    outcome = inspect.REPLACED if certificate.replaced else inspect.REVOKED if certificate.revoked \
-        else inspect.VALID
-    return inspect.PdfVerdict(outcome, signing_key=key, certificate=certificate)
+
+    def states_the_names(certificate):
+        student = certificate.snapshot["student"]
+        return (student["name_ar"], student["name_en"]) == (claims.get("a"), claims.get("e"))
+
+    return inspect.register_verdict(key, claims.get("s", ""), states_the_names)
 
 
 def _check_token(text, language):
-    from diploma.signing.token import VALID, verify_token
-
     token_verdict = verify_token(_token_of(text))
     click.echo(token_verdict.message)
     if token_verdict.outcome != VALID:

@@ -16,14 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from diploma.arabic import number_for_sentence
-from diploma.certificates import services
+from diploma.certificates import documents, graduation, issuing, verification
 from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.partners.command_line import university_named, university_option
-from diploma.signing import documents
 from diploma.signing.errors import SigningError
 
 certificates_cli = AppGroup("certificates", help="Graduation certificates: issue, print, render.")
@@ -62,12 +61,12 @@ def issue_command(university_code, cohort_id, issued_on, language):
     """Issue a certificate to every eligible student of the cohort who has none yet (all or none)."""
     with force_language(language):
         university, cohort = _university_and_cohort(university_code, cohort_id)
-        waiting = services.graduation_report(university, cohort).awaiting_certificate
+        waiting = graduation.graduation_report(university, cohort).awaiting_certificate
         if not waiting:
             click.echo(_("No eligible student is waiting for a certificate."))
             return
         try:
-            issued = services.issue_certificates(None, university, cohort, [s.student.id for s in waiting],
+            issued = issuing.issue_certificates(None, university, cohort, [s.student.id for s in waiting],
                                                  issued_on=issued_on.date() if issued_on else None)
             db.session.commit()
         except RuleViolation as violation:
@@ -86,7 +85,7 @@ def issue_command(university_code, cohort_id, issued_on, language):
 @COHORT
 @OUTPUT
 @LANGUAGE
-@click.option("--order", type=click.Choice(services.BATCH_ORDERS), default="rank",
+@click.option("--order", type=click.Choice(issuing.BATCH_ORDERS), default="rank",
               show_default=True, help="Order of the pages: by rank in the cohort, or by name.")
 def print_command(university_code, cohort_id, output, language, order):
     """Every valid certificate of the cohort in one PDF, one page each, for printing (signed once, as a
@@ -94,7 +93,7 @@ def print_command(university_code, cohort_id, output, language, order):
     with force_language(language):
         check_writable(output)
         university, cohort = _university_and_cohort(university_code, cohort_id)
-        chosen = services.printable_certificates(university.id, cohort.id, order=order, language=language)
+        chosen = issuing.printable_certificates(university.id, cohort.id, order=order, language=language)
         if not chosen:
             raise CommandError(_("This cohort has no valid certificate to print."))
         with click.progressbar(length=len(chosen), label=_("Rendering the certificates")) as bar:
@@ -121,7 +120,7 @@ def render_command(serial, output, language, transcript):
     credential attached)."""
     with force_language(language):
         check_writable(output)
-        certificate = services.find_by_serial(serial.strip().upper())
+        certificate = verification.find_by_serial(serial.strip().upper())
         if certificate is None:
             raise CommandError(_("No certificate has the serial number %(serial)s.", serial=serial))
         if not certificate.printable:

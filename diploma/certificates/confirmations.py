@@ -4,7 +4,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from diploma.arabic import format_long_date
-from diploma.certificates import services
+from diploma.certificates import corrections, graduation
 from diploma.certificates.graduation_date import proposed_graduation_date
 from diploma.i18n import current_language, isolate
 from diploma.web import confirmation_page, filled
@@ -17,7 +17,7 @@ def issue(university, cohort, student_ids, cancel_url, issued_on=None):
     issued_on = issued_on or proposed_graduation_date(university, cohort)
     chosen = set(student_ids)
     names = [isolate(s.student.user.display_name(language))
-             for s in services.graduation_report(university, cohort).standings if s.student.id in chosen]
+             for s in graduation.graduation_report(university, cohort).standings if s.student.id in chosen]
     return confirmation_page(
         title=_("Issue the ticked certificates"), button=_("Issue the ticked certificates"),
         sentence=_("Issue {count} certificates of {cohort} at {university}, with consecutive serial numbers. "
@@ -34,7 +34,7 @@ def correction(certificate, form, cancel_url):
     language = current_language()
     before = {**certificate.snapshot["student"], "issued_on": certificate.snapshot["issued_on"]}
     changes = []
-    for name in services.CORRECTABLE:
+    for name in corrections.CORRECTABLE:
         field = getattr(form, name, None)
         if field is None:
             continue

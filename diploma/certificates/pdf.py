@@ -1,5 +1,5 @@
-"""Certificates and transcripts as PDF (unsigned: ``diploma.signing.documents`` signs them after the render,
-and is what pages and commands call): the wording (``wording``) laid out by WeasyPrint
+"""Certificates and transcripts as PDF (unsigned: ``documents`` signs them after the render, and is what
+pages and commands call): the wording (``wording``) laid out by WeasyPrint
 (``pdf_engine``). Single documents are archival (PDF/A-3b with the snapshot attached as JSON); a batch for
 printing is split into multi-page chunks rendered on all cores by a process pool, merged with pypdf (a
 WeasyPrint ``Document`` cannot be pickled, so it cannot leave its process). The Jinja HTML is made in the
@@ -73,23 +73,24 @@ def _archival_pdf(document, snapshot, extra_attachments=()):
                   attachments=[_snapshot_attachment(snapshot), *extra_attachments])
 
 
-def render_certificate(snapshot, language, extra_attachments=()):
+def render_certificate(snapshot, language, extra_attachments=(), qr_url=None):
     """One graduation certificate (شهادة التخرج): one A4 landscape page, PDF/A-3b, with the snapshot
-    attached as ``certificate.json``. ``language``: 'ar' (right to left) or 'en'. Needs an app context."""
+    attached as ``certificate.json``. ``language``: 'ar' (right to left) or 'en'; ``qr_url``: what its QR
+    code holds (``qr.qr_url``; the bare verification URL when not given). Needs an app context."""
     folders = engine.allowed_folders()
     with force_language(language):
-        context = certificate_context(snapshot, language)
+        context = certificate_context(snapshot, language, qr_url)
         document = _render_certificates([context], language, folders, wording.title("certificate", context))
     return _archival_pdf(document, snapshot, extra_attachments)
 
 
-def render_transcript(snapshot, language, extra_attachments=()):
+def render_transcript(snapshot, language, extra_attachments=(), qr_url=None):
     """The transcript (كشف الدرجات) of a certificate: every course with its term, credits, mark, band and
     round, then the average; A4 portrait (a second page when the courses need it), PDF/A-3b, snapshot
     attached. Needs an app context."""
     folders = engine.allowed_folders()
     with force_language(language):
-        context = transcript_context(snapshot, language)
+        context = transcript_context(snapshot, language, qr_url)
         page_html = wording.html("transcript", [context], language, wording.title("transcript", context))
         document = engine.render_html("transcript", page_html, folders)
     return _archival_pdf(document, snapshot, extra_attachments)
@@ -140,9 +141,10 @@ def _pool(workers):
     return ProcessPoolExecutor(max_workers=workers, mp_context=_start_method())
 
 
-def render_batch(snapshots, language, progress=None, *, workers=None, chunk_size=None):
+def render_batch(snapshots, language, progress=None, *, qr_urls=None, workers=None, chunk_size=None):
     """Many certificates in one PDF, one page each, in the order given (for printing: neither PDF/A nor
-    attachments). Rendered on all cores: the batch is split into multi-page chunks over a process pool
+    attachments); ``qr_urls``: what each one's QR code holds, in the same order (the bare verification URLs
+    when not given). Rendered on all cores: the batch is split into multi-page chunks over a process pool
     (``workers``, by default every core); a batch of less than two chunks is rendered in this process.
     ``progress(done, total)`` is called as pages are done. Needs an app context (the HTML is made here)."""
     total = len(snapshots)
@@ -153,7 +155,9 @@ def render_batch(snapshots, language, progress=None, *, workers=None, chunk_size
     folders = engine.allowed_folders()
     title = wording.batch_title(language)
     with force_language(language):
-        contexts = [certificate_context(snapshot, language) for snapshot in snapshots]
+        urls = qr_urls or [None] * total
+        contexts = [certificate_context(snapshot, language, url) for snapshot, url in zip(snapshots, urls,
+                                                                                           strict=True)]
         chunks = [contexts[start:start + size] for start in range(0, total, size)]
         htmls = [wording.html("certificate", chunk, language, title) for chunk in chunks]
     if progress:

@@ -10,12 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import public
-from diploma.certificates import bp, services, verification
+from diploma.certificates import bp, documents, inspect, verification
 from diploma.certificates.forms import VERIFY_FIELD_LENGTH, VerifyForm, VerifyUploadForm
 from diploma.certificates.views import _credential
 from diploma.extensions import csrf, db, limiter
 from diploma.i18n import current_language
-from diploma.signing import documents, inspect
 from diploma.web import writes_nothing
 
 # Room for the multipart boundary and headers around an uploaded file.
@@ -96,7 +95,7 @@ def verify_upload():
 @public
 @limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
 def verify(serial):
-    certificate = services.verify(serial, request.args.get("code"))
+    certificate = verification.verify(serial, request.args.get("code"))
     if certificate is None:
         return _not_found(serial)
     page = render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
@@ -124,7 +123,7 @@ def _count_verification(certificate):
     certificate_id, serial = certificate.id, certificate.serial
     try:
         db.session.commit()
-        services.record_verification(certificate_id)
+        verification.record_verification(certificate_id)
         db.session.commit()
     except SQLAlchemyError:  # a database down or busy too long: the check goes uncounted, the page is shown
         db.session.rollback()
@@ -137,7 +136,7 @@ def _count_verification(certificate):
 def public_credential(serial):
     """The Open Badges credential of a valid certificate, for whoever holds its serial and code (the
     verification page links it); not found in the same way as the verification page otherwise."""
-    certificate = services.verify(serial, request.args.get("code"))
+    certificate = verification.verify(serial, request.args.get("code"))
     if certificate is None or not certificate.printable:
         return _not_found(serial)
     return _credential(certificate)

@@ -1,4 +1,5 @@
-"""Undoing a revocation: a certificate revoked by mistake is made valid again (reinstated), with a reason.
+"""Revoking a certificate, and undoing a revocation: a certificate revoked by mistake is made valid again
+(reinstated), with a reason.
 
 A certificate revoked because a corrected certificate replaced it is never reinstated: the corrected one is
 the graduate's certificate (two valid certificates would state two things). The status list, the
@@ -8,21 +9,48 @@ revocation itself stays in the audit trail, beside the reinstatement.
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit
-from diploma.certificates.models import VALID, Certificate
+from diploma.certificates.models import REVOKED, VALID, Certificate
+from diploma.clock import utcnow
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+
+
+def locked(certificate):
+    """The certificate's row, locked until the transaction ends and read afresh: of two changes at the
+    same moment (revocation, reinstatement, correction), the second waits here and then sees what the
+    first did."""
+    return db.session.scalar(db.select(Certificate).where(Certificate.id == certificate.id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def mark_revoked(actor, certificate, reason):
+    """The revocation's fields: status, when, why and by whom (revoking, and replacing by a correction)."""
+    certificate.status, certificate.revoked_at = REVOKED, utcnow()
+    certificate.revoked_reason, certificate.revoked_by_id = reason, getattr(actor, "id", None)
+
+
+def revoke_certificate(actor, certificate, reason):
+    if certificate.revoked:
+        raise RuleViolation(_l("This certificate is already revoked."))
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for revoking the certificate."), field="reason")
+    mark_revoked(actor, certificate, reason.strip())
+    db.session.flush()
+    audit.record(actor, "certificate.revoked", certificate, {"serial": certificate.serial,
+                                                              "reason": certificate.revoked_reason})
+    return certificate
+
+
+def revoked_indexes(university):
+    """The university's revoked certificates as indexes of its revocation status list (their ids): what
+    ``diploma.signing`` publishes, signed."""
+    return set(db.session.scalars(db.select(Certificate.id).where(Certificate.university_id == university.id,
+                                                                  Certificate.status == REVOKED)))
 
 
 def may_be_reinstated(certificate):
     """The one rule of which certificates can be reinstated: revoked, and not replaced by a correction."""
     return certificate.revoked and not certificate.replaced
-
-
-def _locked(certificate):
-    """The row, locked and read afresh: a reinstatement and a correction or revocation at the same moment
-    wait for one another, and the second sees what the first did."""
-    return db.session.scalar(db.select(Certificate).where(Certificate.id == certificate.id)
-                             .with_for_update().execution_options(populate_existing=True))
 
 
 def reinstate_certificate(actor, certificate, reason):
@@ -31,7 +59,7 @@ def reinstate_certificate(actor, certificate, reason):
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_l("Give the reason for reinstating the certificate."), field="reason")
-    certificate = _locked(certificate)
+    certificate = locked(certificate)
     if certificate is None or not certificate.revoked:
         raise RuleViolation(_l("This certificate is not revoked."))
     if certificate.replaced:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from diploma.access import ADMIN, REGISTRAR, roles
-from diploma.certificates import bp, confirmations, revocation, services
+from diploma.certificates import bp, confirmations, revocation
 from diploma.certificates.forms import ReinstateForm, RevokeForm
 from diploma.certificates.views import _certificate_or_404, _detail_page
 from diploma.web import confirmed, save_or_show
@@ -22,7 +22,7 @@ def revoke(serial):
     if form.validate_on_submit():
         if not confirmed():
             return confirmations.revocation(certificate, form.reason.data, _detail_url(certificate))
-        saved, _revoked = save_or_show(form, lambda: services.revoke_certificate(current_user, certificate,
+        saved, _revoked = save_or_show(form, lambda: revocation.revoke_certificate(current_user, certificate,
                                                                                  form.reason.data))
         if saved:
             flash(_("The certificate %(serial)s is revoked.", serial=certificate.serial), "success")

@@ -1,4 +1,5 @@
-"""What the public verification page states about a certificate found by its serial and code: the figures
+"""Public verification: finding a certificate by its serial and code (the same work and answer whichever part
+is wrong), counting the looks at its page, and what the page states about it: the figures
 the paper prints, in the paper's words and digits (``wording.stated_figures``, the PDF's own owner), and the
 signing key that signed it with its period of validity set against the certificate's dates.
 
@@ -7,10 +8,55 @@ graduation"), which the registrar may set in the past, and the moment it was ent
 signed (``created_at``). A key vouches for what it signed during its period, so the period is checked
 against the signing; the page says so in words when the graduation date comes before the key.
 """
+import functools
+import hmac
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from diploma import audit
+from diploma.certificates.models import Certificate
 from diploma.certificates.wording import stated_figures
+from diploma.extensions import db
+
+SERIAL_PATTERN = re.compile(r"^[A-Z]{2,10}-[A-Z]{3}-\d{4}-\d{4,6}$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+VERIFIED = "certificate.verified"
+_DUMMY_CODE = secrets.token_urlsafe(16)
+
+
+def find_by_serial(serial):
+    """The certificate of a serial, with its university (the verification page, the QR's target, names
+    it): one statement, built once, as each look at a QR code runs it."""
+    return db.session.scalar(_certificate_by_serial(), {"serial": serial})
+
+
+@functools.cache
+def _certificate_by_serial():
+    return db.select(Certificate).where(Certificate.serial == db.bindparam("serial")) \
+        .options(db.joinedload(Certificate.university))
+
+
+def verify(serial, code):
+    """The certificate when serial and code both match, else None — the same work and the same answer
+    whichever part is wrong (unknown, wrong code, missing, malformed)."""
+    serial = serial if isinstance(serial, str) and SERIAL_PATTERN.match(serial or "") else "-"
+    code = code if isinstance(code, str) and CODE_PATTERN.match(code or "") else ""
+    certificate = find_by_serial(serial)
+    expected = certificate.verification_code if certificate is not None else _DUMMY_CODE
+    matches = hmac.compare_digest(expected.encode(), code.encode())
+    return certificate if certificate is not None and matches and code else None
+
+
+def record_verification(certificate_id):
+    """Count one look at a certificate's verification page (the programme's results count them): an audit
+    event naming the certificate, with no actor and no address — who checks a diploma is nobody's business.
+
+    The one exception to "GET requests never write": the verification page is what the QR code opens, so
+    a count of checks can only be taken there. The view commits it after the page is rendered, and a
+    failure to write it never spoils the page."""
+    audit.record_at_once(VERIFIED, Certificate, certificate_id)
 
 
 @dataclass(frozen=True)

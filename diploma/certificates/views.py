@@ -15,7 +15,16 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, roles, sees_university
-from diploma.certificates import bp, confirmations, revocation, services
+from diploma.certificates import (
+    bp,
+    confirmations,
+    corrections,
+    documents,
+    graduation,
+    issuing,
+    revocation,
+    verification,
+)
 from diploma.certificates.forms import (
     LANGUAGES,
     CorrectionForm,
@@ -25,7 +34,7 @@ from diploma.certificates.forms import (
     choice_arg,
     read_student_ids,
 )
-from diploma.certificates.graduation_date import check_graduation_date
+from diploma.certificates.graduation_date import check_graduation_date, proposed_graduation_date
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
@@ -35,7 +44,7 @@ from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
-from diploma.signing import credential, documents
+from diploma.signing import credential
 from diploma.signing.errors import SigningError
 from diploma.web import confirmed, int_arg, page_number
 
@@ -77,7 +86,7 @@ def _cohort_or_404(cohort_id):
 
 def _certificate_or_404(serial):
     """A certificate of a university the user may see; 404 for any other, as if it did not exist."""
-    certificate = services.find_by_serial(serial) if services.SERIAL_PATTERN.match(serial) else None
+    certificate = verification.find_by_serial(serial) if verification.SERIAL_PATTERN.match(serial) else None
     if certificate is None or not sees_university(certificate.university_id):
         abort(404)
     return certificate
@@ -145,18 +154,18 @@ def index():
     university_id = None if _is_admin() else universities[0].id
     return render_template("certificates/index.html", cohorts=page.items, page=page,
                            universities=universities, choose_university=_is_admin(),
-                           students=services.counts_by_cohort(Student, cohort_ids, university_id),
-                           issued=services.counts_by_cohort(Certificate, cohort_ids, university_id,
+                           students=graduation.counts_by_cohort(Student, cohort_ids, university_id),
+                           issued=graduation.counts_by_cohort(Certificate, cohort_ids, university_id,
                                                             Certificate.current()))
 
 
 def _report_page(university, cohort, selected=(), select_all=False, error=None, status=200, form=None):
     """The report; its issue form proposes the graduation date (or keeps the one posted, ``form``)."""
-    report = services.graduation_report(university, cohort)
+    report = graduation.graduation_report(university, cohort)
     issuable = report.awaiting_certificate
     if select_all:
         selected = [s.student.id for s in issuable]
-    form = form or IssueForm(formdata=None, issued_on=services.proposed_graduation_date(university, cohort))
+    form = form or IssueForm(formdata=None, issued_on=proposed_graduation_date(university, cohort))
     return render_template(
         "certificates/report.html", report=report, university=university, cohort=cohort,
         issuable=issuable, selected=set(selected), error=error, issue_form=form,
@@ -196,7 +205,7 @@ def issue(cohort_id):
     if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
         return _issue_in_the_background(university, cohort, student_ids, form.issued_on.data)
     try:
-        certificates = services.issue_certificates(current_user, university, cohort, student_ids,
+        certificates = issuing.issue_certificates(current_user, university, cohort, student_ids,
                                                    issued_on=form.issued_on.data)
         db.session.commit()
     except RuleViolation as violation:
@@ -243,8 +252,8 @@ def batch_pdf(cohort_id):
     ``order=rank|name``); batches larger than the web serves go to the background print page (jobs)."""
     cohort, university = _cohort_or_404(cohort_id), _university_or_404()
     language = choice_arg(request.args, "language", LANGUAGES)
-    order = choice_arg(request.args, "order", services.BATCH_ORDERS)
-    certificates = services.printable_certificates(university.id, cohort.id, order=order, language=language)
+    order = choice_arg(request.args, "order", issuing.BATCH_ORDERS)
+    certificates = issuing.printable_certificates(university.id, cohort.id, order=order, language=language)
     if not certificates:
         flash(_("This cohort has no valid certificates to print at this university."), "error")
         return redirect(_report_url(cohort.id, university.id))
@@ -277,7 +286,7 @@ def _detail_page(certificate, revoke_form=None, correction_form=None, reinstate_
                            correction_form=correction_form or _correction_form_for(certificate),
                            signing_key=documents.signing_key_of(certificate.university),
                            report_url=_report_url(certificate.cohort_id, certificate.university_id),
-                           verification_url=services.verification_url(certificate.serial,
+                           verification_url=issuing.verification_url(certificate.serial,
                                                                       certificate.verification_code)), status
 
 
@@ -335,10 +344,10 @@ def correct(serial):
         if page is not None:
             return page
     if valid:
-        correction = services.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
+        correction = corrections.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
                                          form.reason.data)
         try:
-            new = services.correct_certificate(current_user, certificate, correction)
+            new = corrections.correct_certificate(current_user, certificate, correction)
             db.session.commit()
         except RuleViolation as violation:
             db.session.rollback()
@@ -358,7 +367,7 @@ def correct(serial):
 
 def _own_certificate():
     student = student_of(current_user)
-    return services.current_certificate_of(student) if student is not None else None
+    return issuing.current_certificate_of(student) if student is not None else None
 
 
 def _own_valid_certificate_or_404():
@@ -375,7 +384,7 @@ def mine():
     if certificate is None:
         return render_template("certificates/mine.html", certificate=None)
     return render_template("certificates/mine.html", certificate=certificate, snapshot=certificate.snapshot,
-                           verification_url=services.verification_url(certificate.serial,
+                           verification_url=issuing.verification_url(certificate.serial,
                                                                       certificate.verification_code))
 
 

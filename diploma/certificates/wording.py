@@ -1,5 +1,5 @@
 """What the certificate and transcript templates receive: plain strings and numbers made from a
-certificate's frozen snapshot (see ``services._certificate_statement``), in the language of the document
+certificate's frozen snapshot (see ``issuing.certificate_statement``), in the language of the document
 and the digits the programme chose — never ORM objects, so that a reprint years later states exactly
 what was issued. Arabic: ``<html lang="ar" dir="rtl">``; Latin runs (English name, serial, URL) in
 ``<bdi dir="ltr">``; no text in SVG, no ``text-align: justify``, no letter-spacing, no font change
@@ -21,16 +21,6 @@ TEMPLATES = {"certificate": "certificates/pdf/certificate.html",
 # A certificate is one page whatever the length of its names: the type shrinks step by step (CSS
 # classes fit-0 … fit-4) until it fits; the first step is guessed from the length of the text.
 FIT_LEVELS = 5
-
-
-def qr_url(snapshot):
-    """What the QR code holds: the verification URL, with the certificate's signed token in its fragment
-    (``diploma.signing.token``) so that it can be checked offline. Every PDF handed out has it: the signed
-    documents open the university's key before rendering (``signing.documents``). A render without a key
-    (a benchmark, a template preview) gets the bare URL."""
-    from diploma.signing import token  # signing builds on certificates: imported when used
-
-    return token.qr_url(snapshot)
 
 
 def _digits_for(snapshot, language):
@@ -90,9 +80,12 @@ def stated_figures(snapshot, language):
     }
 
 
-def certificate_context(snapshot, language):
+def certificate_context(snapshot, language, qr_url=None):
     """The plain values one certificate's template needs, in ``language`` ('ar' or 'en'), with the
-    numbers already written in the chosen digits. Call under ``force_language(language)`` (the date)."""
+    numbers already written in the chosen digits. ``qr_url``: what the QR code holds, the verification URL
+    with the signed token in its fragment (``qr.qr_url``, made by the signed documents, ``documents``); a
+    render without a key (a benchmark, a template preview) gets the bare URL. Call under
+    ``force_language(language)`` (the date)."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
     ar = language == "ar"
@@ -103,7 +96,7 @@ def certificate_context(snapshot, language):
         "ar": ar,
         "serial": snapshot["serial"],
         "verification_url": snapshot["verification_url"],
-        "qr_url": qr_url(snapshot),
+        "qr_url": qr_url or snapshot["verification_url"],
         "logo": _logo_url(snapshot),
         "student_name": student["name_ar"] if ar else student["name_en"],
         "student_name_en": student["name_en"],
@@ -135,9 +128,9 @@ def _round_name(number, ar):
     return "Second" if number == 2 else "First"
 
 
-def transcript_context(snapshot, language):
+def transcript_context(snapshot, language, qr_url=None):
     """The plain values of a transcript (كشف الدرجات): the certificate's, plus one row per course."""
-    context = certificate_context(snapshot, language)
+    context = certificate_context(snapshot, language, qr_url)
     ar, digits = context["ar"], _digits_for(snapshot, language)
     context["courses"] = [{
         "number": digits(position), "code": course["code"],

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from diploma import clock
 from diploma.auth.models import User
-from diploma.certificates.services import graduation_report
+from diploma.certificates.graduation import graduation_report
 from diploma.clock import utcnow
 from diploma.curriculum.models import Cohort, Course, Programme, Term
 from diploma.curriculum.services import PROGRAMME_CODE, the_programme

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 
-from diploma.certificates.services import BATCH_ORDERS
+from diploma.certificates.issuing import BATCH_ORDERS
 from diploma.jobs.kinds import PRINT_FORMATS
 
 LANGUAGE_CHOICES = [("ar", _l("Arabic")), ("en", _l("English"))]

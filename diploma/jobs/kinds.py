@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from diploma import backup, clock
-from diploma.certificates import services as certificates
+from diploma.certificates import documents
+from diploma.certificates import issuing as certificates
 from diploma.curriculum.models import Cohort
 from diploma.enrolment import importing
 from diploma.errors import RuleViolation
@@ -22,7 +23,6 @@ from diploma.grading import marks_spreadsheet
 from diploma.jobs import services
 from diploma.jobs.runner import JobFailed, Outcome
 from diploma.partners.models import University
-from diploma.signing import documents
 from diploma.signing.errors import SigningError
 from diploma.teaching.models import Offering
 

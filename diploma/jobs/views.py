@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, REGISTRAR, roles, signed_in
 from diploma.arabic import format_long_date
-from diploma.certificates import services as certificates
+from diploma.certificates import issuing as certificates
 from diploma.curriculum.models import Cohort
 from diploma.extensions import db
 from diploma.i18n import current_language

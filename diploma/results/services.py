@@ -4,8 +4,8 @@ of queries whatever the number of students, marks or certificates.
 
 Definitions (the words are the glossary's):
 - enrolled: the students of a cohort (at the university, when the scope has one);
-- completed: a student who has passed every required course, with published marks, and has at least the
-  programme's required credits from passed courses;
+- completed: the one rule, ``grading.completion`` (every required course passed, credits of the distinct
+  courses passed at least the programme's, all marks published);
 - graduate: a student holding a valid certificate (a revoked certificate makes nobody a graduate);
 - certificates issued: every certificate issued (revoked ones included); verified: the views of a valid
   certificate's verification page, from the audit log (``certificate.verified``).
@@ -20,12 +20,13 @@ from flask_babel import gettext as _
 from diploma import audit
 from diploma.arabic import number_for_sentence
 from diploma.audit import AuditEvent
-from diploma.certificates import services as certificate_services
 from diploma.certificates.models import REVOKED, VALID, Certificate
+from diploma.certificates.verification import VERIFIED
 from diploma.curriculum.models import Cohort, Course, Term
 from diploma.curriculum.services import the_programme
 from diploma.enrolment.models import Student
 from diploma.extensions import db
+from diploma.grading.completion import completion, unpublished_courses
 from diploma.i18n import force_language
 from diploma.partners.models import University
 from diploma.results.groups import (
@@ -36,12 +37,13 @@ from diploma.results.groups import (
     share,
     student_groups,
 )
-from diploma.results.marks import course_results
+from diploma.results.marks import course_results, offerings_in_scope
 from diploma.results.scope import Scope, academic_year_bounds, academic_year_of
 from diploma.results.suppression import Count, Share
 from diploma.results.tables import AVERAGE, PERCENT, Column, FigureTable, Row, mean, percent
+from diploma.teaching.models import Offering
 
-VERIFIED_ACTION = certificate_services.VERIFIED  # written by the verification page
+VERIFIED_ACTION = VERIFIED  # written by the verification page
 FEMALE, MALE = "f", "m"
 
 
@@ -141,17 +143,27 @@ def _certificates_in(scope, query, dated):
     return query
 
 
-def _completed(programme, results, courses):
-    """{student id} of those who completed the programme (see the module's docstring)."""
-    credits = {course.id: course.credits for course in courses}
-    required = {course.id for course in courses if course.required}
-    passed = defaultdict(set)
+def _completed(programme, results, courses, unpublished):
+    """{student id} of those who completed the programme (``grading.completion``): ``results``, the
+    published course results of every year; ``unpublished``, {student id: course ids waiting for marks}."""
+    published = defaultdict(list)
     for result in results:
-        if result.passed:
-            passed[result.student_id].add(result.course_id)
-    return {student for student, done in passed.items()
-            if required <= done
-            and sum(credits.get(course, 0) for course in done) >= programme.required_credits}
+        published[result.student_id].append((result.course_id, result.passed))
+    return {student for student, taken in published.items()
+            if completion(programme.required_credits, courses, taken, unpublished.get(student, ())).completed}
+
+
+def completed_students(scope, programme, all_years=None):
+    """{student id: cohort id} of the students of ``scope`` (university, cohort; every year) who completed
+    the programme: what the figures count as "completed". ``all_years``: the scope's course results of
+    every year, when the caller has them already."""
+    everything = Scope(scope.university_id, scope.cohort_id)
+    results = all_years if all_years is not None else course_results(everything, programme)
+    unpublished = unpublished_courses(Offering.id.in_(offerings_in_scope(everything)),
+                                      *([Student.cohort_id == scope.cohort_id] if scope.cohort_id else []))
+    cohort_of_student = {r.student_id: r.cohort_id for r in results}
+    return {student: cohort_of_student[student]
+            for student in _completed(programme, results, _courses(programme), unpublished)}
 
 
 # --- labels -------------------------------------------------------------------------------------------------
@@ -357,10 +369,8 @@ def _programme_figures(scope, language):
     certificates = certificate_groups(certificate_counts(scope), tag)
     verifications = Groups("verified", _verification_counts(scope), tag)
     # Completing the programme counts courses of every year, whatever the year filter.
-    all_years = course_results(Scope(scope.university_id, scope.cohort_id), programme) \
-        if scope.year is not None else results
-    cohort_of_student = {r.student_id: r.cohort_id for r in all_years}
-    completed = Counter(cohort_of_student[student] for student in _completed(programme, all_years, courses))
+    completed = Counter(completed_students(scope, programme, None if scope.year is not None else results)
+                        .values())
     enrolled = Counter()
     for (cohort, _u, _g), n in students.items():
         enrolled[cohort] += n

@@ -5,8 +5,12 @@ revocation status lists, and the public pages that publish the keys.
     models.py      SigningKey: a key pair's X.509 certificate and its encrypted private key
     keystore.py    create the root, issue and rotate a university's key, load a signer (passphrase)
     pades.py       sign PDF bytes (PAdES B-B, or B-T with a time-stamp server)
-    credential.py  the OpenBadgeCredential of a certificate, JWKS, issuer profiles, status lists
-    documents.py   the signed PDFs of a certificate, a transcript and a batch (what views and CLI call)
+    credential.py  the OpenBadgeCredential of a snapshot, JWKS, issuer profiles, status lists
+    token.py       the QR code's compact JWS of given claims, and its strict checker
+    pdf_check.py   whether a PDF's signature is intact and by a published key (an isolated process)
+
+Infrastructure: it takes plain values (a snapshot dict, claims, indexes, a signer) and imports no domain;
+the certificates build their signed documents from it (their ``documents`` module).
     views.py cli.py
 """
 from flask import Blueprint

@@ -17,9 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from diploma.certificates.models import REVOKED, Certificate
 from diploma.clock import utcnow
-from diploma.extensions import db
 from diploma.signing import keystore
 from diploma.web import absolute_url
 
@@ -99,9 +97,9 @@ def _achievement(snapshot, issuer):
     }
 
 
-def build_credential(certificate):
-    """The unsigned OpenBadgeCredential of a certificate (a dict), from its frozen snapshot."""
-    snapshot = certificate.snapshot
+def build_credential(snapshot, status_index):
+    """The unsigned OpenBadgeCredential of a certificate (a dict), from its frozen snapshot (a plain dict)
+    and its index in its university's revocation list (``status_index``)."""
     code = snapshot["university"]["code"]
     issuer = issuer_url(code)
     valid_from = _iso(date.fromisoformat(snapshot["issued_on"]))
@@ -130,10 +128,10 @@ def build_credential(certificate):
             "achievement": _achievement(snapshot, issuer),
         },
         "credentialStatus": {
-            "id": f"{status}#{certificate.id}",
+            "id": f"{status}#{status_index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation",
-            "statusListIndex": str(certificate.id),
+            "statusListIndex": str(status_index),
             "statusListCredential": status,
         },
         "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
@@ -155,10 +153,10 @@ def _timestamp(iso):
     return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
 
 
-def signed_credential(certificate, signer):
+def signed_credential(snapshot, status_index, signer):
     """The credential as a VC-JWT: the credential's JSON is the JWT payload, with the claims Open Badges
     3.0 requires (iss, jti, nbf, sub) mirroring its properties."""
-    credential = build_credential(certificate)
+    credential = build_credential(snapshot, status_index)
     claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
               "nbf": _timestamp(credential["validFrom"]), "sub": credential["credentialSubject"]["id"],
               "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
@@ -195,11 +193,6 @@ def key_set():
         for entry in jwks()["keys"]]})
 
 
-def revoked_indexes(university):
-    return set(db.session.scalars(db.select(Certificate.id).where(Certificate.university_id == university.id,
-                                                                  Certificate.status == REVOKED)))
-
-
 def encode_status_list(indexes, size=STATUS_LIST_BITS):
     """A Bitstring Status List: bit i (the most significant bit of byte i // 8 first) set for each index,
     GZIP-compressed, as multibase base64url without padding ('u…')."""
@@ -220,9 +213,9 @@ def status_bit(encoded, index):
     return bool(decode_status_list(encoded)[index // 8] & (0x80 >> (index % 8)))
 
 
-def signed_status_list(university, signer):
+def signed_status_list(university, signer, revoked_indexes):
     """The university's revocation list as a BitstringStatusListCredential VC-JWT, made at each request
-    from the certificates' status: a revocation shows in it at once."""
+    from the indexes of its revoked certificates: a revocation shows in it at once."""
     url = status_list_url(university.code)
     issued = _iso(utcnow().replace(tzinfo=UTC))
     credential = {
@@ -233,11 +226,25 @@ def signed_status_list(university, signer):
         "validFrom": issued,
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
                               "statusPurpose": "revocation",
-                              "encodedList": encode_status_list(revoked_indexes(university))},
+                              "encodedList": encode_status_list(revoked_indexes)},
     }
     claims = {**credential, "iss": credential["issuer"], "jti": url, "nbf": _timestamp(issued),
               "sub": credential["credentialSubject"]["id"]}
     return _sign(claims, signer)
+
+
+def verified_credential(token):
+    """The claims of a VC-JWT and the published key that signed it, or (None, None) when its signature
+    fails or the key is not one of ours."""
+    from joserfc.errors import JoseError
+
+    try:
+        decoded = jwt.decode(token.strip(), key_set(), algorithms=[ALGORITHM])
+    except (JoseError, ValueError, TypeError, KeyError):
+        return None, None
+    kid = decoded.header.get("kid", "")
+    key = next((k for k in keystore.keys_of() if key_url(k.kid) == kid), None)
+    return decoded.claims, key
 
 
 def credential_json(token):

@@ -106,10 +106,10 @@ def checker_messages():
 
 
 def band_names():
-    """The bands a token names by code, in the page's language."""
-    names = {"Excellent": _("Excellent"), "Very good": _("Very good"), "Good": _("Good"), "Fair": _("Fair"),
-             "Pass": _("Pass")}
-    return {code: names[name] for name, code in BAND_CODES.items()}
+    """The bands a token names by code (the Iraqi scale's passing steps, highest first), in the page's
+    language."""
+    names = (_("Excellent"), _("Very good"), _("Good"), _("Fair"), _("Pass"))
+    return dict(zip(BAND_CODES, names, strict=True))
 
 
 @bp.route("/verify/offline")

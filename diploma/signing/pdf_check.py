@@ -28,7 +28,7 @@ MAX_STREAM_BYTES = 8 * MiB          # a certificate's largest stream (fonts, log
 MAX_DECODED_BYTES = 32 * MiB        # all streams of the file together
 MAX_ATTACHMENT_BYTES = 512 * 1024   # certificate.json and the credential are a few kilobytes
 
-# Outcomes of the signature part (the names of diploma.signing.inspect's verdicts).
+# Outcomes of the signature part (the names of the upload check's verdicts, the certificates' inspect).
 INTACT = "valid"
 MODIFIED = "modified"
 UNKNOWN_KEY = "unknown_key"

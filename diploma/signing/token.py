@@ -30,14 +30,13 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from flask_babel import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
 
 from diploma import clock
 from diploma.extensions import db
@@ -46,9 +45,10 @@ from diploma.signing.models import UNIVERSITY, SigningKey
 ALGORITHM = "ES256"
 KID_LENGTH = 8
 MAX_TOKEN_LENGTH = 4096
-# The Iraqi scale's bands by their English name (GLOSSARY.md); the checker page names them in its language.
-BAND_CODES = {"Excellent": "A", "Very good": "B", "Good": "C", "Fair": "D", "Pass": "E"}
-BAND_OF_CODE = {code: name for name, code in BAND_CODES.items()}
+# The codes of the Iraqi scale's passing steps, highest first (GLOSSARY.md: Excellent, Very good, Good, Fair,
+# Pass): the checker page names them in its language. Which band of a programme has which code is the
+# rule of the documents that carry tokens (the certificates'); a printed token keeps its letter for good.
+BAND_CODES = ("A", "B", "C", "D", "E")
 VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED = (
     "valid", "bad_signature", "unknown_key", "expired_key", "malformed")
 OUTCOMES = (VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED)
@@ -149,39 +149,16 @@ def _der_signature(raw):
 
 # --- making ----------------------------------------------------------------------------------------------
 
-def band_claim(band):
-    """The band as its code, or its names when it is not a band of the Iraqi scale."""
-    code = BAND_CODES.get((band or {}).get("en"))
-    return code or {"ar": (band or {}).get("ar", ""), "en": (band or {}).get("en", "")}
-
-
-def claims_of(snapshot, status_index=None):
-    """The token's claims: what the certificate states, from its frozen snapshot."""
-    claims = {
-        "s": snapshot["serial"],
-        "a": snapshot["student"]["name_ar"],
-        "e": snapshot["student"]["name_en"],
-        "u": snapshot["university"]["code"],
-        "p": snapshot["programme"]["code"],
-        "d": date.fromisoformat(snapshot["issued_on"]).strftime("%Y%m%d"),
-        "b": band_claim(snapshot.get("band")),
-    }
-    if status_index is not None:
-        claims["i"] = int(status_index)
-    return claims
-
-
 def short_kid(kid):
     return kid[:KID_LENGTH]
 
 
-def make_token(snapshot, university_key, status_index=None):
-    """The compact JWS (ES256) of what the certificate states, signed with ``university_key`` (a
-    ``keystore.Signer``: its decrypted private key and its ``kid``). ``status_index``: the certificate's
-    index in its university's revocation list, so that a checker can look it up."""
+def make_token(claims, university_key):
+    """The compact JWS (ES256) of ``claims`` (a dict of the claims above, plain values: see
+    the certificates' ``qr.token_claims``), signed with ``university_key`` (a ``keystore.Signer``: its
+    decrypted private key and its ``kid``)."""
     header = {"alg": ALGORITHM, "kid": short_kid(university_key.kid)}
-    signing_input = (_b64encode(_compact_json(header)) + "." +
-                     _b64encode(_compact_json(claims_of(snapshot, status_index))))
+    signing_input = _b64encode(_compact_json(header)) + "." + _b64encode(_compact_json(claims))
     der = university_key.private_key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
     return signing_input + "." + _b64encode(_raw_signature(der))
 
@@ -219,7 +196,7 @@ def _check_claims(claims):
         raise ValueError("date")
     datetime.strptime(claims["d"], "%Y%m%d")
     band = claims.get("b")
-    coded = isinstance(band, str) and band in BAND_OF_CODE
+    coded = isinstance(band, str) and band in BAND_CODES
     named = isinstance(band, dict) and isinstance(band.get("en"), str) and isinstance(band.get("ar"), str)
     if not (coded or named):
         raise ValueError("band")
@@ -274,36 +251,3 @@ def verify_token(token, now=None):
     if not signed_by.not_before <= moment <= signed_by.not_after:
         return TokenVerdict(EXPIRED_KEY, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
     return TokenVerdict(VALID, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
-
-
-# --- the QR's URL ------------------------------------------------------------------------------------------
-
-def status_index_of(serial):
-    """The certificate's index in its university's revocation list (its id, as in the credential)."""
-    from diploma.certificates.models import Certificate
-
-    return db.session.scalar(db.select(Certificate.id).where(Certificate.serial == serial))
-
-
-def signed_verification_url(snapshot, signer):
-    """The verification URL with the token in its fragment: what the QR code holds."""
-    token = make_token(snapshot, signer, status_index_of(snapshot["serial"]))
-    return f"{snapshot['verification_url']}#{token}"
-
-
-def qr_url(snapshot):
-    """The QR's URL, signed with the current key of the certificate's university; the bare verification URL
-    when that university has no key or the passphrase is missing (then nothing signed is handed out anyway:
-    ``signing.documents`` asks for the key first and refuses)."""
-    from diploma.partners.services import find_university_by_code
-    from diploma.signing import keystore
-    from diploma.signing.errors import SigningError
-
-    try:
-        university = find_university_by_code(snapshot["university"]["code"])
-        if university is None:
-            return snapshot["verification_url"]
-        signer = keystore.signer_for(university)
-    except (SigningError, SQLAlchemyError):  # no key, no passphrase; no database at all (a preview)
-        return snapshot["verification_url"]
-    return signed_verification_url(snapshot, signer)

@@ -3,7 +3,7 @@ universities' keys (current and retired), one key by its URL (the credentials' `
 Open Badges issuer profile and its revocation status list. All public and cacheable for a short while."""
 import json
 
-from flask import Response, abort
+from flask import Response, abort, current_app
 
 from diploma.access import public
 from diploma.extensions import db
@@ -13,6 +13,9 @@ from diploma.signing.errors import SigningError
 from diploma.signing.models import SigningKey
 
 PUBLIC_CACHE = "public, max-age=300"
+# Where the app keeps the function that lists a university's revoked certificates as status-list indexes:
+# signing knows no certificate, so ``create_app`` hands it the certificates' own (``revocation``).
+REVOKED_INDEXES = "diploma.revoked_indexes"
 
 
 def _json(data, mimetype="application/json"):
@@ -72,7 +75,9 @@ def status_list(code):
         signer = keystore.signer_for(university)
     except SigningError:
         abort(404)
-    response = Response(credential.signed_status_list(university, signer), mimetype=credential.MEDIA_TYPE)
+    revoked = current_app.extensions[REVOKED_INDEXES](university)
+    response = Response(credential.signed_status_list(university, signer, revoked),
+                        mimetype=credential.MEDIA_TYPE)
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from diploma.certificates import services
+from diploma.certificates import revocation
 from diploma.certificates.models import Certificate
+from diploma.certificates.qr import token_claims
 from diploma.extensions import db
 from diploma.signing import keystore
 from diploma.signing.token import make_token
@@ -70,7 +71,8 @@ def context(browser, server):
 
 def _token_of(certificate):
     """The token a freshly printed copy of the certificate carries in its QR code."""
-    return make_token(certificate.snapshot, keystore.signer_for(certificate.university), certificate.id)
+    signer = keystore.signer_for(certificate.university)
+    return make_token(token_claims(certificate.snapshot, certificate.id), signer)
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def tokens():
     first, second = db.session.scalars(
         db.select(Certificate).where(Certificate.serial.like("PCS-MSL-%")).order_by(Certificate.number)
         .limit(2)).all()
-    services.revoke_certificate(None, second, "Test: revoked for the offline checker")
+    revocation.revoke_certificate(None, second, "Test: revoked for the offline checker")
     made = {"valid": _token_of(first), "revoked": _token_of(second),
             "url": f"{first.snapshot['verification_url']}#{_token_of(first)}",
             "path": first.snapshot["verification_url"].split("localhost", 1)[1],

@@ -2,8 +2,8 @@
 the Nu Html Checker) and no wider than the screen, on a phone in Arabic and a desktop in English."""
 import pytest
 
+from diploma.certificates import documents
 from diploma.extensions import db
-from diploma.signing import documents
 from tests.browser.checkers import add_axe, axe_problems, html_errors, require_checkers
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.conftest import provide_keys

@@ -6,7 +6,7 @@ is still in the form.
 """
 import pytest
 
-from diploma.certificates import services
+from diploma.certificates import revocation
 from diploma.extensions import db
 from tests.browser.checkers import add_axe, require_checkers
 from tests.certificates.builders import graduating_cohort
@@ -39,7 +39,7 @@ def certificates():
     """A valid and a revoked certificate of one cohort: (serial, code) each. Committed for the server."""
     group = graduating_cohort(2, code="MSL")
     valid, revoked = group.issue()
-    services.revoke_certificate(group.registrar, revoked, "Issued by mistake")
+    revocation.revoke_certificate(group.registrar, revoked, "Issued by mistake")
     db.session.commit()
     found = {"valid": (valid.serial, valid.verification_code),
              "revoked": (revoked.serial, revoked.verification_code)}

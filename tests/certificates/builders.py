@@ -5,7 +5,7 @@ Two levels, use the lightest one that shows the behaviour:
 
 ``snapshot(**overrides)``
     A certificate's frozen snapshot as a plain dict, exactly the shape
-    ``services._certificate_statement`` builds, with
+    ``issuing.certificate_statement`` builds, with
     no database at all: for the PDF templates. Nested overrides merge: ``snapshot(student={"gender": "m"})``
     changes the gender and keeps the rest of the student. ``snapshots(n)`` makes n different ones.
 
@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from diploma import clock
 from diploma.arabic import to_arabic_digits
-from diploma.certificates import services as certificates
+from diploma.certificates import graduation, issuing
 from diploma.certificates.models import Certificate
 from diploma.enrolment.models import Enrolment
 from diploma.extensions import db
@@ -76,7 +76,7 @@ def _merge(base, overrides):
 
 
 def snapshot(**overrides):
-    """A certificate snapshot (the dict ``services._certificate_statement`` freezes), female student,
+    """A certificate snapshot (the dict ``issuing.certificate_statement`` freezes), female student,
     Arabic-Indic
     digits, 3rd of 44 with 88.50; ``overrides`` merge into it (nested dicts too)."""
     serial = overrides.get("serial", "PCS-MSL-2025-0001")
@@ -148,7 +148,7 @@ class Cohort:
     def issue(self, issued_on=None, students=None):
         """Issue the certificates (committed) of ``students`` (all by default); returns them by serial."""
         chosen = students if students is not None else self.students
-        issued = certificates.issue_certificates(self.registrar, self.university, self.cohort,
+        issued = issuing.issue_certificates(self.registrar, self.university, self.cohort,
                                                  [s.id for s in chosen],
                                                  issued_on=issued_on or date(2025, 1, 20))
         db.session.commit()
@@ -156,7 +156,7 @@ class Cohort:
         return sorted(issued, key=lambda c: c.number)
 
     def report(self):
-        return certificates.graduation_report(self.university, self.cohort)
+        return graduation.graduation_report(self.university, self.cohort)
 
     def issued(self):
         """The cohort's certificates as stored, in serial order."""

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from diploma.certificates import pdf
-from diploma.certificates.services import printable_certificates
+from diploma.certificates.issuing import printable_certificates
 from diploma.extensions import db
 from diploma.grading.models import Score
 from tests.certificates.builders import blank_pdf, graduating_cohort
@@ -24,7 +24,7 @@ def batches(monkeypatch):
     """The snapshots each batch was rendered from, in page order."""
     rendered = []
 
-    def render_batch(snapshots, language, progress=None):
+    def render_batch(snapshots, language, progress=None, qr_urls=None):
         rendered.append([snapshot["serial"] for snapshot in snapshots])
         return blank_pdf()  # a real (blank) PDF: the university signs the batch after the render
 

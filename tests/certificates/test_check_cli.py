@@ -4,10 +4,10 @@ import os
 
 import pytest
 
-from diploma.certificates import services
+from diploma.certificates import corrections, documents, revocation
+from diploma.certificates.qr import qr_url
 from diploma.extensions import db
-from diploma.signing import documents, keystore
-from diploma.signing.token import qr_url
+from diploma.signing import keystore
 from tests.certificates.builders import blank_pdf, graduating_cohort
 
 
@@ -57,8 +57,8 @@ def test_revoked_and_replaced_pdfs_exit_non_zero(runner, cohort, tmp_path):
     first_file, second_file = tmp_path / "1.pdf", tmp_path / "2.pdf"
     first_file.write_bytes(documents.certificate_pdf(first, "en"))
     second_file.write_bytes(documents.certificate_pdf(second, "en"))
-    services.revoke_certificate(cohort.registrar, first, "issued in error")
-    services.correct_certificate(cohort.registrar, second, services.Correction(
+    revocation.revoke_certificate(cohort.registrar, first, "issued in error")
+    corrections.correct_certificate(cohort.registrar, second, corrections.Correction(
         "اسم مصحح تماماً", "Corrected Name", second.issued_on, "misspelt"))
     db.session.commit()
     revoked = check(runner, first_file)
@@ -83,13 +83,18 @@ def test_a_file_and_a_token_together_or_neither_is_refused(runner, signed_file):
     assert "either" in check(runner, signed_file, "--token", "x").output
 
 
+def _signed_qr_url(certificate):
+    """What the certificate's QR code holds (as its signed PDF prints it)."""
+    return qr_url(certificate.snapshot, keystore.signer_for(certificate.university), certificate.id)
+
+
 def _token_of_certificate(certificate):
-    return qr_url(certificate.snapshot).split("#", 1)[1]
+    return _signed_qr_url(certificate).split("#", 1)[1]
 
 
 def test_a_genuine_token_is_valid_and_the_whole_url_works_too(runner, cohort):
     certificate = cohort.issued()[0]
-    url = qr_url(certificate.snapshot)
+    url = _signed_qr_url(certificate)
     for given in (url.split("#", 1)[1], url):
         result = check(runner, "--token", given)
         assert result.exit_code == 0, result.output
@@ -109,7 +114,7 @@ def test_a_changed_token_is_refused(runner, cohort):
 def test_a_token_of_a_revoked_certificate_is_refused_by_the_register(runner, cohort):
     certificate = cohort.issued()[0]
     token = _token_of_certificate(certificate)
-    services.revoke_certificate(cohort.registrar, certificate, "issued in error")
+    revocation.revoke_certificate(cohort.registrar, certificate, "issued in error")
     db.session.commit()
     result = check(runner, "--token", token)
     assert result.exit_code == 1

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from diploma.certificates.models import Certificate
-from diploma.certificates.services import revoke_certificate
+from diploma.certificates.revocation import revoke_certificate
 from diploma.extensions import db
 from tests.certificates.builders import graduating_cohort
 

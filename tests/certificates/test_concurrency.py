@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from diploma.auth.models import User
-from diploma.certificates import services
+from diploma.certificates import issuing
 from diploma.certificates.models import Certificate, SerialCounter
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
@@ -47,7 +47,7 @@ def issue_at_the_same_moment(app, barrier, registrar_id, scope, student_ids, out
             registrar = db.session.get(User, registrar_id)
             university, cohort = db.session.get(University, university_id), db.session.get(Cohort, cohort_id)
             barrier.wait(timeout=TIMEOUT)
-            certificates = services.issue_certificates(registrar, university, cohort, student_ids)
+            certificates = issuing.issue_certificates(registrar, university, cohort, student_ids)
             db.session.commit()
             outcomes[key] = ("issued", [c.serial for c in certificates])
         except RuleViolation as refusal:

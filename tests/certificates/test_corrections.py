@@ -11,11 +11,10 @@ import pytest
 
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
-from diploma.certificates import services
+from diploma.certificates import corrections, documents, graduation, inspect, issuing, revocation
 from diploma.certificates.models import Certificate, SerialCounter
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.signing import documents, inspect
 from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_views import client_for
@@ -58,7 +57,7 @@ def test_a_registrar_corrects_a_name_and_date_and_a_new_certificate_replaces_the
     old = db.session.get(Certificate, old.id)
     new = old.replaced_by
     assert new is not None and new.replaces_id == old.id and new.edition == 2
-    assert old.revoked and old.revoked_reason == services.REPLACED_REASON and old.revoked_at is not None
+    assert old.revoked and old.revoked_reason == corrections.REPLACED_REASON and old.revoked_at is not None
     assert not old.printable and new.printable
     assert new.serial == "PCS-MSL-2025-0004"  # the next number of the same counter (three were issued)
     assert db.session.get(SerialCounter, (old.university_id, 2025)).last_number == 4
@@ -120,7 +119,7 @@ def test_the_student_sees_only_the_current_certificate(app, cohort):
 def test_the_graduation_report_shows_the_current_certificate_and_nothing_to_issue(app, cohort):
     old = cohort.issued()[0]
     post_correction(app, cohort.registrar, old.serial)
-    report = services.graduation_report(cohort.university, cohort.cohort)
+    report = graduation.graduation_report(cohort.university, cohort.cohort)
     standing = next(s for s in report.standings if s.student.id == old.student_id)
     assert standing.certificate.replaces_id == old.id and not standing.awaits_certificate
 
@@ -139,7 +138,7 @@ def test_the_certificates_list_counts_a_corrected_certificate_once(app, cohort):
     assert post_correction(app, cohort.registrar, old.serial).status_code == 302
     db.session.rollback()
 
-    counts = services.counts_by_cohort(Certificate, [cohort.cohort.id], cohort.university.id,
+    counts = graduation.counts_by_cohort(Certificate, [cohort.cohort.id], cohort.university.id,
                                        Certificate.current())
     assert counts == {(cohort.cohort.id, cohort.university.id): 3}  # three graduates, three certificates
     assert len(certificates_now()) == 4  # the replaced one is kept, revoked
@@ -192,7 +191,7 @@ def test_the_errors_are_in_arabic_too(app, cohort):
 
 def test_a_revoked_or_already_replaced_certificate_cannot_be_corrected(app, cohort):
     first, second = cohort.issued()[:2]
-    services.revoke_certificate(cohort.registrar, first, "issued in error")
+    revocation.revoke_certificate(cohort.registrar, first, "issued in error")
     db.session.commit()
     assert post_correction(app, cohort.registrar, first.serial).status_code == 422
     assert post_correction(app, cohort.registrar, second.serial).status_code == 302
@@ -208,7 +207,7 @@ def test_a_certificate_corrected_twice_keeps_a_chain(app, cohort):
     post_correction(app, cohort.registrar, second.serial, name_en="Fatima A. Hussein Al-Obaidi")
     third = db.session.get(Certificate, second.id).replaced_by
     assert third.edition == 3 and third.replaces.replaces.id == first.id
-    assert services.current_certificate_of(first.student).id == third.id
+    assert issuing.current_certificate_of(first.student).id == third.id
 
 
 def test_the_detail_page_offers_the_correction_filled_in(app, cohort):
@@ -225,9 +224,9 @@ def _correct_at_the_same_moment(app, barrier, registrar_id, certificate_id, name
         try:
             registrar = db.session.get(User, registrar_id)
             certificate = db.session.get(Certificate, certificate_id)
-            correction = services.Correction(NEW_NAME_AR, name_en, certificate.issued_on, "race")
+            correction = corrections.Correction(NEW_NAME_AR, name_en, certificate.issued_on, "race")
             barrier.wait(timeout=60)
-            new = services.correct_certificate(registrar, certificate, correction)
+            new = corrections.correct_certificate(registrar, certificate, correction)
             db.session.commit()
             outcomes[key] = ("corrected", new.serial)
         except RuleViolation:

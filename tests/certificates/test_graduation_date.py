@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diploma import dates
-from diploma.certificates import services
+from diploma.certificates import corrections, issuing, verification
 from diploma.certificates.graduation_date import proposed_graduation_date
 from diploma.certificates.models import Certificate
 from diploma.errors import RuleViolation
@@ -177,11 +177,11 @@ def test_a_correction_to_a_date_out_of_bounds_revokes_and_issues_nothing(app, gr
 
 def test_the_correction_service_applies_the_rule_without_a_form(app, group):
     [certificate, _other] = group.issue(issued_on=date(2024, 7, 15))
-    correction = services.Correction(certificate.snapshot["student"]["name_ar"], "Corrected Name",
+    correction = corrections.Correction(certificate.snapshot["student"]["name_ar"], "Corrected Name",
                                      date(25, 7, 16), "a slip of the keyboard")
 
     with pytest.raises(RuleViolation) as refused:
-        services.correct_certificate(group.registrar, certificate, correction)
+        corrections.correct_certificate(group.registrar, certificate, correction)
 
     assert refused.value.field == "issued_on"
     db.session.rollback()
@@ -205,8 +205,8 @@ ALLOWED_DATES = st.dates(min_value=date(dates.FIRST_YEAR, 1, 1), max_value=dates
 @given(day=ALLOWED_DATES | st.dates(), number=st.integers(min_value=1, max_value=9999),
        university=st.sampled_from(["BGD", "TIK", "ANB", "BSR", "KRB", "KUF", "MSL"]))
 def test_every_serial_of_an_allowed_date_matches_the_serial_pattern(day, number, university):
-    serial = services.format_serial("PCS", university, day.year, number)
+    serial = issuing.format_serial("PCS", university, day.year, number)
 
     assert _accepted(day) == (date(dates.FIRST_YEAR, 1, 1) <= day <= dates.today())
     if _accepted(day):
-        assert services.SERIAL_PATTERN.match(serial), serial
+        assert verification.SERIAL_PATTERN.match(serial), serial

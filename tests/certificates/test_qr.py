@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import segno
 
-from diploma.signing import documents
+from diploma.certificates import documents
 from diploma.signing.token import VALID, verify_token
 from tests.certificates.builders import graduating_cohort
 

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from diploma.audit import AuditEvent
-from diploma.certificates import services
+from diploma.certificates import corrections, documents, revocation, verification
 from diploma.certificates.revocation import reinstate_certificate
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.signing import credential, documents
+from diploma.signing import credential
 from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_verification import verify_url
@@ -30,7 +30,7 @@ def revoked(runner):
     assert runner.invoke(args=["keys", "init", "--language", "en"]).exit_code == 0
     assert runner.invoke(args=["keys", "issue", "--university", "MSL", "--language", "en"]).exit_code == 0
     claims = credential.credential_json(documents.certificate_credential(first))
-    services.revoke_certificate(group.registrar, first, "Issued to the wrong person")
+    revocation.revoke_certificate(group.registrar, first, "Issued to the wrong person")
     db.session.commit()
     return {"group": group, "serial": first.serial, "code": first.verification_code, "claims": claims,
             "student": group.students[0].user}
@@ -58,7 +58,7 @@ def test_a_reinstated_certificate_is_valid_again_everywhere_and_the_trail_keeps_
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == f"/certificates/{serial}"
     db.session.expire_all()
-    certificate = services.find_by_serial(serial)
+    certificate = verification.find_by_serial(serial)
     assert certificate.status == "valid" and certificate.revoked_at is None
     assert certificate.revoked_reason is None and certificate.revoked_by_id is None
     event, = events("certificate.reinstated")
@@ -89,7 +89,7 @@ def test_the_reason_is_required_and_told_in_the_pages_language(app, revoked, lan
 
 
 def test_the_service_refuses_a_blank_reason_and_a_certificate_that_is_not_revoked(revoked):
-    certificate = services.find_by_serial(revoked["serial"])
+    certificate = verification.find_by_serial(revoked["serial"])
     with pytest.raises(RuleViolation) as blank:
         reinstate_certificate(revoked["group"].registrar, certificate, " ")
     assert blank.value.field == "reason"
@@ -113,13 +113,13 @@ def test_only_the_universitys_registrar_and_the_administrator_reinstate(app, rev
     admin = client_for(app, factories.user(role="admin"))
     assert reinstate(admin, serial, "Revoked by mistake").status_code == 302
     db.session.expire_all()
-    assert services.find_by_serial(serial).status == "valid"
+    assert verification.find_by_serial(serial).status == "valid"
 
 
 def test_a_certificate_replaced_by_a_correction_stays_revoked(app, revoked):
     group = revoked["group"]
     kept = group.issued()[1]
-    corrected = services.correct_certificate(group.registrar, kept, services.Correction(
+    corrected = corrections.correct_certificate(group.registrar, kept, corrections.Correction(
         kept.snapshot["student"]["name_ar"], "A corrected name", date(2025, 1, 20), "misspelt name"))
     db.session.commit()
     client = client_for(app, group.registrar)
@@ -132,7 +132,7 @@ def test_a_certificate_replaced_by_a_correction_stays_revoked(app, revoked):
     assert shown("This certificate was replaced by a corrected certificate: it cannot be reinstated.") \
         in page_of(response)
     assert certificate_state() == before
-    assert services.find_by_serial(corrected.serial).status == "valid"
+    assert verification.find_by_serial(corrected.serial).status == "valid"
 
 
 def test_the_graduation_report_leads_from_a_revoked_graduate_to_the_way_back(app, revoked):

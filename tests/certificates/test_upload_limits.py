@@ -13,7 +13,8 @@ import threading
 
 import pytest
 
-from diploma.signing import documents, inspect, pdf_check
+from diploma.certificates import documents, inspect
+from diploma.signing import pdf_check
 from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.hostile_pdfs import lookalike_ca_pdf, many_objects_pdf, many_signature_fields_pdf

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import format_date
 
 from diploma.arabic import to_arabic_digits
-from diploma.certificates import services
+from diploma.certificates import verification
 from diploma.extensions import db, limiter
 from diploma.i18n import force_language
 from tests.certificates.builders import NAMES, graduating_cohort
@@ -105,7 +105,7 @@ def test_a_revoked_certificate_says_so_with_the_date(app, certificate):
     response = confirm(client, client.post(f"/certificates/{certificate['serial']}/revoke",
                                            data={"reason": "Obtained by fraud"}))
     assert response.status_code == 302
-    revoked = services.find_by_serial(certificate["serial"])
+    revoked = verification.find_by_serial(certificate["serial"])
 
     for language in ("ar", "en"):
         visitor = client_for(app, language=language)
@@ -119,7 +119,7 @@ def test_a_revoked_certificate_says_so_with_the_date(app, certificate):
 
 
 def test_the_verification_link_printed_on_the_certificate_opens_it(app, certificate):
-    snapshot = services.find_by_serial(certificate["serial"]).snapshot
+    snapshot = verification.find_by_serial(certificate["serial"]).snapshot
     link = urlsplit(snapshot["verification_url"])
     assert link.path == f"/verify/{certificate['serial']}"
     assert parse_qs(link.query) == {"code": [certificate["code"]]}
@@ -174,16 +174,16 @@ def test_everything_wrong_gets_the_same_not_found_page(app, certificate):
 
 
 def test_everything_wrong_costs_the_same_work(app, certificate, monkeypatch):
-    """Each request, whatever is wrong with it, goes through services.verify once (its constant-time
+    """Each request, whatever is wrong with it, goes through verification.verify once (its constant-time
     comparison against a stored or a dummy code) and nothing else decides the answer."""
     calls = []
-    real_verify = services.verify
+    real_verify = verification.verify
 
     def spy(serial, code):
         calls.append((serial, code))
         return real_verify(serial, code)
 
-    monkeypatch.setattr(services, "verify", spy)
+    monkeypatch.setattr(verification, "verify", spy)
     cases = not_found_cases(certificate)
     client = client_for(app)
     for url in cases.values():
@@ -311,7 +311,7 @@ def test_verification_needs_no_login_and_works_for_anyone_logged_in(app, certifi
 def verification_events():
     from diploma.audit import AuditEvent
 
-    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == services.VERIFIED)).all()
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == verification.VERIFIED)).all()
 
 
 def test_a_look_at_a_valid_certificate_is_counted_without_who_or_where(app, certificate):
@@ -322,7 +322,7 @@ def test_a_look_at_a_valid_certificate_is_counted_without_who_or_where(app, cert
     client.get(verify_url("PCS-MSL-2025-9999", certificate["code"]))  # an unknown serial
 
     events = verification_events()
-    found = services.find_by_serial(certificate["serial"])
+    found = verification.find_by_serial(certificate["serial"])
     assert [(e.target_type, e.target_id) for e in events] == [("Certificate", str(found.id))] * 2
     assert all(e.actor_id is None and e.ip_address is None and e.data == {} for e in events)
 

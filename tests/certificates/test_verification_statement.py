@@ -10,7 +10,7 @@ import pytest
 from flask_babel import format_date
 
 from diploma.arabic import to_arabic_digits
-from diploma.certificates import services
+from diploma.certificates import verification
 from diploma.certificates.wording import certificate_context
 from diploma.extensions import db
 from diploma.i18n import force_language
@@ -103,7 +103,7 @@ def test_an_average_edited_within_the_band_no_longer_matches_the_page(app):
 
 def test_the_key_shown_is_the_one_that_signed_it_and_its_period_covers_the_signing(app):
     certificate = issued(3)
-    stored = services.find_by_serial(certificate["serial"])
+    stored = verification.find_by_serial(certificate["serial"])
     key = stored.signing_key
     assert key is not None
     page = shown_on_page(app, certificate, "en")
@@ -122,7 +122,7 @@ def test_the_key_shown_is_the_one_that_signed_it_and_its_period_covers_the_signi
 
 def test_after_a_key_rotation_the_page_still_shows_the_key_that_signed_it(app):
     certificate = issued(3)
-    first = services.find_by_serial(certificate["serial"]).signing_key.fingerprint
+    first = verification.find_by_serial(certificate["serial"]).signing_key.fingerprint
     keystore.issue_key(certificate["university"])  # rotation: the previous key is retired
     db.session.commit()
     current = keystore.current_key(certificate["university"]).fingerprint

@@ -14,9 +14,9 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from diploma.certificates import services
+from diploma.certificates import corrections, documents, inspect, revocation
 from diploma.extensions import db
-from diploma.signing import credential, documents, inspect, keystore, pades
+from diploma.signing import credential, keystore, pades
 from tests.certificates.builders import blank_pdf, graduating_cohort
 from tests.certificates.test_views import client_for
 
@@ -76,7 +76,7 @@ def test_a_transcript_is_checked_the_same_way(app, cohort):
 
 def test_a_revoked_certificate_says_revoked_with_the_date(app, cohort, signed):
     certificate = cohort.issued()[0]
-    services.revoke_certificate(cohort.registrar, certificate, "issued in error")
+    revocation.revoke_certificate(cohort.registrar, certificate, "issued in error")
     db.session.commit()
     outcome, page = outcome_of(upload(app, signed))
     assert outcome == "revoked" and "revoked on" in page
@@ -84,7 +84,7 @@ def test_a_revoked_certificate_says_revoked_with_the_date(app, cohort, signed):
 
 def test_a_replaced_certificate_says_replaced_without_the_new_code(app, cohort, signed):
     certificate = cohort.issued()[0]
-    new = services.correct_certificate(cohort.registrar, certificate, services.Correction(
+    new = corrections.correct_certificate(cohort.registrar, certificate, corrections.Correction(
         "اسم مصحح", "Corrected Name", certificate.issued_on, "misspelt"))
     db.session.commit()
     outcome, page = outcome_of(upload(app, signed))

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from diploma import clock
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
-from diploma.certificates import pdf, services
+from diploma.certificates import issuing, pdf, revocation, verification
 from diploma.certificates.models import Certificate, SerialCounter
 from diploma.extensions import db
 from diploma.grading import services as grading
@@ -108,7 +108,7 @@ def programme_courses(programme):
 
 def issued(group, *indexes, actor=None, issued_on=None):
     """Certificates issued through the service (committed), in the order of their serials."""
-    certificates = services.issue_certificates(actor or group.registrar, group.university, group.cohort,
+    certificates = issuing.issue_certificates(actor or group.registrar, group.university, group.cohort,
                                                group.ids(*indexes), issued_on=issued_on)
     db.session.commit()
     return certificates
@@ -169,12 +169,12 @@ def fake_pdf(monkeypatch):
     calls = {"certificate": [], "transcript": [], "batch": []}
 
     def single(kind):
-        def render(snapshot, language, extra_attachments=()):
+        def render(snapshot, language, extra_attachments=(), qr_url=None):
             calls[kind].append((snapshot, language))
             return blank_pdf()  # a real (blank) PDF: the university signs it after the render
         return render
 
-    def batch(snapshots, language, progress=None):
+    def batch(snapshots, language, progress=None, qr_urls=None):
         calls["batch"].append((list(snapshots), language))
         return blank_pdf(len(snapshots))
 
@@ -475,13 +475,13 @@ def test_issuing_the_same_certificate_twice_is_refused(app):
 def test_an_issue_that_collides_with_another_issues_nothing_and_says_so(app, monkeypatch, error):
     group = graduates_at("KUF", GRADUATES[:2])
     client = client_for(app, group.registrar)
-    real_issue = services.issue_certificates
+    real_issue = issuing.issue_certificates
 
     def colliding(*args, **kwargs):
         real_issue(*args, **kwargs)
         raise error
 
-    monkeypatch.setattr(services, "issue_certificates", colliding)
+    monkeypatch.setattr(issuing, "issue_certificates", colliding)
     before = database_state()
 
     response = post_issue(client, group, group.ids(0, 1))
@@ -560,7 +560,7 @@ def test_the_batch_follows_the_order_and_language_asked_for(app, fake_pdf):
 def test_the_batch_leaves_out_revoked_certificates(app, fake_pdf):
     group = graduates_at("KUF")
     first, second, third = issued(group, 0, 1, 2)
-    services.revoke_certificate(group.registrar, db.session.merge(second), "Issued by mistake")
+    revocation.revoke_certificate(group.registrar, db.session.merge(second), "Issued by mistake")
     db.session.commit()
 
     response = client_for(app, group.registrar).get(f"/certificates/cohorts/{group.cohort.id}/batch.pdf")
@@ -642,7 +642,7 @@ def test_the_batch_pdf_has_one_page_per_graduate(app):
 def test_a_revoked_certificate_is_not_printed_again(app, fake_pdf):
     group = graduates_at("KUF", GRADUATES[:1])
     certificate, = issued(group, 0)
-    services.revoke_certificate(group.registrar, db.session.merge(certificate), "Issued by mistake")
+    revocation.revoke_certificate(group.registrar, db.session.merge(certificate), "Issued by mistake")
     db.session.commit()
     client = client_for(app, group.registrar)
 
@@ -671,14 +671,14 @@ def test_revoking_needs_a_reason_and_is_recorded(app):
     refused = client.post(f"/certificates/{serial}/revoke", data={"reason": "   "})
     assert refused.status_code == 422
     assert shown("This field is required.") in page_of(refused)
-    assert services.find_by_serial(serial).status == "valid"
+    assert verification.find_by_serial(serial).status == "valid"
 
     response = confirm(client, client.post(f"/certificates/{serial}/revoke",
                                            data={"reason": "Issued to the wrong person"}))
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == f"/certificates/{serial}"
     db.session.expire_all()
-    revoked = services.find_by_serial(serial)
+    revoked = verification.find_by_serial(serial)
     assert revoked.status == "revoked" and revoked.revoked_reason == "Issued to the wrong person"
     assert revoked.revoked_by_id == group.registrar.id and revoked.revoked_at is not None
     event, = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "certificate.revoked")).all()

@@ -39,7 +39,7 @@ from diploma import create_app
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
 from diploma.certificates.models import Certificate, SerialCounter
-from diploma.certificates.services import issue_certificates
+from diploma.certificates.issuing import issue_certificates
 from diploma.config import TestConfig
 from diploma.curriculum.models import Cohort
 from diploma.extensions import db

@@ -53,7 +53,7 @@ from diploma.access import (
     signed_in,
 )
 from diploma.audit import AuditEvent
-from diploma.certificates.services import VERIFIED
+from diploma.certificates.verification import VERIFIED
 from diploma.enrolment.models import Student
 from diploma.extensions import db
 from diploma.i18n import force_language

@@ -8,7 +8,8 @@ import json
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from diploma.signing.token import P256_ORDER, _raw_signature, claims_of, short_kid
+from diploma.certificates.qr import token_claims
+from diploma.signing.token import P256_ORDER, _raw_signature, short_kid
 
 INDEX_SPELLINGS = {"float": "3.0", "exponent": "1e0", "negative": "-1", "string": '"3"', "bool": "true",
                    "leading zero": "03", "too large": str(2**31), "negative zero": "-0"}
@@ -28,7 +29,7 @@ def signed_with_claims_text(signer, claims_text):
 
 def with_index_spelt(signer, snapshot, spelling):
     """The snapshot's token with its index written as ``spelling`` (raw JSON)."""
-    claims = json.dumps(claims_of(snapshot, 3), ensure_ascii=False, separators=(",", ":"))
+    claims = json.dumps(token_claims(snapshot, 3), ensure_ascii=False, separators=(",", ":"))
     assert claims.endswith(',"i":3}')
     return signed_with_claims_text(signer, claims[: -len('3}')] + spelling + "}")
 

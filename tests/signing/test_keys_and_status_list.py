@@ -5,9 +5,9 @@ import gzip
 
 from joserfc import jwt
 
-from diploma.certificates import services
+from diploma.certificates import documents, revocation
 from diploma.extensions import db
-from diploma.signing import credential, documents, keystore
+from diploma.signing import credential, keystore
 from diploma.signing.models import SigningKey
 from tests import factories
 from tests.certificates.builders import graduating_cohort
@@ -70,7 +70,7 @@ def test_a_revoked_certificate_sets_exactly_its_own_bit_in_the_published_list(ap
     keystore.issue_key(group.university)
     db.session.commit()
     revoked = group.issued()[1]
-    services.revoke_certificate(group.registrar, revoked, "Issued to the wrong person")
+    revocation.revoke_certificate(group.registrar, revoked, "Issued to the wrong person")
     db.session.commit()
     claims = credential.credential_json(documents.certificate_credential(revoked))
     status = claims["credentialStatus"]

@@ -3,6 +3,7 @@ against (public parts only, with their validity), what its service worker caches
 (allowed to control /verify/)."""
 import pytest
 
+from diploma.certificates.qr import token_claims
 from diploma.extensions import db
 from diploma.signing import keystore
 from diploma.signing.token import KID_LENGTH, make_token
@@ -67,7 +68,7 @@ def test_the_keys_are_the_public_parts_of_every_published_key(client, keys):
 
 
 def test_a_token_names_a_key_the_page_can_find(client, keys):
-    token = make_token(make_snapshot(), keystore.signer_for(keys["mosul"]))
+    token = make_token(token_claims(make_snapshot()), keystore.signer_for(keys["mosul"]))
     import base64
     import json
 

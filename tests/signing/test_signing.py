@@ -24,9 +24,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pypdf import PdfReader
 
-from diploma.certificates import services
+from diploma.certificates import documents, revocation
 from diploma.extensions import db
-from diploma.signing import credential, documents, keystore
+from diploma.signing import credential, keystore
 from diploma.signing.errors import SigningError
 from diploma.signing.models import SigningKey
 from tests.certificates.builders import graduating_cohort
@@ -326,7 +326,7 @@ def test_revoking_flips_the_status_entry(app, cohort):
     claims = {c.serial: credential.credential_json(documents.certificate_credential(c))
               for c in (revoked, kept)}
     assert _status_bit(client, claims[revoked.serial]) is False
-    services.revoke_certificate(cohort.registrar, revoked, "Issued to the wrong person")
+    revocation.revoke_certificate(cohort.registrar, revoked, "Issued to the wrong person")
     db.session.commit()
     assert _status_bit(client, claims[revoked.serial]) is True
     assert _status_bit(client, claims[kept.serial]) is False

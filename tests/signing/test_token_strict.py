@@ -5,6 +5,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from diploma.certificates.qr import token_claims
 from diploma.signing.token import HALF_ORDER, MALFORMED, VALID, make_token, verify_token
 from tests.certificates.builders import snapshot as make_snapshot
 from tests.signing.strict_tokens import INDEX_SPELLINGS, high_s_twin, with_index_spelt
@@ -13,7 +14,8 @@ from tests.signing.test_token import _unb64, mosul, signer  # noqa: F401 - fixtu
 
 def test_tokens_are_made_low_s_and_their_high_s_twin_is_refused(signer):  # noqa: F811
     for number in range(12):  # about half of raw ECDSA signatures are high-s
-        token = make_token(make_snapshot(serial=f"PCS-MSL-2025-{number:04d}"), signer, status_index=number)
+        claims = token_claims(make_snapshot(serial=f"PCS-MSL-2025-{number:04d}"), number)
+        token = make_token(claims, signer)
         raw = _unb64(token.split(".")[2])
         assert int.from_bytes(raw[32:], "big") <= HALF_ORDER
         assert verify_token(token).outcome == VALID

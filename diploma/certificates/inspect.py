@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 
 from diploma.arabic import format_long_date
 from diploma.certificates.models import Certificate
+from diploma.certificates.verification import find_by_serial
 from diploma.extensions import db
 from diploma.signing import credential, keystore, pdf_check
 from diploma.signing.models import SigningKey
@@ -167,18 +168,17 @@ def _inspect(data, trust):
 
 # --- the register ----------------------------------------------------------------------------------------
 
-def _verified_credential(token):
-    """The credential's claims and the key that signed it, or (None, None) when its signature fails."""
-    from joserfc import jwt
-    from joserfc.errors import JoseError
-
-    try:
-        decoded = jwt.decode(token.strip(), credential.key_set(), algorithms=[credential.ALGORITHM])
-    except (JoseError, ValueError, TypeError, KeyError):
-        return None, None
-    kid = decoded.header.get("kid", "")
-    key = next((k for k in keystore.keys_of() if credential.key_url(k.kid) == kid), None)
-    return decoded.claims, key
+def register_verdict(key, serial, states_what_was_signed):
+    """The one verdict against the register of what a university's key signed (an uploaded PDF's attached
+    data, a QR code's token): the certificate of ``serial`` must be that university's and state what was
+    signed (``states_what_was_signed(certificate)``); then its status decides — valid, revoked, or replaced
+    by a corrected certificate. For the verification page and ``certificates check`` alike."""
+    certificate = find_by_serial(str(serial))
+    if (certificate is None or certificate.university_id != key.university_id
+            or not states_what_was_signed(certificate)):
+        return PdfVerdict(NOT_IN_REGISTER, signing_key=key)
+    outcome = REPLACED if certificate.replaced else REVOKED if certificate.revoked else VALID
+    return PdfVerdict(outcome, signing_key=key, certificate=certificate)
 
 
 def _compare_with_register(key, attachments):
@@ -192,20 +192,16 @@ def _compare_with_register(key, attachments):
         serial = snapshot["serial"]
     except (AttributeError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return PdfVerdict(NOT_IN_REGISTER, signing_key=key)
-    certificate = db.session.scalar(db.select(Certificate).where(Certificate.serial == str(serial)))
-    claims, credential_key = _verified_credential(token)
-    if (certificate is None or certificate.university_id != key.university_id
-            or snapshot != certificate.snapshot or claims is None or credential_key is None
-            or credential_key.university_id != key.university_id
-            or claims.get("jti") != credential.credential_id(certificate.serial)):
-        return PdfVerdict(NOT_IN_REGISTER, signing_key=key)
-    issued_at = _time_of(claims.get("iat"))
-    verdict = PdfVerdict(VALID, signing_key=key, certificate=certificate, credential_key=credential_key,
-                         credential_issued_at=issued_at)
-    if certificate.replaced:
-        verdict.outcome = REPLACED
-    elif certificate.revoked:
-        verdict.outcome = REVOKED
+    claims, credential_key = credential.verified_credential(token)
+
+    def states_what_was_signed(certificate):
+        return (snapshot == certificate.snapshot and claims is not None and credential_key is not None
+                and credential_key.university_id == key.university_id
+                and claims.get("jti") == credential.credential_id(certificate.serial))
+
+    verdict = register_verdict(key, serial, states_what_was_signed)
+    if verdict.certificate is not None:
+        verdict.credential_key, verdict.credential_issued_at = credential_key, _time_of(claims.get("iat"))
     return verdict
 
 

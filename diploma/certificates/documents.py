@@ -7,7 +7,12 @@ without a key, is an error and never an unsigned PDF.
 - A batch (for printing on paper): one signature by the university over the whole file, not one per page;
   a signature covers a file, and the pages of a printed batch are separated on paper anyway. Each
   graduate's own PDF carries its own signature and credential.
+
+Signing takes plain values (``diploma.signing``): the snapshot, the certificate's index in the revocation
+list (its id) and the signer, opened once per document or batch — nothing is looked up again per page.
 """
+from diploma.certificates import pdf
+from diploma.certificates.qr import qr_url
 from diploma.signing import credential, keystore
 
 
@@ -18,39 +23,36 @@ def _reason(serial, kind):
 def certificate_credential(certificate):
     """The certificate's OpenBadgeCredential as a VC-JWT (signed by its university's current key)."""
     signer = keystore.signer_for(certificate.university)
-    return credential.signed_credential(certificate, signer)
+    return credential.signed_credential(certificate.snapshot, certificate.id, signer)
 
 
 def _signed(certificate, render, language, kind):
-    from diploma.certificates import pdf
     from diploma.signing import pades  # pyHanko loads only when a PDF is signed
 
     signer = keystore.signer_for(certificate.university)
-    token = credential.signed_credential(certificate, signer)
-    data = render(certificate.snapshot, language,
+    token = credential.signed_credential(certificate.snapshot, certificate.id, signer)
+    data = render(certificate.snapshot, language, qr_url=qr_url(certificate.snapshot, signer, certificate.id),
                   extra_attachments=[pdf.credential_attachment(token, credential.ATTACHMENT_NAME)])
     return pades.sign_pdf(data, signer, reason=_reason(certificate.serial, kind),
                           location=certificate.snapshot["university"]["city_en"])
 
 
 def certificate_pdf(certificate, language):
-    from diploma.certificates import pdf
-
     return _signed(certificate, pdf.render_certificate, language, "Graduation certificate")
 
 
 def transcript_pdf(certificate, language):
-    from diploma.certificates import pdf
-
     return _signed(certificate, pdf.render_transcript, language, "Transcript")
 
 
 def batch_pdf(university, certificates, language, progress=None):
-    from diploma.certificates import pdf
+    """The certificates of a batch in one PDF signed by ``university``, each page's QR signed with the same
+    key (the certificates are the university's)."""
     from diploma.signing import pades
 
     signer = keystore.signer_for(university)
-    data = pdf.render_batch([c.snapshot for c in certificates], language, progress=progress)
+    data = pdf.render_batch([c.snapshot for c in certificates], language, progress=progress,
+                            qr_urls=[qr_url(c.snapshot, signer, c.id) for c in certificates])
     first, last = certificates[0].serial, certificates[-1].serial
     return pades.sign_pdf(data, signer, reason=f"Certificates for printing {first} … {last}",
                           location=university.city_en)
@@ -59,4 +61,3 @@ def batch_pdf(university, certificates, language, progress=None):
 def signing_key_of(university):
     """The key the university signs with today (shown on the verification page), or None."""
     return keystore.current_key(university)
-
