@@ -3,7 +3,7 @@
 - ``table``: the gradebook as a table (lines, course marks, bands), the class's distribution;
 - ``workflow``: who may do what (``gradebook_actions``), submit → publish, return, second round;
 - ``marks``: entering marks with optimistic locking, the assessments, a mark's history;
-- ``results``: students' published results and averages.
+- ``results``: published results (a student's, with the average; any selection's, for the figures).
 """
 from diploma.grading.marks import (  # noqa: F401
     CellResult,
