@@ -12,6 +12,7 @@ from diploma.certificates.revocation import locked, mark_revoked
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.signing import keystore
 
 # Stored on the replaced certificate in English, shown translated (``replacement_reason``).
 REPLACED_REASON = "Replaced by a corrected certificate"
@@ -77,7 +78,8 @@ def correct_certificate(actor, certificate, correction):
     taken = numbered(printed["programme"]["code"], printed["university"]["code"], year,
                      allocate_numbers(old.university_id, year, 1)[0])
     new = new_certificate(actor, old.university, taken, _corrected_snapshot(old, correction, taken),
-                          student_id=old.student_id, programme_id=old.programme_id, cohort_id=old.cohort_id,
+                          keystore.current_key(old.university), student_id=old.student_id,
+                          programme_id=old.programme_id, cohort_id=old.cohort_id,
                           issued_on=correction.issued_on, edition=old.edition + 1, replaces_id=old.id)
     user = old.student.user
     user.name_ar, user.name_en = correction.name_ar, correction.name_en

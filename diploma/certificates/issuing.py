@@ -78,12 +78,11 @@ def numbered(programme_code, university_code, year, number):
                     secrets.token_urlsafe(16))
 
 
-def new_certificate(actor, university, numbers, snapshot, **fields):
+def new_certificate(actor, university, numbers, snapshot, key, **fields):
     """A certificate of ``university`` under ``numbers`` (``numbered``), stating ``snapshot``, valid,
-    signed with the university's current key (recorded: None when it has none); ``fields``: the student,
-    programme, cohort, graduation date (``issued_on``) and, for a correction, its edition and the one it
-    replaces. Added to the session, not flushed."""
-    key = keystore.current_key(university)
+    signed with ``key``, the university's current key (``keystore.current_key``, recorded: None when it has
+    none); ``fields``: the student, programme, cohort, graduation date (``issued_on``) and, for a
+    correction, its edition and the one it replaces. Added to the session, not flushed."""
     certificate = Certificate(
         serial=numbers.serial, university_id=university.id, year=numbers.year, number=numbers.number,
         verification_code=numbers.code, issued_by_id=getattr(actor, "id", None), status=VALID,
@@ -169,11 +168,12 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
     report = graduation_report(university, cohort)
     chosen = _chosen_standings(report, student_ids)
     numbers = allocate_numbers(university.id, issued_on.year, len(chosen))
+    key = keystore.current_key(university)
     certificates = []
     for standing, number in zip(chosen, numbers, strict=True):
         taken = numbered(report.programme.code, university.code, issued_on.year, number)
         certificates.append(new_certificate(
-            actor, university, taken, certificate_statement(standing, report, taken, issued_on),
+            actor, university, taken, certificate_statement(standing, report, taken, issued_on), key,
             student_id=standing.student.id, programme_id=report.programme.id, cohort_id=cohort.id,
             issued_on=issued_on))
     db.session.flush()

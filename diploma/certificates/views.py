@@ -15,16 +15,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from diploma.access import ADMIN, REGISTRAR, STUDENT, roles, sees_university
-from diploma.certificates import (
-    bp,
-    confirmations,
-    corrections,
-    documents,
-    graduation,
-    issuing,
-    revocation,
-    verification,
-)
+from diploma.certificates import bp, confirmations, corrections, documents, graduation, issuing, revocation
 from diploma.certificates.forms import (
     LANGUAGES,
     CorrectionForm,
@@ -36,6 +27,7 @@ from diploma.certificates.forms import (
 )
 from diploma.certificates.graduation_date import check_graduation_date, proposed_graduation_date
 from diploma.certificates.models import Certificate
+from diploma.certificates.verification import SERIAL_PATTERN, find_by_serial
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
@@ -86,7 +78,7 @@ def _cohort_or_404(cohort_id):
 
 def _certificate_or_404(serial):
     """A certificate of a university the user may see; 404 for any other, as if it did not exist."""
-    certificate = verification.find_by_serial(serial) if verification.SERIAL_PATTERN.match(serial) else None
+    certificate = find_by_serial(serial) if SERIAL_PATTERN.match(serial) else None
     if certificate is None or not sees_university(certificate.university_id):
         abort(404)
     return certificate
