@@ -174,16 +174,16 @@ def accept_marks_import(offering_id):
         _forget_kept()
         return _import_page(offering, sheet, _import_form(actions, formdata=None), preview.problems or [
             marks_spreadsheet.Problem(None, None, marks_spreadsheet.NO_MARKS)], status=409)
-    if len(preview.changes) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        # The worker checks it again and keeps the file until its transaction is committed.
-        from diploma.jobs import kinds
-        from diploma.jobs.views import start_and_show
+    # Many changes: the worker checks it again and keeps the file until its transaction is committed.
+    from diploma.grading.jobs import IMPORT_MARKS
+    from diploma.jobs.web import run_now_or_defer
 
-        db.session.rollback()
+    deferred = run_now_or_defer(len(preview.changes), IMPORT_MARKS, offering.university_id, {
+        "offering_id": offering.id, "token": kept.token, "language": current_language()},
+        total=len(preview.found.entries))
+    if deferred:
         session.pop(PENDING_KEY, None)
-        return start_and_show(kinds.IMPORT_MARKS, offering.university_id, {
-            "offering_id": offering.id, "token": kept.token, "language": current_language()},
-            total=len(preview.found.entries))
+        return deferred
     try:
         outcome = marks_spreadsheet.accept_import(current_user, offering, kept)
     except marks_spreadsheet.MarksRejected as rejected:
