@@ -26,6 +26,7 @@ from diploma.certificates.forms import (
     read_student_ids,
 )
 from diploma.certificates.graduation_date import check_graduation_date
+from diploma.certificates.jobs import ISSUE
 from diploma.certificates.models import Certificate
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
@@ -33,6 +34,7 @@ from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
+from diploma.jobs.web import run_now_or_defer
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential, documents
@@ -228,9 +230,6 @@ def _date_refusal(university, cohort, issued_on):
 def _issue_in_the_background_if_many(university, cohort, student_ids, issued_on):
     """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same, with the
     graduation date chosen (checked by the same service there); None when the request issues them."""
-    from diploma.certificates.jobs import ISSUE
-    from diploma.jobs.web import run_now_or_defer
-
     return run_now_or_defer(len(student_ids), ISSUE, university.id, {
         "university_id": university.id, "cohort_id": cohort.id, "student_ids": student_ids,
         "issued_on": issued_on.isoformat() if issued_on else None,

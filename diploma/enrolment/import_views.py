@@ -11,8 +11,11 @@ from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
 from diploma.enrolment import bp, importing
 from diploma.enrolment.forms import ImportConfirmForm, ImportForm
+from diploma.enrolment.jobs import IMPORT_STUDENTS
 from diploma.extensions import db
 from diploma.i18n import current_language
+from diploma.jobs.models import DONE
+from diploma.jobs.web import job_or_404, run_now_or_defer
 from diploma.partners.models import University
 from diploma.partners.services import university_choices
 from diploma.web import absolute_url
@@ -117,9 +120,6 @@ def confirm_import():
     plan = importing.prepare_import(university, data)
     # A large import: applied in the background (diploma.jobs), which checks it again and keeps the file
     # until it is committed.
-    from diploma.enrolment.jobs import IMPORT_STUDENTS
-    from diploma.jobs.web import run_now_or_defer
-
     deferred = plan.ok and run_now_or_defer(plan.steps, IMPORT_STUDENTS, university.id, {
         "university_id": university.id, "token": pending["token"], "language": current_language()})
     if deferred:
@@ -158,10 +158,6 @@ def import_links():
 def import_job_links(job_id):
     """The same sheet for the accounts a background import created (its job's page): only for the person
     who started the job, or the administrator (``job_or_404``)."""
-    from diploma.enrolment.jobs import IMPORT_STUDENTS
-    from diploma.jobs.models import DONE
-    from diploma.jobs.web import job_or_404
-
     if not ConfirmForm().validate_on_submit():
         abort(400)
     job = job_or_404(job_id)

@@ -16,7 +16,9 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.grading import bp, marks_spreadsheet, rules, services
 from diploma.grading.forms import ImportMarksForm
+from diploma.grading.jobs import IMPORT_MARKS
 from diploma.i18n import current_language
+from diploma.jobs.web import run_now_or_defer
 from diploma.teaching.views import staff_offering_or_404
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
@@ -175,9 +177,6 @@ def accept_marks_import(offering_id):
         return _import_page(offering, sheet, _import_form(actions, formdata=None), preview.problems or [
             marks_spreadsheet.Problem(None, None, marks_spreadsheet.NO_MARKS)], status=409)
     # Many changes: the worker checks it again and keeps the file until its transaction is committed.
-    from diploma.grading.jobs import IMPORT_MARKS
-    from diploma.jobs.web import run_now_or_defer
-
     deferred = run_now_or_defer(len(preview.changes), IMPORT_MARKS, offering.university_id, {
         "offering_id": offering.id, "token": kept.token, "language": current_language()},
         total=len(preview.found.entries))
