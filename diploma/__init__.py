@@ -24,6 +24,7 @@ def create_app(config=None):
     _configure_i18n(app)
     _configure_login(app)
     _register_blueprints(app)
+    _register_job_kinds(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
     _register_cli(app)
@@ -160,6 +161,7 @@ def _register_blueprints(app):
     from diploma.auth import bp as auth_bp
     from diploma.auth import views as _auth_views  # noqa: F401  (routes register on import)
     from diploma.certificates import bp as certificates_bp
+    from diploma.certificates import print_views as _print_views  # noqa: F401
     from diploma.certificates import public_views as _public_views  # noqa: F401
     from diploma.certificates import revocation_views as _revocation_views  # noqa: F401
     from diploma.certificates import views as _certificates_views  # noqa: F401
@@ -202,6 +204,17 @@ def _register_blueprints(app):
     from diploma.signing.views import REVOKED_INDEXES
 
     app.extensions[REVOKED_INDEXES] = revoked_indexes
+
+
+def _register_job_kinds(app):
+    """Each domain's background jobs (diploma.jobs.registry): the worker runs only the kinds named here."""
+    from diploma.certificates import jobs as certificate_jobs
+    from diploma.enrolment import jobs as enrolment_jobs
+    from diploma.grading import jobs as grading_jobs
+    from diploma.jobs import backup_job
+
+    for domain in (certificate_jobs, enrolment_jobs, grading_jobs, backup_job):
+        domain.register_job_kinds(app)
 
 
 def _register_request_hooks(app):

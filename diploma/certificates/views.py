@@ -26,6 +26,7 @@ from diploma.certificates.forms import (
     read_student_ids,
 )
 from diploma.certificates.graduation_date import check_graduation_date, proposed_graduation_date
+from diploma.certificates.jobs import ISSUE
 from diploma.certificates.models import Certificate
 from diploma.certificates.verification import SERIAL_PATTERN, find_by_serial
 from diploma.curriculum.models import Cohort
@@ -34,6 +35,7 @@ from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
+from diploma.jobs.web import run_now_or_defer
 from diploma.partners.models import University
 from diploma.partners.services import all_universities
 from diploma.signing import credential
@@ -194,8 +196,9 @@ def issue(cohort_id):
                                 form=form)
         return confirmations.issue(university, cohort, student_ids, _report_url(cohort.id, university.id),
                                    form.issued_on.data)
-    if len(student_ids) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        return _issue_in_the_background(university, cohort, student_ids, form.issued_on.data)
+    deferred = _issue_in_the_background_if_many(university, cohort, student_ids, form.issued_on.data)
+    if deferred:
+        return deferred
     try:
         certificates = issuing.issue_certificates(current_user, university, cohort, student_ids,
                                                    issued_on=form.issued_on.data)
@@ -225,13 +228,10 @@ def _date_refusal(university, cohort, issued_on):
     return None
 
 
-def _issue_in_the_background(university, cohort, student_ids, issued_on):
+def _issue_in_the_background_if_many(university, cohort, student_ids, issued_on):
     """Many certificates: issued by the worker (diploma.jobs), in one transaction all the same, with the
-    graduation date chosen (checked by the same service there)."""
-    from diploma.jobs import kinds
-    from diploma.jobs.views import start_and_show
-
-    return start_and_show(kinds.ISSUE, university.id, {
+    graduation date chosen (checked by the same service there); None when the request issues them."""
+    return run_now_or_defer(len(student_ids), ISSUE, university.id, {
         "university_id": university.id, "cohort_id": cohort.id, "student_ids": student_ids,
         "issued_on": issued_on.isoformat() if issued_on else None,
         "language": current_language()}, total=len(student_ids))
@@ -252,7 +252,7 @@ def batch_pdf(cohort_id):
     filename = f"certificates-{university.code}-{cohort.start_year}-{language}.pdf"
     limit = current_app.config["CERTIFICATE_BATCH_WEB_LIMIT"]
     if len(certificates) > limit:
-        return redirect(url_for("jobs.print_certificates", cohort_id=cohort.id, language=language,
+        return redirect(url_for("certificates.print_in_background", cohort_id=cohort.id, language=language,
                                 order=order, **_scope(university)))
     try:
         data = documents.batch_pdf(university, certificates, language)

@@ -11,8 +11,11 @@ from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
 from diploma.enrolment import bp, importing
 from diploma.enrolment.forms import ImportConfirmForm, ImportForm
+from diploma.enrolment.jobs import IMPORT_STUDENTS
 from diploma.extensions import db
 from diploma.i18n import current_language
+from diploma.jobs.models import DONE
+from diploma.jobs.web import job_or_404, run_now_or_defer
 from diploma.partners.models import University
 from diploma.partners.services import university_choices
 from diploma.web import absolute_url
@@ -115,17 +118,13 @@ def confirm_import():
         flash(_("This import is no longer waiting for confirmation. Upload the file again."), "error")
         return redirect(url_for("enrolment.import_students"))
     plan = importing.prepare_import(university, data)
-    if plan.ok and plan.steps > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        # A large import: applied in the background (diploma.jobs), which checks it again and keeps the file
-        # until it is committed.
-        from diploma.jobs import kinds
-        from diploma.jobs.views import start_and_show
-
-        db.session.rollback()
+    # A large import: applied in the background (diploma.jobs), which checks it again and keeps the file
+    # until it is committed.
+    deferred = plan.ok and run_now_or_defer(plan.steps, IMPORT_STUDENTS, university.id, {
+        "university_id": university.id, "token": pending["token"], "language": current_language()})
+    if deferred:
         session.pop(PENDING_KEY, None)
-        return start_and_show(kinds.IMPORT_STUDENTS, university.id, {
-            "university_id": university.id, "token": pending["token"], "language": current_language()},
-            total=plan.steps)
+        return deferred
     try:
         outcome = importing.apply_import(current_user, plan)
     except importing.ImportRejected as rejected:
@@ -159,14 +158,10 @@ def import_links():
 def import_job_links(job_id):
     """The same sheet for the accounts a background import created (its job's page): only for the person
     who started the job, or the administrator (``job_or_404``)."""
-    from diploma.jobs import kinds
-    from diploma.jobs.models import DONE
-    from diploma.jobs.views import job_or_404
-
     if not ConfirmForm().validate_on_submit():
         abort(400)
     job = job_or_404(job_id)
-    if job.kind != kinds.IMPORT_STUDENTS or job.state != DONE or not job.summary:
+    if job.kind != IMPORT_STUDENTS or job.state != DONE or not job.summary:
         abort(404)
     university_id = job.university_id if _is_admin() else current_user.university_id
     return _links_sheet(university_id, job.summary.get("new_user_ids") or [])

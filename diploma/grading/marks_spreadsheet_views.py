@@ -16,7 +16,9 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.grading import bp, marks_spreadsheet, rules, services
 from diploma.grading.forms import ImportMarksForm
+from diploma.grading.jobs import IMPORT_MARKS
 from diploma.i18n import current_language
+from diploma.jobs.web import run_now_or_defer
 from diploma.teaching.views import staff_offering_or_404
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
@@ -173,16 +175,13 @@ def accept_marks_import(offering_id):
         _forget_kept()
         return _import_page(offering, sheet, _import_form(actions, formdata=None), preview.problems or [
             marks_spreadsheet.Problem(None, None, marks_spreadsheet.NO_MARKS)], status=409)
-    if len(preview.changes) > current_app.config["JOBS_INLINE_MAX_ITEMS"]:
-        # The worker checks it again and keeps the file until its transaction is committed.
-        from diploma.jobs import kinds
-        from diploma.jobs.views import start_and_show
-
-        db.session.rollback()
+    # Many changes: the worker checks it again and keeps the file until its transaction is committed.
+    deferred = run_now_or_defer(len(preview.changes), IMPORT_MARKS, offering.university_id, {
+        "offering_id": offering.id, "token": kept.token, "language": current_language()},
+        total=len(preview.found.entries))
+    if deferred:
         session.pop(PENDING_KEY, None)
-        return start_and_show(kinds.IMPORT_MARKS, offering.university_id, {
-            "offering_id": offering.id, "token": kept.token, "language": current_language()},
-            total=len(preview.found.entries))
+        return deferred
     try:
         outcome = marks_spreadsheet.accept_import(current_user, offering, kept)
     except marks_spreadsheet.MarksRejected as rejected:

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from diploma.extensions import db
-from diploma.jobs import queue, services
+from diploma.jobs import queue, runner, services
 
 jobs_cli = AppGroup("jobs", help="Background jobs: run a worker, sweep finished ones.")
 
@@ -31,10 +31,7 @@ def worker_command(workers):
     _yield_cpu_to_the_site(app.config["JOBS_NICE"])
     queue.set_worker_app(app)
     _sqlite_in_wal_mode()
-    abandoned = services.fail_abandoned_jobs()
-    db.session.commit()
-    if abandoned:
-        logging.getLogger(__name__).info("jobs of a stopped worker marked failed: %s", abandoned)
+    runner.housekeeping()
     huey = queue.huey_of(app)
     consumer = huey.create_consumer(workers=workers or app.config["JOBS_WORKERS"], worker_type="thread",
                                     periodic=True, initial_delay=0.05, backoff=1.15, max_delay=0.5,
@@ -68,5 +65,5 @@ def _sqlite_in_wal_mode():
 @jobs_cli.command("sweep")
 def sweep_command():
     """Mark failed the jobs whose worker died, and remove the results past JOB_RESULT_HOURS."""
-    services.sweep()
-    db.session.commit()
+    with runner.unit_of_work():
+        services.sweep()

@@ -63,9 +63,7 @@ def _run_job(job_id):
 
 
 def _sweep_jobs():
-    from diploma.extensions import db
-    from diploma.jobs import services
+    from diploma.jobs import runner
 
     with _worker_app.app_context():
-        services.sweep()
-        db.session.commit()
+        runner.housekeeping()

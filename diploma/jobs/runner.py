@@ -10,6 +10,7 @@ happen, so that the page sees them while the work's transaction is still open.
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -21,6 +22,7 @@ from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.jobs import services
 from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+from diploma.jobs.registry import job_kind
 
 log = logging.getLogger(__name__)
 
@@ -123,69 +125,100 @@ class Progress:
             services.write_progress_file(self._folder, self.job_id, now, self.done, self.total)
 
 
+@contextmanager
+def unit_of_work():
+    """One step of the worker's, committed as it ends, rolled back if it raises: the worker's one commit
+    point (the claim, the work, the job's end, the housekeeping)."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+class _NoLongerOurs(Exception):
+    """The job's row is no longer this worker's running job (its death was recorded meanwhile)."""
+
+
 def claim(job_id):
     """Take a queued job for this worker: a conditional UPDATE, so that of two workers given the same
-    job only one changes the row (the other's UPDATE finds it no longer queued). Committed at once."""
+    job only one changes the row (the other's UPDATE finds it no longer queued)."""
     now = utcnow()
     claimed = db.session.execute(
         db.update(Job).where(Job.id == job_id, Job.state == QUEUED)
         .values(state=RUNNING, started_at=now, heartbeat_at=now, worker=services.worker_identity(),
                 done=0)).rowcount
-    db.session.commit()
     return claimed == 1
 
 
-def _begin_work(job_id, writes):
-    """Begin the work's transaction afresh. SQLite (in write-ahead-log mode, see cli.py) refuses at once,
-    without waiting, a transaction that read and then writes after another connection committed (the
-    heartbeat does, every second): a job that writes takes the write lock with its first statement, as a
-    POST request does; one that only reads ends its read transaction before it writes its end."""
-    db.session.commit()
-    if writes and db.session.connection().dialect.name == "sqlite":
+def _take_the_write_lock(job_id):
+    """SQLite (in write-ahead-log mode, see cli.py) refuses at once, without waiting, a transaction that
+    read and then writes after another connection committed (the heartbeat does, every second): a job that
+    writes takes the write lock with its first statement, as a POST request does; one that only reads ends
+    its read transaction before it writes its end."""
+    if db.session.connection().dialect.name == "sqlite":
         db.session.execute(db.update(Job).where(Job.id == job_id).values(worker=Job.worker))
 
 
 def run_job(job_id):
-    """Run one job, if it is still queued. Returns its final state (or None when another worker has it)."""
-    from diploma.jobs import kinds
-
-    if not claim(job_id):
-        return None
-    job = db.session.get(Job, job_id)
-    log.info("job %s (%s) claimed by %s", job_id, job.kind, services.worker_identity())
-    progress = Progress(job.id, job.total)
+    """Run one job, if it is still queued. Returns its final state (or None when another worker has it).
+    Then the housekeeping: results past their time are removed (never by the pages' GETs)."""
+    with unit_of_work():
+        if not claim(job_id):
+            return None
+        job = db.session.get(Job, job_id)
+        kind_name, total, language = job.kind, job.total, job.parameters.get("language") or "ar"
+    log.info("job %s (%s) claimed by %s", job_id, kind_name, services.worker_identity())
+    progress = Progress(job_id, total)
     progress.start()
     try:
-        with force_language(job.parameters.get("language") or "ar"):
-            return _run(job, kinds.WORK[job.kind], progress)
+        with force_language(language):
+            return _run(job_id, kind_name, progress)
     finally:
         progress.stop()
         services.remove_temporary_files(job_id)
+        housekeeping()
 
 
-def _run(job, work, progress):
-    from diploma.jobs.kinds import WRITES
-
-    job_id, writes = job.id, job.kind in WRITES
+def housekeeping():
+    """The jobs of dead workers failed, the results past their time removed: at the worker's start, after
+    each job and every minute (queue.py); a failure here is logged, it never fails the job just run."""
     try:
-        _begin_work(job_id, writes)
-        outcome = work(db.session.get(Job, job_id), progress)
-        progress.check()
-        progress.stop()
-        if not writes:
-            db.session.commit()  # nothing written: a fresh transaction for the job's end
-        if not _finish(job_id, progress, outcome):
-            db.session.rollback()
-            return _end(job_id, FAILED, str(services.WORKER_GONE), progress=progress)
-        db.session.commit()
+        with unit_of_work():
+            abandoned = services.fail_abandoned_jobs()
+            services.expire_results()
+    except Exception:
+        log.exception("the jobs' housekeeping failed")
+        return []
+    if abandoned:
+        log.info("jobs of a stopped worker marked failed: %s", abandoned)
+    return abandoned
+
+
+def _run(job_id, kind_name, progress):
+    """The work and the job's end: for a job that writes, in one transaction; for one that only reads,
+    its read transaction ended before its end is written."""
+    try:
+        kind = job_kind(kind_name)  # an unknown kind fails the job, logged below
+        with unit_of_work():
+            if kind.writes:
+                _take_the_write_lock(job_id)
+            outcome = kind.work(db.session.get(Job, job_id), progress)
+            progress.check()
+            progress.stop()
+            if kind.writes:
+                _finish(job_id, progress, outcome)
+        if not kind.writes:
+            with unit_of_work():
+                _finish(job_id, progress, outcome)
+    except _NoLongerOurs:
+        return _end(job_id, FAILED, str(services.WORKER_GONE), progress=progress)
     except JobCancelled:
-        db.session.rollback()
         return _end(job_id, CANCELLED, progress=progress)
     except JobFailed as failure:
-        db.session.rollback()
         return _end(job_id, FAILED, failure.message, failure.items, progress=progress)
     except Exception:
-        db.session.rollback()
         log.exception("job %s failed", job_id)
         return _end(job_id, FAILED, _("An unexpected error stopped the job. Nothing of it was saved."),
                     progress=progress)
@@ -195,7 +228,8 @@ def _run(job, work, progress):
 
 
 def _finish(job_id, progress, outcome):
-    """The job's end, in the work's own transaction: only if it is still this worker's running job."""
+    """The job's end, in the work's own transaction: only if it is still this worker's running job (else
+    _NoLongerOurs, which rolls the work back)."""
     now = utcnow()
     values = {"state": DONE, "finished_at": now, "heartbeat_at": now, "done": progress.total or progress.done,
               "total": progress.total, "summary": outcome.summary}
@@ -207,17 +241,18 @@ def _finish(job_id, progress, outcome):
     changed = db.session.execute(
         db.update(Job).where(Job.id == job_id, Job.state == RUNNING, Job.worker == services.worker_identity())
         .values(**values)).rowcount
-    if not changed and outcome.result_suffix:
-        (services.result_folder() / values["result_path"]).unlink(missing_ok=True)
-    return changed == 1
+    if changed != 1:
+        if outcome.result_suffix:
+            (services.result_folder() / values["result_path"]).unlink(missing_ok=True)
+        raise _NoLongerOurs()
 
 
 def _end(job_id, state, error=None, items=None, progress=None):
     """A job that did not finish: nothing of its work is kept, its files neither."""
     services.remove_results_of(job_id)
-    db.session.execute(
-        db.update(Job).where(Job.id == job_id, Job.state == RUNNING)
-        .values(state=state, finished_at=utcnow(), error=error, failed_items=items or None,
-                done=progress.done if progress else 0))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            db.update(Job).where(Job.id == job_id, Job.state == RUNNING)
+            .values(state=state, finished_at=utcnow(), error=error, failed_items=items or None,
+                    done=progress.done if progress else 0))
     return state

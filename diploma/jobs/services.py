@@ -14,6 +14,7 @@ from diploma.access import ADMIN
 from diploma.clock import utcnow
 from diploma.extensions import db
 from diploma.jobs.models import CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING, Job
+from diploma.jobs.registry import job_kind
 
 RECENT = 10
 WORKER_GONE = _l("The worker running this job stopped before it finished. Nothing of it was saved; "
@@ -39,7 +40,9 @@ def recent_jobs(user, limit=RECENT):
 
 def start_job(actor, kind, university_id, parameters, total=0):
     """A queued job row (flushed). The view commits, then enqueues it (``queue.enqueue``): a worker never
-    sees a job id whose row is not yet committed."""
+    sees a job id whose row is not yet committed. A kind that no domain registered is refused at once
+    (registry.UnknownJobKind)."""
+    job_kind(kind)
     job = Job(kind=kind, user_id=actor.id, university_id=university_id, parameters=parameters,
               state=QUEUED, total=total, created_at=utcnow())
     db.session.add(job)
@@ -167,12 +170,6 @@ def remove_results_of(job_id):
 def remove_result(job):
     if job.result_path:
         (result_folder() / job.result_path).unlink(missing_ok=True)
-
-
-def expire_if_due(job, now=None):
-    """On read: an expired result's file is removed from disk at once (the sweep clears the row)."""
-    if job.result_path and job.result_expires_at and (now or utcnow()) >= job.result_expires_at:
-        remove_result(job)
 
 
 def result_expiry(now=None):

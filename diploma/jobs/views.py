@@ -1,26 +1,26 @@
 """The job pages: a job's progress (the page, and its JSON for static/js/jobs.js), its Cancel button and
-its download; and the pages that start the jobs that have no other home (printing a cohort, a backup).
+its download; and the button that starts the administrator's backup. The pages of the domains start their
+own jobs (jobs/web.py); the kinds they registered (registry.py) name them and their summaries here.
 
 Only the person who started a job, and the administrator, see it: anyone else gets 404, as if it did not
-exist. GET never writes: a job whose worker died is shown failed (the worker's sweep writes it), an
-expired result is shown expired (and its file removed from disk at once).
+exist. GET never writes: a job whose worker died is shown failed (the worker's housekeeping writes it), an
+expired result is shown expired (the worker removes its file).
 """
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from diploma.access import ADMIN, REGISTRAR, roles, signed_in
+from diploma.access import ADMIN, roles, signed_in
 from diploma.arabic import format_long_date
-from diploma.certificates import issuing as certificates
-from diploma.curriculum.models import Cohort
 from diploma.extensions import db
 from diploma.i18n import current_language
-from diploma.jobs import bp, kinds, queue, services
-from diploma.jobs.forms import CancelForm, PrintForm, StartForm
-from diploma.jobs.models import Job
-from diploma.partners.models import University
-from diploma.web import confirmation_page, confirmed, int_arg
+from diploma.jobs import bp, services
+from diploma.jobs.backup_job import BACKUP
+from diploma.jobs.forms import CancelForm, StartForm
+from diploma.jobs.registry import job_kind
+from diploma.jobs.web import job_or_404, start_and_show
+from diploma.web import confirmation_page, confirmed
 
 MIMETYPES = {".pdf": "application/pdf", ".zip": "application/zip", ".tar.gz": "application/gzip"}
 
@@ -36,23 +36,12 @@ def keep_out_of_shared_caches(response):
 def _recent_jobs():
     """``recent_jobs()`` for the dashboards: the user's running and recently finished jobs."""
     return {"recent_jobs": lambda: services.recent_jobs(current_user),
-            "job_label": lambda job: kinds.LABELS.get(job.kind, job.kind),
+            "job_label": label_of,
             "job_state_name": lambda job: STATE_NAMES[services.shown_state(job)]}
 
 
-def job_or_404(job_id):
-    job = db.session.get(Job, job_id)
-    if not services.may_see(current_user, job):
-        abort(404)
-    return job
-
-
-def start_and_show(kind, university_id, parameters, total=0):
-    """Record a job, commit it, hand it to the queue and go to its page: for the views of every domain."""
-    job = services.start_job(current_user, kind, university_id, parameters, total)
-    db.session.commit()
-    queue.enqueue(current_app, job.id)
-    return redirect(url_for("jobs.job_page", job_id=job.id))
+def label_of(job):
+    return job_kind(job.kind).label
 
 
 # --- a job ------------------------------------------------------------------------------------------
@@ -61,27 +50,16 @@ def start_and_show(kind, university_id, parameters, total=0):
 @signed_in
 def job_page(job_id):
     job = job_or_404(job_id)
-    services.expire_if_due(job)
-    status = services.status(job)
-    return render_template("jobs/job.html", job=job, status=status, texts=texts(status),
-                           label=kinds.LABELS[job.kind],
-                           report_url=_report_url(job))
-
-
-def _report_url(job):
-    """The graduation report an issuing job leads back to (for the administrator, at the job's university)."""
-    summary = job.summary or {}
-    if job.kind != kinds.ISSUE or "cohort_id" not in summary:
-        return None
-    scope = {"university": summary["university_id"]} if current_user.role == ADMIN else {}
-    return url_for("certificates.cohort_report", cohort_id=summary["cohort_id"], **scope)
+    status, kind = services.status(job), job_kind(job.kind)
+    return render_template("jobs/job.html", job=job, status=status, texts=texts(status), label=kind.label,
+                           summary_template=kind.summary_template,
+                           back_link=kind.back_link(job, current_user) if kind.back_link else None)
 
 
 @bp.route("/jobs/<int:job_id>/status.json")
 @signed_in
 def job_status(job_id):
     job = job_or_404(job_id)
-    services.expire_if_due(job)
     status = services.status(job)
     return jsonify({**status, **texts(status)})
 
@@ -114,7 +92,7 @@ def cancel(job_id):
         return confirmation_page(
             title=_("Cancel the job"), button=_("Cancel the job"), danger=True,
             sentence=_("Cancel {job} (started {date}): it stops after the item it is working on, and nothing "
-                       "of it is kept.").format(job=kinds.LABELS[job.kind],
+                       "of it is kept.").format(job=label_of(job),
                                                 date=format_long_date(job.created_at)),
             cancel_url=url_for("jobs.job_page", job_id=job.id))
     if not CancelForm().validate_on_submit():
@@ -132,7 +110,6 @@ def cancel(job_id):
 @signed_in
 def download(job_id):
     job = job_or_404(job_id)
-    services.expire_if_due(job)
     if not services.result_available(job):
         abort(404)
     suffix = next((s for s in MIMETYPES if job.result_path.endswith(s)), "")
@@ -140,38 +117,7 @@ def download(job_id):
                      as_attachment=True, download_name=job.result_name, max_age=0)
 
 
-# --- starting the jobs that have no page of their own elsewhere -------------------------------------
-
-def _university_or_404():
-    """The registrar's own university; for the administrator, the one chosen (``?university=<id>``)."""
-    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
-    university = db.session.get(University, university_id) if university_id else None
-    if university is None:
-        abort(404)
-    return university
-
-
-@bp.route("/jobs/print/<int:cohort_id>", methods=["GET", "POST"])
-@roles(ADMIN, REGISTRAR)
-def print_certificates(cohort_id):
-    """Print the cohort's valid certificates at the university, of any number, in the background."""
-    cohort, university = db.session.get(Cohort, cohort_id), _university_or_404()
-    if cohort is None:
-        abort(404)
-    form = PrintForm(formdata=request.form if request.method == "POST" else (request.args or None))
-    count = len(certificates.printable_certificates(university.id, cohort.id))
-    scope = {"university": university.id} if current_user.role == ADMIN else {}
-    if request.method == "POST" and form.validate_on_submit():
-        if not count:
-            form.form_errors.append(_("This cohort has no valid certificates to print at this university."))
-        else:
-            return start_and_show(kinds.PRINT, university.id, {
-                "cohort_id": cohort.id, "university_id": university.id, "language": form.language.data,
-                "order": form.order.data, "format": form.format.data}, total=count)
-    status = 422 if request.method == "POST" else 200
-    return render_template("jobs/print.html", form=form, cohort=cohort, university=university, count=count,
-                           scope=scope), status
-
+# --- the administrator's backup ---------------------------------------------------------------------
 
 @bp.route("/jobs/backup", methods=["POST"])
 @roles(ADMIN)
@@ -180,4 +126,4 @@ def start_backup():
     download (it holds password hashes: only they see it)."""
     if not StartForm().validate_on_submit():
         abort(400)
-    return start_and_show(kinds.BACKUP, None, {"language": current_language()})
+    return start_and_show(BACKUP, None, {"language": current_language()})

@@ -79,10 +79,11 @@ FAILED_ITEMS = [{"item": "PCS-MSL-2025-0003", "reason": "it could not be rendere
 
 
 def _job_in_state(owner, state, **values):
+    from diploma.certificates.jobs import PRINT
     from diploma.clock import utcnow
-    from diploma.jobs import kinds, services
+    from diploma.jobs import services
 
-    job = services.start_job(owner, kinds.PRINT, owner.university_id, {"language": "ar"}, total=500)
+    job = services.start_job(owner, PRINT, owner.university_id, {"language": "ar"}, total=500)
     job.state, job.done = state, values.pop("done", 0)
     job.started_at = job.heartbeat_at = utcnow()
     for name, value in values.items():

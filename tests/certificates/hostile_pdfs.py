@@ -10,7 +10,7 @@
 ``many_objects_pdf(n)``
     A PDF of ``n`` small indirect objects and one signature field.
 ``signed_pdf(data, certificate, key)`` signs as a university does. Genuine files come from the tests'
-cohorts (diploma.signing.documents).
+cohorts (diploma.certificates.documents).
 
 Used by tests/certificates/test_upload_limits.py, tests/security/test_hostile_input.py and
 bench/hostile_uploads.py.

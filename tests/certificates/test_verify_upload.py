@@ -1,7 +1,7 @@
 """Verify by upload: the public /verify page takes a PDF and says whether it is one of our certificates,
 intact, matching the register, valid, revoked or replaced — and refuses hostile files (truncated, random,
 a 1 GB zip bomb, deeply nested) cleanly, never with a 500 or a hang. The PDFs are the real signed PDFs of
-``diploma.signing.documents``; the changed ones are made as a forger would."""
+``diploma.certificates.documents``; the changed ones are made as a forger would."""
 import os
 import time
 import zlib

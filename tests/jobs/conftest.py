@@ -1,7 +1,19 @@
-"""A real queue and a real worker process for the job tests: on SQLite, Huey's SQLite storage in a file
-beside the test database; with TEST_DATABASE_URL (PostgreSQL), Redis on 127.0.0.1:6379 under a queue name
-of this run only, so that parallel runs never take each other's jobs. The worker is
-``flask --app wsgi jobs worker`` started as a subprocess on the suite's database."""
+"""The queue for the job tests, two ways.
+
+``worker_in_process``: Huey's immediate mode. A job a page starts runs at once, inside that request, in
+this process, by the worker's own code (queue.py's task, then runner.py) on the test's database; its
+``hold()`` keeps the jobs started next waiting in the queue until ``run_waiting()``, which does what a
+worker does with each message. The job logic is tested this way: no process to start, nothing to wait for.
+
+``start_worker``: a real queue and a real worker process, for what only a worker shows (it starts and
+beats, it is killed mid-job, it is cancelled while it works, two of them are given one job, it yields the
+CPU). On SQLite, Huey's SQLite storage in a file beside the test database; with TEST_DATABASE_URL
+(PostgreSQL), Redis on 127.0.0.1:6379 under a queue name of this run only, so that parallel runs never take
+each other's jobs. The worker is ``flask --app wsgi jobs worker`` started as a subprocess on the suite's
+database.
+
+Both commit for real (the worker's session and its heartbeat thread use connections of their own): their
+tests are marked ``commits``."""
 import os
 import secrets
 import signal
@@ -12,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from huey import signals
 
 from diploma.extensions import db
 from diploma.jobs import queue
@@ -53,6 +66,56 @@ def real_queue(app, job_settings, monkeypatch):
     yield huey
     huey.flush()
     app.extensions.pop(queue.EXTENSION_KEY, None)
+
+
+class InProcessWorker:
+    """The app's queue in immediate mode (see the module's docstring)."""
+
+    def __init__(self, huey):
+        self.huey = huey
+        self.errors = []
+        huey.signal(signals.SIGNAL_ERROR)(lambda signal, task, exc=None: self.errors.append(exc))
+
+    def hold(self):
+        """The jobs started from now on wait in the queue (until ``run_waiting``)."""
+        self.huey.immediate = False
+
+    def run_waiting(self):
+        """What a worker does with the messages waiting in the queue, in the order they were sent; then
+        jobs run at once again. Returns how many messages it took. The test's own transaction is
+        committed first, as a worker process sees only what was committed."""
+        db.session.commit()
+        taken = 0
+        while (task := self.huey.dequeue()) is not None:
+            self.huey.execute(task)
+            taken += 1
+        self.huey.immediate = True
+        return taken
+
+
+@pytest.fixture
+def worker_in_process(app, tmp_path, monkeypatch):
+    settings = {"JOBS_BACKEND": "memory", "JOBS_QUEUE_NAME": f"diploma-test-{secrets.token_hex(4)}",
+                "JOB_HEARTBEAT_SECONDS": 0.2, "JOB_RESULT_FOLDER": str(tmp_path / "job-results")}
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    monkeypatch.delitem(app.extensions, queue.EXTENSION_KEY, raising=False)
+    monkeypatch.setattr(queue, "_worker_app", app)
+    huey = queue.huey_of(app)
+    huey.immediate = True
+    worker = InProcessWorker(huey)
+    yield worker
+    app.extensions.pop(queue.EXTENSION_KEY, None)
+    assert not worker.errors, f"the queue's task raised: {worker.errors!r}"
+
+
+def finished(job_id):
+    """The job as the database now holds it, which must be finished (it ran in this process)."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    assert job.state in FINISHED, f"job {job_id} is {job.state}"
+    return job
 
 
 RUNNING_WORKERS = []  # of the current test: their output is shown when a wait fails

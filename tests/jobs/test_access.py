@@ -4,8 +4,9 @@ import re
 
 import pytest
 
+from diploma.certificates.jobs import PRINT
 from diploma.extensions import db
-from diploma.jobs import kinds, services
+from diploma.jobs import services
 from diploma.jobs.models import CANCELLED, DONE, QUEUED, Job
 from tests.pages import confirm
 
@@ -23,7 +24,7 @@ def people(make):
 
 @pytest.fixture
 def job(people):
-    record = services.start_job(people["owner"], kinds.PRINT, people["home"].id,
+    record = services.start_job(people["owner"], PRINT, people["home"].id,
                                 {"cohort_id": 1, "university_id": people["home"].id, "language": "ar",
                                  "order": "rank", "format": "pdf"}, total=5)
     db.session.commit()

@@ -1,9 +1,11 @@
-"""Issuing, the enrolment import and the backup as jobs run by a real worker: the same services as in the
-request, all or nothing, and what the job page then says."""
+"""Issuing, the enrolment import and the backup as jobs run by the worker's code (in this process: the
+queue's immediate mode): the same services as in the request, all or nothing, and what the job page then
+says."""
 import io
 import tarfile
 
 import openpyxl
+import pytest
 
 from diploma.certificates.models import Certificate
 from diploma.enrolment.importing import XLSX_MIMETYPE
@@ -13,7 +15,9 @@ from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.enrolment.conftest import kufa  # noqa: F401  (the fixture)
 from tests.enrolment.import_files import counts, csv_bytes, student_row
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import finished
+
+pytestmark = pytest.mark.commits
 
 
 def _job_id(response):
@@ -27,17 +31,16 @@ def _certificates():
     return db.session.scalar(db.select(db.func.count()).select_from(Certificate))
 
 
-def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, client, login_as, start_worker,
-                                                                     monkeypatch):
+def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, client, login_as, monkeypatch,
+                                                                     worker_in_process):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 2)
     group = graduating_cohort(3)
     login_as(group.registrar)
-    start_worker()
 
     job_id = _job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
                                  data={"student_id": [str(s.id) for s in group.students],
                                        "issued_on": "2024-09-01", "confirm": "yes"}))
-    job = wait_for(job_id)
+    job = finished(job_id)
 
     assert job.state == DONE, job.error
     assert _certificates() == 3
@@ -50,15 +53,14 @@ def test_a_large_issue_goes_to_the_queue_and_issues_every_certificate(app, clien
     assert f'href="/certificates/cohorts/{group.cohort.id}"' in page  # back to the report (the registrar's)
 
 
-def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(app, client, login_as,
-                                                                               start_worker, monkeypatch):
+def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(
+        app, client, login_as, monkeypatch, worker_in_process):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 1)
     group = graduating_cohort(3)
     group.issue(students=group.students[:1])  # the first already has hers
     login_as(group.registrar)
-    start_worker()
 
-    job = wait_for(_job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
+    job = finished(_job_id(client.post(f"/certificates/cohorts/{group.cohort.id}/issue",
                                        data={"student_id": [str(s.id) for s in group.students],
                                              "confirm": "yes"})))
 
@@ -70,7 +72,7 @@ def test_an_issue_refused_by_the_rules_fails_with_the_reason_and_issues_nothing(
 
 
 def test_a_large_enrolment_import_is_applied_by_the_worker_once_confirmed(app, client, login_as, kufa,  # noqa: F811
-                                                                         start_worker, monkeypatch):
+                                                                         worker_in_process, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 3)
     login_as(kufa["registrar"])
     rows = [student_row(f"KUF-2{n:02d}") for n in range(6)]
@@ -80,9 +82,8 @@ def test_a_large_enrolment_import_is_applied_by_the_worker_once_confirmed(app, c
     with client.session_transaction() as session:
         token = session["enrolment_import"]["token"]
     before = counts()
-    start_worker()
 
-    job = wait_for(_job_id(client.post("/offerings/import/confirm", data={"token": token})))
+    job = finished(_job_id(client.post("/offerings/import/confirm", data={"token": token})))
 
     assert job.state == DONE, (job.error, job.failed_items)
     after = counts()
@@ -107,12 +108,11 @@ def test_a_large_enrolment_import_is_applied_by_the_worker_once_confirmed(app, c
 
 
 def test_the_administrators_backup_is_made_by_the_worker_and_only_they_download_it(app, client, login_as,
-                                                                                  make, start_worker):
+                                                                                  make, worker_in_process):
     admin = make.user(role="admin")
     login_as(admin)
-    start_worker()
 
-    job = wait_for(_job_id(client.post("/jobs/backup")), timeout=180)
+    job = finished(_job_id(client.post("/jobs/backup")))
 
     assert job.state == DONE, job.error
     with client.get(f"/jobs/{job.id}/result") as response:

@@ -1,4 +1,5 @@
-"""A large marks import, once its preview is accepted, applied by a real worker: the same service as the
+"""A large marks import, once its preview is accepted, applied by the worker's code (in this process: the
+queue's immediate mode, or held in the queue until the test lets it run): the same service as the
 request's (checked again against the gradebook as it is when the job runs), all marks or none, and the
 job's page with how many were saved and the way back to the gradebook."""
 import io
@@ -12,8 +13,10 @@ from diploma.grading import marks_spreadsheet
 from diploma.grading.models import Score
 from diploma.jobs.models import DONE, FAILED
 from tests.grading.conftest import classroom, full_marks  # noqa: F401  (the fixture)
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import finished
 from tests.pages import database_state
+
+pytestmark = pytest.mark.commits
 
 SIZE = 40  # students: 80 marks, well above the limit set below
 
@@ -57,14 +60,15 @@ def stored_marks(room):
 
 
 def test_a_large_marks_import_is_applied_by_the_worker_once_accepted(app, client, login_as, room,
-                                                                     start_worker, monkeypatch):
+                                                                     worker_in_process, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 5)
     login_as(room.lecturer)
+    worker_in_process.hold()  # the job waits in the queue until the worker takes it
     job_id, token = preview_and_accept(client, room, marks_file(room, full_marks(SIZE)))
     assert stored_marks(room) == 0  # the request saved nothing
-    start_worker()
+    assert worker_in_process.run_waiting() == 1
 
-    job = wait_for(job_id)
+    job = finished(job_id)
 
     assert job.state == DONE, (job.error, job.failed_items)
     assert stored_marks(room) == 2 * SIZE
@@ -76,15 +80,16 @@ def test_a_large_marks_import_is_applied_by_the_worker_once_accepted(app, client
 
 
 def test_a_mark_changed_before_the_worker_runs_fails_the_job_and_saves_nothing(app, client, login_as, room,
-                                                                              start_worker, monkeypatch):
+                                                                              worker_in_process, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 5)
     login_as(room.lecturer)
+    worker_in_process.hold()  # the job waits in the queue until the worker takes it
     job_id, _token = preview_and_accept(client, room, marks_file(room, full_marks(SIZE)))
     room.type(room.lecturer, {SIZE - 1: ("12", None)})  # typed in the gradebook before the job ran
     before = {name: rows for name, rows in database_state().items() if name != "job"}
-    start_worker()
+    assert worker_in_process.run_waiting() == 1
 
-    job = wait_for(job_id)
+    job = finished(job_id)
 
     assert job.state == FAILED
     assert "Nothing was saved" in job.error or "لم يُحفظ شيء" in job.error
@@ -94,17 +99,18 @@ def test_a_mark_changed_before_the_worker_runs_fails_the_job_and_saves_nothing(a
     assert 'data-testid="job-failed-items"' in client.get(f"/jobs/{job_id}").get_data(as_text=True)
 
 
-def test_a_gradebook_submitted_before_the_worker_runs_fails_the_job(app, client, login_as, room, start_worker,
-                                                                   monkeypatch):
+def test_a_gradebook_submitted_before_the_worker_runs_fails_the_job(app, client, login_as, room, monkeypatch,
+                                                                   worker_in_process):
     monkeypatch.setitem(app.config, "JOBS_INLINE_MAX_ITEMS", 5)
     login_as(room.lecturer)
+    worker_in_process.hold()  # the job waits in the queue until the worker takes it
     job_id, _token = preview_and_accept(client, room, marks_file(room, full_marks(SIZE)))
     room.fill(full_marks(SIZE))  # complete, so that it can be submitted
     room.submit()
     before = {name: rows for name, rows in database_state().items() if name != "job"}
-    start_worker()
+    assert worker_in_process.run_waiting() == 1
 
-    job = wait_for(job_id)
+    job = finished(job_id)
 
     assert job.state == FAILED
     assert {name: rows for name, rows in database_state().items() if name != "job"} == before

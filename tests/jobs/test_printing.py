@@ -1,12 +1,17 @@
-"""Printing a cohort through the queue, end to end: the registrar starts the job on the web, a real worker
-process renders it, the page follows it, and the file comes out readable (pdfinfo, unzip)."""
+"""Printing a cohort through the queue, end to end: the registrar starts the job on the web, the worker's
+code renders it (in this process: the queue's immediate mode), the page shows it, and the file comes out
+readable (pdfinfo, unzip)."""
 import re
 import subprocess
 import zipfile
 from io import BytesIO
 
+import pytest
+
 from diploma.jobs.models import DONE
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import finished
+
+pytestmark = pytest.mark.commits
 
 
 def _start_print(client, group, file_format, language="ar"):
@@ -16,13 +21,12 @@ def _start_print(client, group, file_format, language="ar"):
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def test_a_cohort_printed_as_one_pdf_by_the_worker(client, login_as, start_worker, cohort_with_certificates,
-                                                   tmp_path):
+def test_a_cohort_printed_as_one_pdf_by_the_worker(client, login_as, worker_in_process,
+                                                   cohort_with_certificates, tmp_path):
     group = cohort_with_certificates(3)
     login_as(group.registrar)
-    start_worker()
 
-    job = wait_for(_start_print(client, group, "pdf"))
+    job = finished(_start_print(client, group, "pdf"))
 
     assert job.state == DONE and (job.done, job.total) == (3, 3)
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
@@ -35,13 +39,12 @@ def test_a_cohort_printed_as_one_pdf_by_the_worker(client, login_as, start_worke
     assert re.search(r"^Pages:\s+3$", info, re.MULTILINE)
 
 
-def test_a_cohort_printed_as_a_zip_of_signed_pdfs_named_in_arabic(client, login_as, start_worker,
+def test_a_cohort_printed_as_a_zip_of_signed_pdfs_named_in_arabic(client, login_as, worker_in_process,
                                                                  cohort_with_certificates, tmp_path):
     group = cohort_with_certificates(3)
     login_as(group.registrar)
-    start_worker()
 
-    job = wait_for(_start_print(client, group, "zip"))
+    job = finished(_start_print(client, group, "zip"))
 
     assert job.state == DONE, job.error
     with client.get(f"/jobs/{job.id}/result") as response:

@@ -74,7 +74,7 @@ FOREIGN_QUERY = "foreign ?university="
 UNIVERSITY_QUERY_ENDPOINTS = frozenset({
     "certificates.index", "certificates.cohort_report", "certificates.batch_pdf", "certificates.issue",
     "teaching.edit_offering", "enrolment.list_students", "teaching.list_offerings",
-    "jobs.print_certificates"})
+    "certificates.print_in_background"})
 URL_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 # Parameters naming a record of one university: a user of another university gets 404 for them.
 SCOPED_PARAMETERS = frozenset({"offering_id", "material_id", "announcement_id", "enrolment_id", "score_id",
@@ -229,7 +229,7 @@ class World:
         if variant == FOREIGN_QUERY:
             return {"university": self.foreign_records["university_id"]}
         if rule.endpoint in ("certificates.cohort_report", "certificates.batch_pdf", "certificates.issue",
-                             "certificates.index", "jobs.print_certificates") \
+                             "certificates.index", "certificates.print_in_background") \
                 or (rule.endpoint == "teaching.edit_offering" and "offering_id" not in parameters(rule)):
             return {"university": self.home_id}
         if rule.endpoint in ("certificates.verify", "certificates.public_credential") and parameters(rule):

@@ -95,7 +95,7 @@ ROUTE_POLICY = {
     "jobs.download": "signed_in",
     "jobs.job_page": "signed_in",
     "jobs.job_status": "signed_in",
-    "jobs.print_certificates": ("admin", "registrar"),
+    "certificates.print_in_background": ("admin", "registrar"),
     "jobs.start_backup": ("admin",),
     # partners
     "partners.create_user": ("admin",),
@@ -151,7 +151,8 @@ GLOBAL_IDS = {
     ("certificates.cohort_report", "cohort_id"): "a cohort is programme-wide",
     ("certificates.batch_pdf", "cohort_id"): "a cohort is programme-wide",
     ("certificates.issue", "cohort_id"): "a cohort is programme-wide",
-    ("jobs.print_certificates", "cohort_id"): "a cohort is programme-wide (the university is the user's own)",
+    ("certificates.print_in_background", "cohort_id"):
+        "a cohort is programme-wide (the university is the user's own)",
     # A university's logo is its public emblem, printed on every certificate it issues (which anyone may
     # be shown and verify): no secret of the university.
     ("partners.university_logo", "university_id"): "a university's logo is public",

@@ -1,42 +1,29 @@
-"""The work of each kind of job. Each calls the same services as the pages and the command line (no
-second copy of a rule) and reports its progress; the runner (runner.py) claims, commits and ends it.
-
-``WORK[kind](job, progress)`` returns a runner.Outcome or raises runner.JobFailed / JobCancelled.
-``LABELS[kind]`` names the kind on pages.
-"""
+"""The certificates' background jobs (registered at app creation, diploma.jobs.registry): printing a
+cohort's valid certificates (one PDF, or a ZIP of one signed PDF per graduate) and issuing many
+certificates at once. Each calls the same services as the pages and the command line."""
 import re
 import zipfile
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from diploma import backup, clock
+from diploma.access import ADMIN
 from diploma.certificates import documents
 from diploma.certificates import issuing as certificates
 from diploma.curriculum.models import Cohort
-from diploma.enrolment import importing
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.grading import marks_spreadsheet
 from diploma.jobs import services
+from diploma.jobs.registry import JobKind, register_job_kind
 from diploma.jobs.runner import JobFailed, Outcome
 from diploma.partners.models import University
 from diploma.signing.errors import SigningError
-from diploma.teaching.models import Offering
 
 PRINT, ISSUE = "print_certificates", "issue_certificates"
-IMPORT_STUDENTS, BACKUP = "import_students", "backup"
-IMPORT_MARKS = "import_marks"
 PRINT_FORMATS = ("pdf", "zip")
-LABELS = {
-    PRINT: _l("Printing certificates"),
-    ISSUE: _l("Issuing certificates"),
-    IMPORT_STUDENTS: _l("Importing students and enrolments"),
-    IMPORT_MARKS: _l("Importing marks"),
-    BACKUP: _l("Backup"),
-}
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -122,67 +109,17 @@ def issue_certificates(job, progress):
                     "cohort_id": cohort.id, "university_id": university.id})
 
 
-# --- the enrolment import ---------------------------------------------------------------------------
-
-def import_students(job, progress):
-    """A previewed and accepted import: checked again (things may have changed since the preview), then
-    applied in one transaction; the kept file is deleted once the import is committed."""
-    university = db.session.get(University, job.parameters["university_id"])
-    token = job.parameters["token"]
-    data = importing.load_pending(token)
-    if university is None or data is None:
-        raise JobFailed(_("This import is no longer waiting for confirmation. Upload the file again."))
-    plan = importing.prepare_import(university, data)
-    progress.set_total(plan.steps)
-    try:
-        outcome = importing.apply_import(job.user, plan, on_step=progress.step)
-    except importing.ImportRejected as rejected:
-        raise JobFailed(rejected.message, [(problem, "") for problem in rejected.problems]) from rejected
-    summary = {"new_students": len(outcome.new_students), "existing_students": len(outcome.existing_students),
-               "enrolments": len(outcome.enrolments), "new_user_ids": outcome.new_user_ids}
-    return Outcome(summary, after_commit=[lambda: importing.delete_pending(token)])
+def back_to_the_report(job, user):
+    """The graduation report an issuing job leads back to (for the administrator, at the job's university)."""
+    summary = job.summary or {}
+    if "cohort_id" not in summary:
+        return None
+    scope = {"university": summary["university_id"]} if user.role == ADMIN else {}
+    return url_for("certificates.cohort_report", cohort_id=summary["cohort_id"], **scope)
 
 
-# --- the marks import -------------------------------------------------------------------------------
-
-def import_marks(job, progress):
-    """A previewed and accepted marks file: checked again against the gradebook as it is now, then saved
-    in one transaction by the same service as the page's (marks_spreadsheet.accept_import); the kept file
-    is deleted once the marks are committed."""
-    offering = db.session.get(Offering, job.parameters["offering_id"])
-    token = job.parameters["token"]
-    kept = marks_spreadsheet.kept_import(token)
-    if offering is None or kept is None:
-        raise JobFailed(_("This import is no longer waiting to be accepted. Upload the file again."))
-    progress.set_total(len(kept.versions))
-    try:
-        outcome = marks_spreadsheet.accept_import(job.user, offering, kept, on_progress=progress.at)
-    except marks_spreadsheet.MarksRejected as rejected:
-        raise JobFailed(_("Nothing was saved: the file was refused. Correct these problems and upload it "
-                          "again."), [(problem, "") for problem in rejected.problems]) from rejected
-    except RuleViolation as violation:
-        raise JobFailed(violation.message) from violation
-    summary = {"saved": outcome.saved, "unchanged": outcome.unchanged, "offering_id": offering.id}
-    return Outcome(summary, after_commit=[lambda: marks_spreadsheet.forget_kept(token)])
-
-
-# --- backups ----------------------------------------------------------------------------------------
-
-def create_backup(job, progress):
-    """The administrator's backup: the database and the uploaded files in one archive (diploma.backup)."""
-    progress.set_total(1)
-    path = services.partial_file(job.id, ".tar.gz")
-    path.unlink(missing_ok=True)
-    try:
-        summary = backup.create_backup(path)
-    except backup.BackupError as error:
-        raise JobFailed(error.message) from error
-    progress.at(1)
-    return Outcome({"files": summary.file_count, "kind": summary.kind}, ".tar.gz",
-                   f"diploma-{clock.today().isoformat()}.tar.gz")
-
-
-# The kinds that write to the database (in one transaction, committed with the job's end).
-WRITES = {ISSUE, IMPORT_STUDENTS, IMPORT_MARKS}
-WORK = {PRINT: print_certificates, ISSUE: issue_certificates, IMPORT_STUDENTS: import_students,
-        IMPORT_MARKS: import_marks, BACKUP: create_backup}
+def register_job_kinds(app):
+    register_job_kind(app, JobKind(PRINT, _l("Printing certificates"), print_certificates))
+    register_job_kind(app, JobKind(ISSUE, _l("Issuing certificates"), issue_certificates, writes=True,
+                                   summary_template="certificates/_issue_job_summary.html",
+                                   back_link=back_to_the_report))
