@@ -119,8 +119,8 @@ class Templates:
 
 def crawl(page, starts, language, pages_dir, templates=None):
     """Visit the pages reachable from ``starts``; returns (axe problems, saved HTML files by URL). With
-    ``templates`` (the quick crawl), a page is checked only when it renders a template not checked yet, and
-    a route is not visited again once its pages rendered only checked templates."""
+    ``templates`` (the quick crawl), a page is checked only when it is a start page or renders a template
+    not checked yet, and a route is not visited again once its pages rendered only checked templates."""
     origin = urlsplit(page.url).netloc if page.url.startswith("http") else None
     queue, seen, per_route = deque(starts), set(), Counter()
     problems, saved = [], {}
@@ -133,7 +133,7 @@ def crawl(page, starts, language, pages_dir, templates=None):
             continue
         if in_another_language(parts.query, language):  # the offline checker's link to its other version
             continue
-        if templates and templates.known(language, path):
+        if templates and path not in starts and templates.known(language, path):
             continue
         seen.add(path)
         per_route[route] += 1
@@ -145,7 +145,8 @@ def crawl(page, starts, language, pages_dir, templates=None):
         if response.status >= 400 and not path.startswith("/verify/XXX"):
             problems.append(f"{path}: HTTP {response.status}")
         assert page.locator("html").get_attribute("lang") == language, path
-        if templates and not templates.new_ones(language, path):
+        # The start pages are always checked: each role's own menu and layout around them.
+        if templates and not templates.new_ones(language, path) and path not in starts:
             follow_links(page, origin, queue)
             continue
         problems += axe_problems(page)

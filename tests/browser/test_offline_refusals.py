@@ -6,6 +6,7 @@ lower bound of the key's validity."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import expect
 
 from diploma.certificates.models import Certificate
@@ -31,6 +32,12 @@ def test_a_genuine_signature_by_another_universitys_key_is_refused(context):  # 
     own = make_token(mosul.snapshot, keystore.signer_for(mosul.university), mosul.id)
     # Mosul's certificate, signed for real with Basra's current (published, valid) key.
     borrowed = make_token(mosul.snapshot, keystore.signer_for(basra), mosul.id)
+
+    class Unpublished:  # a key of the forger's own, its token signed for real (not a header changed)
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        kid = "Zz" + keystore.signer_for(mosul.university).kid[2:]
+
+    forged = make_token(mosul.snapshot, Unpublished, mosul.id)
     db.session.commit()
 
     page = context.new_page()
@@ -42,6 +49,10 @@ def test_a_genuine_signature_by_another_universitys_key_is_refused(context):  # 
     expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "unknown_key")
     expect(page.get_by_test_id("offline-verdict")).to_have_text(MESSAGES["en"]["refused"])
     expect(page.locator("#offline-content")).to_be_hidden()
+    _check(page, own)
+    expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "valid")
+    _check(page, forged)
+    expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "unknown_key")
 
 
 def test_a_key_whose_validity_has_not_begun_is_refused(context):  # noqa: F811
