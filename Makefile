@@ -63,10 +63,12 @@ $(CHECKERS): tests/checkers/package.json tests/checkers/package-lock.json
 	npm ci --prefix tests/checkers --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The hostile-input properties with twenty times the examples, drawn at random (a failure prints the
-# @reproduce_failure line that replays it): for a nightly job, not for every change.
-test-nightly: test-packages setup
+# For a nightly job, not for every change: the hostile-input properties with twenty times the examples,
+# drawn at random (a failure prints the @reproduce_failure line that replays it), and the whole accessibility
+# crawl (every page found, up to 70 per role and language; `make test` checks one page per template).
+test-nightly: test-packages setup checkers
 	HYPOTHESIS_PROFILE=nightly $(BIN)/pytest tests/security/test_hostile_input.py
+	FULL_CRAWL=1 $(BIN)/pytest tests/browser/test_accessibility.py
 
 system-packages:
 	sh scripts/system-packages.sh run

@@ -144,3 +144,55 @@ def test_the_graduation_report_leads_from_a_revoked_graduate_to_the_way_back(app
     assert f'href="/certificates/{revoked["serial"]}"' in report
     assert f'name="student_id" value="{group.students[0].id}"' not in report
     assert 'data-testid="reinstate-form"' in page_of(client.get(f"/certificates/{revoked['serial']}"))
+
+
+# --- two reinstatements at the same moment -----------------------------------------------------------------
+
+def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, outcomes, key):
+    from diploma.auth.models import User
+    from diploma.certificates.models import Certificate
+
+    with app.app_context():
+        try:
+            registrar = db.session.get(User, registrar_id)
+            certificate = db.session.get(Certificate, certificate_id)
+            barrier.wait(timeout=60)
+            reinstate_certificate(registrar, certificate, "revoked by mistake")
+            db.session.commit()
+            outcomes[key] = "reinstated"
+        except RuleViolation:
+            db.session.rollback()
+            outcomes[key] = "refused"
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            db.session.rollback()
+            outcomes[key] = repr(error)
+        finally:
+            db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(app):
+    """The row is locked and read afresh: the second registrar waits, then finds the certificate valid and
+    is refused; without the lock both would reinstate it and the trail would say so twice."""
+    import threading
+
+    group = graduating_cohort(6, code="KUF")
+    certificates = group.issue()
+    serials = sorted(c.serial for c in certificates)
+    for certificate in certificates:
+        services.revoke_certificate(group.registrar, certificate, "Issued to the wrong person")
+    second_registrar = factories.user(role="registrar", university=group.university)
+    registrars = (group.registrar.id, second_registrar.id)
+    for certificate_id in [c.id for c in certificates]:
+        db.session.commit()
+        db.session.close()
+        barrier, outcomes = threading.Barrier(2), {}
+        threads = [threading.Thread(target=_reinstate_at_the_same_moment, args=(
+            app, barrier, registrars[index], certificate_id, outcomes, index)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes.values()) == ["refused", "reinstated"], outcomes
+    reinstated = [event.data["serial"] for event in events("certificate.reinstated")]
+    assert sorted(reinstated) == serials  # each once

@@ -705,7 +705,9 @@ def test_the_certificate_page_shows_its_snapshot_and_verification_link(app):
 
 # --- the demo ----------------------------------------------------------------------------------------
 
-def test_the_demo_issues_the_first_cohorts_certificates_at_three_universities(app, runner):
+def test_the_demo_issues_the_first_cohorts_certificates_at_three_universities(app, demo, runner):
+    """The demo as ``demo seed`` loads it (the template is built by the same ``seed()``; the command's first
+    run from an empty database is tests/test_demo.py's), then the command run on it again."""
     from diploma.demo import CERTIFICATE_UNIVERSITIES, CERTIFICATES_ISSUED_ON
 
     first = runner.invoke(args=["demo", "seed"])
