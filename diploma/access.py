@@ -64,9 +64,15 @@ def enforce_access():
         abort(403)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in rule:
+    if not holds_role(current_user, rule):
         abort(403)
     return None
+
+
+def holds_role(user, allowed):
+    """Whether the user is signed in with one of the ``allowed`` roles: the check that ``enforce_access``
+    applies to a ``@roles(*allowed)`` declaration, and that a template's flag asks of the same roles."""
+    return user is not None and user.is_authenticated and user.role in allowed
 
 
 def sees_university(university_id):
@@ -74,6 +80,29 @@ def sees_university(university_id):
     if current_user.role == ADMIN:
         return True
     return university_id is not None and university_id == current_user.university_id
+
+
+def picks_university():
+    """Whether the current user chooses which university a page covers: the administrator does (every
+    university is theirs); everyone else always sees their own."""
+    return current_user.role == ADMIN
+
+
+def covered_university_id(requested_id, required=False):
+    """Which university a page covers: the one the administrator asked for (``requested_id``: a query
+    argument, a form field, a saved choice; None for every university), or the user's own, whatever they
+    asked for.
+    ``required``: the page is about one university, so 404 when the administrator names none."""
+    university_id = requested_id if picks_university() else current_user.university_id
+    if required and university_id is None:
+        abort(404)
+    return university_id
+
+
+def university_argument(university_id):
+    """The query arguments that keep the administrator on the university a page covers from link to link
+    (``?university=<id>``); none for anyone else, who always has their own."""
+    return {"university": university_id} if picks_university() else {}
 
 
 def get_in_scope_or_404(model, ident, university_of=lambda record: record.university_id):

@@ -3,7 +3,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, roles
+from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, covered_university_id, roles
 from diploma.auth.forms import ConfirmForm
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
@@ -200,7 +200,7 @@ def mark_history(offering_id, score_id):
 @bp.route("/grades/queue")
 @roles(ADMIN, REGISTRAR)
 def queue():
-    university_id = None if current_user.role == ADMIN else current_user.university_id
+    university_id = covered_university_id(None)
     return render_template("grading/queue.html", gradebooks=services.submitted_gradebooks(university_id))
 
 

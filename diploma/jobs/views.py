@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from diploma.access import ADMIN, REGISTRAR, roles, signed_in
+from diploma.access import ADMIN, REGISTRAR, covered_university_id, roles, signed_in, university_argument
 from diploma.arabic import format_long_date
 from diploma.certificates import services as certificates
 from diploma.curriculum.models import Cohort
@@ -73,7 +73,7 @@ def _report_url(job):
     summary = job.summary or {}
     if job.kind != kinds.ISSUE or "cohort_id" not in summary:
         return None
-    scope = {"university": summary["university_id"]} if current_user.role == ADMIN else {}
+    scope = university_argument(summary["university_id"])
     return url_for("certificates.cohort_report", cohort_id=summary["cohort_id"], **scope)
 
 
@@ -143,12 +143,8 @@ def download(job_id):
 # --- starting the jobs that have no page of their own elsewhere -------------------------------------
 
 def _university_or_404():
-    """The registrar's own university; for the administrator, the one chosen (``?university=<id>``)."""
-    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
-    university = db.session.get(University, university_id) if university_id else None
-    if university is None:
-        abort(404)
-    return university
+    """The university the page covers (``access.covered_university_id``); 404 when unknown."""
+    return db.get_or_404(University, covered_university_id(int_arg("university"), required=True))
 
 
 @bp.route("/jobs/print/<int:cohort_id>", methods=["GET", "POST"])
@@ -160,7 +156,7 @@ def print_certificates(cohort_id):
         abort(404)
     form = PrintForm(formdata=request.form if request.method == "POST" else (request.args or None))
     count = len(certificates.printable_certificates(university.id, cohort.id))
-    scope = {"university": university.id} if current_user.role == ADMIN else {}
+    scope = university_argument(university.id)
     if request.method == "POST" and form.validate_on_submit():
         if not count:
             form.form_errors.append(_("This cohort has no valid certificates to print at this university."))

@@ -7,7 +7,7 @@ from flask import render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, public, roles
+from diploma.access import ADMIN, LECTURER, REGISTRAR, picks_university, public, roles
 from diploma.i18n import current_language, force_language
 from diploma.results import bp, reports, services
 from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
@@ -44,7 +44,7 @@ def _scope_labels(filters):
     for name, heading in names.items():
         chosen = filters.value(name)
         label = dict(filters.choices[name]).get(chosen) if chosen is not None else None
-        if label is None and name == "university" and current_user.role != ADMIN:
+        if label is None and name == "university" and not picks_university():
             label = current_user.university_id and _own_university_name()
         labels.append((heading, label or _("All")))
     return labels

@@ -3,12 +3,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, roles
+from diploma.access import (
+    ADMIN,
+    LECTURER,
+    REGISTRAR,
+    covered_university_id,
+    get_in_scope_or_404,
+    picks_university,
+    roles,
+)
 from diploma.auth.forms import ConfirmForm
 from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
 from diploma.i18n import current_language, isolate
 from diploma.markdown import render_markdown
+from diploma.partners.models import University
 from diploma.partners.services import university_choices
 from diploma.teaching import bp, services
 from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
@@ -40,10 +49,10 @@ def _content_offering_or_404(offering_id):
 @bp.route("/")
 @roles(ADMIN, REGISTRAR)
 def list_offerings():
-    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
+    university_id = covered_university_id(int_arg("university"))
     term_id = int_arg("term")
     query = services.offerings_query(university_id=university_id, term_id=term_id)
-    universities = university_choices(current_language()) if current_user.role == ADMIN else None
+    universities = university_choices(current_language()) if picks_university() else None
     return render_template("teaching/offerings.html", page=paginate(query), terms=all_terms(),
                            term_id=term_id, universities=universities, university_id=university_id)
 
@@ -60,12 +69,7 @@ def _offering_form(offering, university_id):
 
 
 def _university_for_new_offering():
-    if current_user.role != ADMIN:
-        return current_user.university_id
-    university_id = int_arg("university")
-    if university_id is None or university_id not in dict(university_choices()):
-        abort(404)
-    return university_id
+    return db.get_or_404(University, covered_university_id(int_arg("university"), required=True)).id
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"offering_id": None})
