@@ -57,21 +57,26 @@ def enforce_access():
     if request.endpoint is None:  # no route matched: Flask answers 404 / 405 itself
         return None
     rule = access_rule(request.endpoint)
-    if rule == PUBLIC:
-        return None
     if rule is None:
         current_app.logger.error("route %s declares no access rule; refused", request.endpoint)
         abort(403)
-    if not current_user.is_authenticated:
+    if rule != PUBLIC and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not holds_role(current_user, rule):
+    if not may_use(current_user, request.endpoint):
         abort(403)
     return None
 
 
+def may_use(user, endpoint):
+    """Whether the user passes the declaration of an endpoint: what ``enforce_access`` checks on every
+    request, and what a page asks before offering a link or a button to that endpoint."""
+    rule = access_rule(endpoint)
+    return rule == PUBLIC or (rule is not None and holds_role(user, rule))
+
+
 def holds_role(user, allowed):
-    """Whether the user is signed in with one of the ``allowed`` roles: the check that ``enforce_access``
-    applies to a ``@roles(*allowed)`` declaration, and that a template's flag asks of the same roles."""
+    """Whether the user is signed in with one of the ``allowed`` roles (a ``@roles(*allowed)`` declaration):
+    ``may_use`` asks it of a route, a service of a set of roles its views declare too."""
     return user is not None and user.is_authenticated and user.role in allowed
 
 

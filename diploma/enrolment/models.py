@@ -58,3 +58,8 @@ class Enrolment(db.Model):
         db.UniqueConstraint("student_id", "offering_id"),
         db.CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
     )
+
+    @property
+    def is_active(self):
+        """The student follows the offering (else withdrawn)."""
+        return self.status == "active"

@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from diploma.access import (
     ADMIN,
-    LECTURER,
     REGISTRAR,
     STUDENT,
     covered_university_id,
@@ -127,16 +126,16 @@ def toggle_student_active(student_id):
 # --- enrolments in an offering -------------------------------------------------------------------
 
 @bp.route("/offerings/<int:offering_id>/students")
-@roles(ADMIN, REGISTRAR, LECTURER)
+@roles(*teaching.STAFF)
 def roster(offering_id):
     """The offering's students; its registrar (and the administrator) enrol and withdraw here."""
     offering = staff_offering_or_404(offering_id)
     search = request.args.get("q", "")
-    manages = current_user.role in (ADMIN, REGISTRAR)
-    candidates = services.candidates_for(offering, search) if manages and search.strip() else []
+    actions = teaching.offering_actions(current_user, offering)
+    candidates = services.candidates_for(offering, search) if actions.manage and search.strip() else []
     return render_template("enrolment/roster.html", offering=offering,
                            enrolments=services.enrolments_of(offering), candidates=candidates, search=search,
-                           manages=manages, confirm_form=ConfirmForm(),
+                           actions=actions, confirm_form=ConfirmForm(),
                            enrolled=services.active_enrolment_count(offering))
 
 
@@ -148,7 +147,7 @@ def _posted_student():
 
 
 @bp.route("/offerings/<int:offering_id>/students", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*teaching.OFFICE)
 def enrol(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     student = _posted_student()
@@ -162,7 +161,7 @@ def enrol(offering_id):
 
 
 @bp.route("/offerings/<int:offering_id>/students/<int:enrolment_id>/withdraw", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*teaching.OFFICE)
 def withdraw(offering_id, enrolment_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     enrolment = db.session.get(Enrolment, enrolment_id)

@@ -7,7 +7,7 @@ from flask import render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, picks_university, public, roles
+from diploma.access import ADMIN, LECTURER, REGISTRAR, may_use, picks_university, public, roles
 from diploma.i18n import current_language, force_language
 from diploma.results import bp, reports, services
 from diploma.results.display import cell_texts, chart_rows, format_figure, privacy_note
@@ -64,7 +64,7 @@ def index():
     figures = published_figures(scope, current_language())
     return render_template("results/index.html", figures=figures, shown=_shown(figures), filters=filters,
                            privacy_note=privacy_note(figures.language, figures.digits),
-                           scope=scope, can_report=current_user.role in (ADMIN, REGISTRAR),
+                           scope=scope, can_report=may_use(current_user, "results.report_xlsx"),
                            filter_query=_filter_query(filters))
 
 

@@ -46,6 +46,11 @@ class Offering(db.Model):
     def title(self, language):
         return self.course.title(language)
 
+    @property
+    def is_open(self):
+        """Open to enrolment (else closed)."""
+        return self.status == "open"
+
 
 class Material(db.Model):
     """A file, a link or a text note posted to an offering."""

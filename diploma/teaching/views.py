@@ -4,9 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from diploma.access import (
-    ADMIN,
     LECTURER,
-    REGISTRAR,
     covered_university_id,
     get_in_scope_or_404,
     picks_university,
@@ -36,18 +34,10 @@ def staff_offering_or_404(offering_id):
     return offering
 
 
-def _content_offering_or_404(offering_id):
-    """Posting and changing content: the offering's lecturers (and the administrator)."""
-    offering = staff_offering_or_404(offering_id)
-    if current_user.role == REGISTRAR:
-        abort(403)
-    return offering
-
-
 # --- the registrar's offerings -------------------------------------------------------------------
 
 @bp.route("/")
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def list_offerings():
     university_id = covered_university_id(int_arg("university"))
     term_id = int_arg("term")
@@ -74,7 +64,7 @@ def _university_for_new_offering():
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"offering_id": None})
 @bp.route("/<int:offering_id>/edit", methods=["GET", "POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def edit_offering(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id) if offering_id else None
     university_id = offering.university_id if offering else _university_for_new_offering()
@@ -90,14 +80,14 @@ def edit_offering(offering_id):
 
 
 @bp.route("/<int:offering_id>/status", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def toggle_offering_status(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.set_offering_status(current_user, offering, "closed" if offering.status == "open" else "open")
+    services.set_offering_status(current_user, offering, "closed" if offering.is_open else "open")
     db.session.commit()
-    flash(_("The course offering is closed.") if offering.status == "closed"
+    flash(_("The course offering is closed.") if not offering.is_open
           else _("The course offering is open again."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
@@ -111,7 +101,7 @@ def my_offerings():
 
 
 @bp.route("/<int:offering_id>")
-@roles(ADMIN, REGISTRAR, LECTURER)
+@roles(*services.STAFF)
 def offering_page(offering_id):
     return _render_offering_page(staff_offering_or_404(offering_id), AnnouncementForm())
 
@@ -122,8 +112,7 @@ def _render_offering_page(offering, announcement_form):
         "teaching/offering.html", offering=offering, groups=services.group_by_week(materials),
         announcements=services.announcements_of(offering), render_markdown=render_markdown,
         enrolled=services.seats_taken(offering), announcement_form=announcement_form,
-        confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True,
-        manages=services.manages_offerings(current_user))
+        confirm_form=ConfirmForm(), actions=services.offering_actions(current_user, offering), staff=True)
 
 
 # --- materials -----------------------------------------------------------------------------------
@@ -153,9 +142,9 @@ def _material_values(form):
 
 
 @bp.route("/<int:offering_id>/materials/new", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def add_material(offering_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     kind = request.args.get("kind", "file")
     if kind not in ("file", "link", "text"):
         abort(404)
@@ -171,9 +160,9 @@ def add_material(offering_id):
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/edit", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def edit_material(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
     form = _material_form(material.kind, obj=material)
     if form.validate_on_submit():
@@ -187,9 +176,9 @@ def edit_material(offering_id, material_id):
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/hidden", methods=["POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def toggle_material_hidden(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -208,9 +197,9 @@ def offering_words(offering):
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/delete", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def delete_material(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
     if not confirmed():
         return confirmation_page(
@@ -231,9 +220,9 @@ def delete_material(offering_id, material_id):
 # --- announcements -------------------------------------------------------------------------------
 
 @bp.route("/<int:offering_id>/announcements", methods=["POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def post_announcement(offering_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     form = AnnouncementForm()
     if not form.validate_on_submit():
         return _render_offering_page(offering, form), 400
@@ -244,9 +233,9 @@ def post_announcement(offering_id):
 
 
 @bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def delete_announcement(offering_id, announcement_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None or announcement.offering_id != offering.id:
         abort(404)
