@@ -1,6 +1,7 @@
 """Offerings (registrar) and what lecturers post to them (materials, announcements)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from diploma.access import (
@@ -32,6 +33,12 @@ def staff_offering_or_404(offering_id):
     if current_user.role == LECTURER and not services.is_lecturer_of(current_user, offering):
         abort(404)
     return offering
+
+
+def _done(offering, message):
+    """After a change: say what was done, back on the offering's page."""
+    flash(message, "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
 
 # --- the registrar's offerings -------------------------------------------------------------------
@@ -74,8 +81,7 @@ def edit_offering(offering_id):
         saved, saved_offering = save_or_show(form, lambda: services.save_offering(current_user, offering,
                                                                                   university_id, **values))
         if saved:
-            flash(_("The course offering was saved."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=saved_offering.id))
+            return _done(saved_offering, _("The course offering was saved."))
     return render_template("teaching/offering_form.html", form=form, offering=offering)
 
 
@@ -87,9 +93,8 @@ def toggle_offering_status(offering_id):
         abort(400)
     services.set_offering_status(current_user, offering, "closed" if offering.is_open else "open")
     db.session.commit()
-    flash(_("The course offering is closed.") if not offering.is_open
-          else _("The course offering is open again."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The course offering is closed.") if not offering.is_open
+                 else _("The course offering is open again."))
 
 
 # --- the offering page (staff) -------------------------------------------------------------------
@@ -117,11 +122,40 @@ def _render_offering_page(offering, announcement_form):
 
 # --- materials -----------------------------------------------------------------------------------
 
-def _material_of(offering, material_id):
-    material = db.session.get(Material, material_id)
-    if material is None or material.offering_id != offering.id:
+def _posted_or_404(offering, model, record_id):
+    """A material or an announcement (``model``) of this offering; 404 for any other id."""
+    record = db.session.get(model, record_id)
+    if record is None or record.offering_id != offering.id:
         abort(404)
-    return material
+    return record
+
+
+def _material_of(offering, material_id):
+    return _posted_or_404(offering, Material, material_id)
+
+
+# The confirmation of a deletion: its heading (and button), and what deleting does.
+MATERIAL_DELETION = (
+    _l("Delete the material"),
+    _l("Delete the material {title} of {course} at {university}, {term}: its students will no longer see it, "
+       "and a deleted file cannot be brought back."))
+ANNOUNCEMENT_DELETION = (
+    _l("Delete the announcement"),
+    _l("Delete the announcement {title} of {course} at {university}, {term}: its students will no longer "
+       "see it."))
+
+
+def _unconfirmed_deletion(offering, wording, title):
+    """Before a material or an announcement (named ``title``) is deleted: its confirmation page in the
+    ``wording`` (MATERIAL_DELETION …); None once confirmed by a valid form (400 for an invalid one)."""
+    heading, sentence = wording
+    if not confirmed():
+        return confirmation_page(title=heading, danger=True, button=heading,
+                                 sentence=filled(sentence, title=isolate(title), **offering_words(offering)),
+                                 cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return None
 
 
 # The fields a kind of material does not show: left in, their errors would refuse the form unseen.
@@ -153,8 +187,7 @@ def add_material(offering_id):
         saved, _material = save_or_show(form, lambda: services.add_material(
             current_user, offering, kind, _material_values(form), form.file.data))
         if saved:
-            flash(_("The material was posted."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+            return _done(offering, _("The material was posted."))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=kind,
                            material=None)
 
@@ -169,8 +202,7 @@ def edit_material(offering_id, material_id):
         saved, _material = save_or_show(form, lambda: services.update_material(current_user, material,
                                                                                _material_values(form)))
         if saved:
-            flash(_("The material was saved."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+            return _done(offering, _("The material was saved."))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=material.kind,
                            material=material)
 
@@ -184,9 +216,8 @@ def toggle_material_hidden(offering_id, material_id):
         abort(400)
     services.set_material_hidden(current_user, material, not material.hidden)
     db.session.commit()
-    flash(_("The material is hidden from students.") if material.hidden
-          else _("The material is visible to students."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The material is hidden from students.") if material.hidden
+                 else _("The material is visible to students."))
 
 
 def offering_words(offering):
@@ -201,20 +232,13 @@ def offering_words(offering):
 def delete_material(offering_id, material_id):
     offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
-    if not confirmed():
-        return confirmation_page(
-            title=_("Delete the material"), danger=True, button=_("Delete the material"),
-            sentence=filled(_("Delete the material {title} of {course} at {university}, {term}: its students "
-                              "will no longer see it, and a deleted file cannot be brought back."),
-                            title=isolate(material.title), **offering_words(offering)),
-            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmation = _unconfirmed_deletion(offering, MATERIAL_DELETION, material.title)
+    if confirmation:
+        return confirmation
     stored_name = services.delete_material(current_user, material)
     db.session.commit()
     delete_stored(stored_name)  # only once the deletion is committed
-    flash(_("The material was deleted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The material was deleted."))
 
 
 # --- announcements -------------------------------------------------------------------------------
@@ -228,27 +252,17 @@ def post_announcement(offering_id):
         return _render_offering_page(offering, form), 400
     services.post_announcement(current_user, offering, form.title.data, form.body.data)
     db.session.commit()
-    flash(_("The announcement was posted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The announcement was posted."))
 
 
 @bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["GET", "POST"])
 @roles(*services.CONTENT_AUTHORS)
 def delete_announcement(offering_id, announcement_id):
     offering = staff_offering_or_404(offering_id)
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None or announcement.offering_id != offering.id:
-        abort(404)
-    if not confirmed():
-        return confirmation_page(
-            title=_("Delete the announcement"), danger=True, button=_("Delete the announcement"),
-            sentence=filled(_("Delete the announcement {title} of {course} at {university}, {term}: its "
-                              "students will no longer see it."),
-                            title=isolate(announcement.title), **offering_words(offering)),
-            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    announcement = _posted_or_404(offering, Announcement, announcement_id)
+    confirmation = _unconfirmed_deletion(offering, ANNOUNCEMENT_DELETION, announcement.title)
+    if confirmation:
+        return confirmation
     services.delete_announcement(current_user, announcement)
     db.session.commit()
-    flash(_("The announcement was deleted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The announcement was deleted."))
