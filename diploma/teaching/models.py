@@ -2,6 +2,8 @@
 announcements."""
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import declared_attr
+
 from diploma.extensions import db
 from diploma.uploads import download_name
 
@@ -52,14 +54,30 @@ class Offering(db.Model):
         return self.status == "open"
 
 
-class Material(db.Model):
-    """A file, a link or a text note posted to an offering."""
-
-    __tablename__ = "material"
+class PostedToOffering:
+    """What a material and an announcement share: the offering posted to, who posted it (kept when the
+    account goes) and when."""
 
     id = db.Column(db.Integer, primary_key=True)
     offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
                             index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @declared_attr
+    def offering(cls):
+        return db.relationship("Offering")
+
+    @declared_attr
+    def author(cls):
+        return db.relationship("User")
+
+
+class Material(PostedToOffering, db.Model):
+    """A file, a link or a text note posted to an offering."""
+
+    __tablename__ = "material"
+
     kind = db.Column(db.String(10), nullable=False)
     title = db.Column(db.String(200), nullable=False)
     week = db.Column(db.Integer)
@@ -73,12 +91,7 @@ class Material(db.Model):
     size = db.Column(db.BigInteger)
     sha256 = db.Column(db.String(64))
     hidden = db.Column(db.Boolean, nullable=False, default=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
-
-    offering = db.relationship("Offering")
-    author = db.relationship("User")
 
     __table_args__ = (
         db.CheckConstraint("kind IN ('file', 'link', 'text')", name="kind_known"),
@@ -92,16 +105,8 @@ class Material(db.Model):
         return download_name(self.original_name, self.content_type) if self.kind == "file" else None
 
 
-class Announcement(db.Model):
+class Announcement(PostedToOffering, db.Model):
     __tablename__ = "announcement"
 
-    id = db.Column(db.Integer, primary_key=True)
-    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
-                            index=True)
     title = db.Column(db.String(200), nullable=False)
     body = db.Column(db.Text, nullable=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-    offering = db.relationship("Offering")
-    author = db.relationship("User")
