@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import declared_attr
 
+from diploma.columns import reference
 from diploma.extensions import db
 from diploma.uploads import download_name
 
@@ -26,10 +27,9 @@ class Offering(db.Model):
     __tablename__ = "offering"
 
     id = db.Column(db.Integer, primary_key=True)
-    course_id = db.Column(db.Integer, db.ForeignKey("course.id", ondelete="RESTRICT"), nullable=False)
-    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"), nullable=False,
-                              index=True)
-    term_id = db.Column(db.Integer, db.ForeignKey("term.id", ondelete="RESTRICT"), nullable=False, index=True)
+    course_id = reference("course")
+    university_id = reference("university", index=True)
+    term_id = reference("term", index=True)
     capacity = db.Column(db.Integer, nullable=False)
     status = db.Column(db.String(10), nullable=False, default="open")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -59,9 +59,8 @@ class PostedToOffering:
     account goes) and when."""
 
     id = db.Column(db.Integer, primary_key=True)
-    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
-                            index=True)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    offering_id = reference("offering", ondelete="CASCADE", index=True)
+    author_id = reference("user", ondelete="SET NULL", nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     @declared_attr
