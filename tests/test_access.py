@@ -310,12 +310,6 @@ def test_a_page_about_one_university_is_404_when_the_administrator_names_none(ma
         covered_university_id(None, required=True)
 
 
-def test_the_administrator_gets_404_for_a_new_offering_at_an_unknown_university(app, make):
-    client = client_for(app, make.user(role="admin"))
-    assert client.get("/offerings/new?university=999999").status_code == 404
-    assert client.get("/offerings/new").status_code == 404
-
-
 def test_a_flag_asks_the_same_declaration_the_route_enforces(app, make):
     registrar = make.user(role="registrar", university=make.university())
     lecturer = make.user(role="lecturer", university=make.university())
