@@ -17,6 +17,7 @@ from diploma.audit import AuditEvent
 from diploma.auth.models import User
 from diploma.enrolment.services import student_of
 from diploma.extensions import db
+from diploma.partners.services import covered_university_or_404
 from tests.factories import PASSWORD
 from tests.pages import redirects_to_login
 
@@ -316,3 +317,13 @@ def test_a_flag_asks_the_same_declaration_the_route_enforces(app, make):
     assert may_use(registrar, "results.report_xlsx") and not may_use(lecturer, "results.report_xlsx")
     assert may_use(None, "auth.login")
     assert client_for(app, lecturer).get("/results/report.xlsx").status_code == 403
+
+
+def test_the_covered_university_is_loaded_or_404(two_universities, make, signed_in_as):
+    home, other = two_universities["home"], two_universities["other"]
+    with signed_in_as(two_universities["registrar"]):
+        assert covered_university_or_404(other.id) == home
+    with signed_in_as(make.user(role="admin")):
+        assert covered_university_or_404(other.id) == other
+        with pytest.raises(NotFound):
+            covered_university_or_404(999999)

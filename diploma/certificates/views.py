@@ -42,8 +42,7 @@ from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
-from diploma.partners.models import University
-from diploma.partners.services import all_universities
+from diploma.partners.services import all_universities, covered_university_or_404
 from diploma.signing import credential, documents
 from diploma.signing.errors import SigningError
 from diploma.web import confirmed, int_arg, page_number
@@ -63,7 +62,7 @@ def keep_out_of_shared_caches(response):
 
 def _university_or_404():
     """The university the page covers (``access.covered_university_id``); 404 when unknown."""
-    return db.get_or_404(University, covered_university_id(int_arg("university"), required=True))
+    return covered_university_or_404(int_arg("university"))
 
 
 def _cohort_or_404(cohort_id):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from diploma.access import ADMIN, REGISTRAR, covered_university_id, roles, signed_in, university_argument
+from diploma.access import ADMIN, REGISTRAR, roles, signed_in, university_argument
 from diploma.arabic import format_long_date
 from diploma.certificates import services as certificates
 from diploma.curriculum.models import Cohort
@@ -19,7 +19,7 @@ from diploma.i18n import current_language
 from diploma.jobs import bp, kinds, queue, services
 from diploma.jobs.forms import CancelForm, PrintForm, StartForm
 from diploma.jobs.models import Job
-from diploma.partners.models import University
+from diploma.partners.services import covered_university_or_404
 from diploma.web import confirmation_page, confirmed, int_arg
 
 MIMETYPES = {".pdf": "application/pdf", ".zip": "application/zip", ".tar.gz": "application/gzip"}
@@ -144,7 +144,7 @@ def download(job_id):
 
 def _university_or_404():
     """The university the page covers (``access.covered_university_id``); 404 when unknown."""
-    return db.get_or_404(University, covered_university_id(int_arg("university"), required=True))
+    return covered_university_or_404(int_arg("university"))
 
 
 @bp.route("/jobs/print/<int:cohort_id>", methods=["GET", "POST"])

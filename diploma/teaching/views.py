@@ -16,8 +16,7 @@ from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
 from diploma.i18n import current_language, isolate
 from diploma.markdown import render_markdown
-from diploma.partners.models import University
-from diploma.partners.services import university_choices
+from diploma.partners.services import covered_university_or_404, university_choices
 from diploma.teaching import bp, services
 from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
 from diploma.teaching.models import Announcement, Material, Offering
@@ -66,7 +65,7 @@ def _offering_form(offering, university_id):
 
 
 def _university_for_new_offering():
-    return db.get_or_404(University, covered_university_id(int_arg("university"), required=True)).id
+    return covered_university_or_404(int_arg("university")).id
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"offering_id": None})
