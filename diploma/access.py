@@ -57,16 +57,27 @@ def enforce_access():
     if request.endpoint is None:  # no route matched: Flask answers 404 / 405 itself
         return None
     rule = access_rule(request.endpoint)
-    if rule == PUBLIC:
-        return None
     if rule is None:
         current_app.logger.error("route %s declares no access rule; refused", request.endpoint)
         abort(403)
-    if not current_user.is_authenticated:
+    if rule != PUBLIC and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in rule:
+    if not may_use(current_user, request.endpoint):
         abort(403)
     return None
+
+
+def may_use(user, endpoint):
+    """Whether the user passes the declaration of an endpoint: what ``enforce_access`` checks on every
+    request, and what a page asks before offering a link or a button to that endpoint."""
+    rule = access_rule(endpoint)
+    return rule == PUBLIC or (rule is not None and holds_role(user, rule))
+
+
+def holds_role(user, allowed):
+    """Whether the user is signed in with one of the ``allowed`` roles (a ``@roles(*allowed)`` declaration):
+    ``may_use`` asks it of a route, a service of a set of roles its views declare too."""
+    return user is not None and user.is_authenticated and user.role in allowed
 
 
 def sees_university(university_id):
@@ -74,6 +85,29 @@ def sees_university(university_id):
     if current_user.role == ADMIN:
         return True
     return university_id is not None and university_id == current_user.university_id
+
+
+def picks_university():
+    """Whether the current user chooses which university a page covers: the administrator does (every
+    university is theirs); everyone else always sees their own."""
+    return current_user.role == ADMIN
+
+
+def covered_university_id(requested_id, required=False):
+    """Which university a page covers: the one the administrator asked for (``requested_id``: a query
+    argument, a form field, a saved choice; None for every university), or the user's own, whatever they
+    asked for.
+    ``required``: the page is about one university, so 404 when the administrator names none."""
+    university_id = requested_id if picks_university() else current_user.university_id
+    if required and university_id is None:
+        abort(404)
+    return university_id
+
+
+def university_argument(university_id):
+    """The query arguments that keep the administrator on the university a page covers from link to link
+    (``?university=<id>``); none for anyone else, who always has their own."""
+    return {"university": university_id} if picks_university() else {}
 
 
 def get_in_scope_or_404(model, ident, university_of=lambda record: record.university_id):

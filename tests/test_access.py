@@ -3,12 +3,21 @@ roles see only their pages, and a registrar sees only their own university's stu
 import re
 
 import pytest
+from werkzeug.exceptions import NotFound
 
-from diploma.access import PUBLIC, access_rule
+from diploma.access import (
+    PUBLIC,
+    access_rule,
+    covered_university_id,
+    may_use,
+    picks_university,
+    university_argument,
+)
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
 from diploma.enrolment.services import student_of
 from diploma.extensions import db
+from diploma.partners.services import covered_university_or_404
 from tests.factories import PASSWORD
 from tests.pages import redirects_to_login
 
@@ -259,3 +268,62 @@ def test_a_registrar_lists_only_their_own_universitys_students(app, two_universi
         assert two_universities["foreign_student"].student_number not in page, query
     page = client.get(f"/students/?university={other_id}").get_data(as_text=True)
     assert "سلمى كاظم جواد العبيدي" in page
+
+
+# --- (e) which university a page covers ------------------------------------------------------------
+
+@pytest.fixture
+def signed_in_as(app):
+    """Run the access helpers as this user, inside a request."""
+    from contextlib import contextmanager
+
+    from flask_login import login_user
+
+    @contextmanager
+    def as_user(user):
+        with app.test_request_context():
+            login_user(user)
+            yield
+
+    return as_user
+
+
+def test_the_administrator_covers_the_university_asked_for_or_all(two_universities, make, signed_in_as):
+    other = two_universities["other"].id
+    with signed_in_as(make.user(role="admin")):
+        assert picks_university()
+        assert covered_university_id(other) == other
+        assert covered_university_id(None) is None
+        assert university_argument(other) == {"university": other}
+
+
+def test_a_registrar_covers_their_own_university_whatever_they_ask(two_universities, signed_in_as):
+    home, other = two_universities["home"].id, two_universities["other"].id
+    with signed_in_as(two_universities["registrar"]):
+        assert not picks_university()
+        assert covered_university_id(other) == home
+        assert covered_university_id(None, required=True) == home
+        assert university_argument(home) == {}
+
+
+def test_a_page_about_one_university_is_404_when_the_administrator_names_none(make, signed_in_as):
+    with signed_in_as(make.user(role="admin")), pytest.raises(NotFound):
+        covered_university_id(None, required=True)
+
+
+def test_a_flag_asks_the_same_declaration_the_route_enforces(app, make):
+    registrar = make.user(role="registrar", university=make.university())
+    lecturer = make.user(role="lecturer", university=make.university())
+    assert may_use(registrar, "results.report_xlsx") and not may_use(lecturer, "results.report_xlsx")
+    assert may_use(None, "auth.login")
+    assert client_for(app, lecturer).get("/results/report.xlsx").status_code == 403
+
+
+def test_the_covered_university_is_loaded_or_404(two_universities, make, signed_in_as):
+    home, other = two_universities["home"], two_universities["other"]
+    with signed_in_as(two_universities["registrar"]):
+        assert covered_university_or_404(other.id) == home
+    with signed_in_as(make.user(role="admin")):
+        assert covered_university_or_404(other.id) == other
+        with pytest.raises(NotFound):
+            covered_university_or_404(999999)

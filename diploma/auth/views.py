@@ -42,12 +42,17 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.end_login_session(current_user._get_current_object())
+    return _log_out(services.end_login_session, _("You have logged out."))
+
+
+def _log_out(end_sessions, message):
+    """Once the form is valid: ``end_sessions`` of the account (this one, or all), forget the login in this
+    browser and say so; then the login page."""
+    if ConfirmForm().validate_on_submit():
+        end_sessions(current_user._get_current_object())
         db.session.commit()
         logout_user()
-        flash(_("You have logged out."), "info")
+        flash(message, "info")
     return redirect(url_for("auth.login"))
 
 
@@ -63,13 +68,7 @@ def logout_everywhere():
                               "one: you will have to log in again everywhere."),
                             email=isolate(current_user.email)),
             cancel_url=url_for("dashboard.dashboard"))
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.end_all_login_sessions(current_user._get_current_object())
-        db.session.commit()
-        logout_user()
-        flash(_("You have logged out on every device."), "info")
-    return redirect(url_for("auth.login"))
+    return _log_out(services.end_all_login_sessions, _("You have logged out on every device."))
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

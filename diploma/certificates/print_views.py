@@ -3,17 +3,16 @@
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 
-from diploma.access import ADMIN, REGISTRAR, roles
+from diploma.access import ADMIN, REGISTRAR, roles, university_argument
 from diploma.certificates import bp, issuing
 from diploma.certificates.jobs import PRINT, PRINT_FORMATS
 from diploma.curriculum.models import Cohort
 from diploma.extensions import db
 from diploma.jobs.web import start_and_show
-from diploma.partners.models import University
+from diploma.partners.services import covered_university_or_404
 from diploma.web import int_arg
 
 LANGUAGE_CHOICES = [("ar", _l("Arabic")), ("en", _l("English"))]
@@ -30,25 +29,16 @@ class PrintForm(FlaskForm):
                         default="pdf")
 
 
-def _university_or_404():
-    """The registrar's own university; for the administrator, the one chosen (``?university=<id>``)."""
-    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
-    university = db.session.get(University, university_id) if university_id else None
-    if university is None:
-        abort(404)
-    return university
-
-
 @bp.route("/jobs/print/<int:cohort_id>", methods=["GET", "POST"])
 @roles(ADMIN, REGISTRAR)
 def print_in_background(cohort_id):
     """Print the cohort's valid certificates at the university, of any number, in the background."""
-    cohort, university = db.session.get(Cohort, cohort_id), _university_or_404()
+    cohort, university = db.session.get(Cohort, cohort_id), covered_university_or_404(int_arg("university"))
     if cohort is None:
         abort(404)
     form = PrintForm(formdata=request.form if request.method == "POST" else (request.args or None))
     count = len(issuing.printable_certificates(university.id, cohort.id))
-    scope = {"university": university.id} if current_user.role == ADMIN else {}
+    scope = university_argument(university.id)
     if request.method == "POST" and form.validate_on_submit():
         if not count:
             form.form_errors.append(_("This cohort has no valid certificates to print at this university."))

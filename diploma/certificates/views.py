@@ -14,7 +14,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from diploma.access import ADMIN, REGISTRAR, STUDENT, roles, sees_university
+from diploma.access import (
+    ADMIN,
+    REGISTRAR,
+    STUDENT,
+    covered_university_id,
+    picks_university,
+    roles,
+    sees_university,
+    university_argument,
+)
 from diploma.certificates import bp, confirmations, corrections, documents, graduation, issuing, revocation
 from diploma.certificates.forms import (
     LANGUAGES,
@@ -36,8 +45,7 @@ from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.jobs.web import run_now_or_defer
-from diploma.partners.models import University
-from diploma.partners.services import all_universities
+from diploma.partners.services import all_universities, covered_university_or_404
 from diploma.signing import credential
 from diploma.signing.errors import SigningError
 from diploma.web import confirmed, int_arg, page_number
@@ -55,20 +63,9 @@ def keep_out_of_shared_caches(response):
 
 # --- what a page is about ------------------------------------------------------------------------
 
-def _is_admin():
-    return current_user.role == ADMIN
-
-
 def _university_or_404():
-    """The registrar's own university; for the administrator, the one chosen (``?university=<id>``)."""
-    if _is_admin():
-        university_id = int_arg("university")
-        university = db.session.get(University, university_id) if university_id else None
-    else:
-        university = db.session.get(University, current_user.university_id)
-    if university is None:
-        abort(404)
-    return university
+    """The university the page covers (``access.covered_university_id``); 404 when unknown."""
+    return covered_university_or_404(int_arg("university"))
 
 
 def _cohort_or_404(cohort_id):
@@ -88,12 +85,12 @@ def _certificate_or_404(serial):
 
 def _scope(university):
     """The query arguments that keep the administrator on the same university from page to page."""
-    return {"university": university.id} if _is_admin() else {}
+    return university_argument(university.id)
 
 
 def _report_url(cohort_id, university_id):
     return url_for("certificates.cohort_report", cohort_id=cohort_id,
-                   **({"university": university_id} if _is_admin() else {}))
+                   **university_argument(university_id))
 
 
 def _send_pdf(data, filename):
@@ -140,14 +137,14 @@ ROWS_PER_PAGE = 24  # a row per cohort, or for the administrator per cohort and 
 def index():
     """The cohorts, the latest first and a page of about ROWS_PER_PAGE rows at a time, with how many
     students and certificates each has at the university (or at each, for the administrator)."""
-    universities = all_universities() if _is_admin() else [_university_or_404()]
+    universities = all_universities() if picks_university() else [_university_or_404()]
     page = db.paginate(db.select(Cohort).order_by(Cohort.start_year.desc(), Cohort.id.desc()),
                        page=page_number(), per_page=max(1, ROWS_PER_PAGE // len(universities)),
                        error_out=False)
     cohort_ids = [cohort.id for cohort in page.items]
-    university_id = None if _is_admin() else universities[0].id
+    university_id = covered_university_id(None)
     return render_template("certificates/index.html", cohorts=page.items, page=page,
-                           universities=universities, choose_university=_is_admin(),
+                           universities=universities, choose_university=picks_university(),
                            students=graduation.counts_by_cohort(Student, cohort_ids, university_id),
                            issued=graduation.counts_by_cohort(Certificate, cohort_ids, university_id,
                                                             Certificate.current()))

@@ -4,7 +4,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField
 from wtforms.validators import Regexp
 
+from diploma.access import covered_university_id, picks_university
 from diploma.forms import REQUIRED, RequiredSelectField, email_field, name_fields, text_field
+from diploma.partners.services import university_choices
 
 
 class StudentForm(FlaskForm):
@@ -31,3 +33,18 @@ class ImportForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[REQUIRED])
+
+
+def offer_university_choice(form, language):
+    """The form's university field, with every university, for the administrator only
+    (``access.picks_university``); anyone else's students belong to their own university."""
+    if picks_university():
+        form.university_id.choices = university_choices(language)
+    else:
+        del form.university_id
+    return form
+
+
+def chosen_university_id(form):
+    """The university a submitted form covers: the administrator's choice, or the user's own."""
+    return covered_university_id(form.university_id.data if "university_id" in form else None)

@@ -6,18 +6,22 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, REGISTRAR, roles
+from diploma.access import ADMIN, REGISTRAR, covered_university_id, roles, sees_university
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
 from diploma.enrolment import bp, importing
-from diploma.enrolment.forms import ImportConfirmForm, ImportForm
+from diploma.enrolment.forms import (
+    ImportConfirmForm,
+    ImportForm,
+    chosen_university_id,
+    offer_university_choice,
+)
 from diploma.enrolment.jobs import IMPORT_STUDENTS
 from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.jobs.models import DONE
 from diploma.jobs.web import job_or_404, run_now_or_defer
 from diploma.partners.models import University
-from diploma.partners.services import university_choices
 from diploma.web import absolute_url
 
 # The upload waiting for confirmation, and the new accounts of the last import, of this browser session.
@@ -25,17 +29,8 @@ PENDING_KEY = "enrolment_import"
 LINKS_KEY = "enrolment_import_links"
 
 
-def _is_admin():
-    return current_user.role == ADMIN
-
-
 def _import_form():
-    form = ImportForm()
-    if _is_admin():
-        form.university_id.choices = university_choices(current_language())
-    else:
-        del form.university_id
-    return form
+    return offer_university_choice(ImportForm(), current_language())
 
 
 def _render_form(form, problems=(), status=200):
@@ -77,7 +72,7 @@ def import_students():
     form = _import_form()
     if not form.validate_on_submit():
         return _render_form(form)
-    university_id = form.university_id.data if _is_admin() else current_user.university_id
+    university_id = chosen_university_id(form)
     university = db.session.get(University, university_id)
     if university is None:
         abort(404)
@@ -99,7 +94,7 @@ def _pending_for(token):
     if not isinstance(pending, dict) or not token or pending.get("token") != token \
             or pending.get("user") != current_user.id:
         return None
-    if not _is_admin() and pending.get("university") != current_user.university_id:
+    if not sees_university(pending.get("university")):
         return None
     return pending
 
@@ -149,7 +144,7 @@ def import_links():
     saved = session.get(LINKS_KEY)
     if not isinstance(saved, dict) or saved.get("user") != current_user.id:
         abort(404)
-    university_id = saved.get("university") if _is_admin() else current_user.university_id
+    university_id = covered_university_id(saved.get("university"))
     return _links_sheet(university_id, _ids_of(saved.get("ids")))
 
 
@@ -163,7 +158,7 @@ def import_job_links(job_id):
     job = job_or_404(job_id)
     if job.kind != IMPORT_STUDENTS or job.state != DONE or not job.summary:
         abort(404)
-    university_id = job.university_id if _is_admin() else current_user.university_id
+    university_id = covered_university_id(job.university_id)
     return _links_sheet(university_id, job.summary.get("new_user_ids") or [])
 
 

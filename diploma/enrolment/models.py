@@ -1,5 +1,6 @@
 """Student profiles and their enrolments in offerings."""
 from diploma.clock import utcnow
+from diploma.columns import reference
 from diploma.extensions import db
 
 GENDERS = ("m", "f")
@@ -12,10 +13,8 @@ class Student(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, unique=True)
-    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"), nullable=False,
-                              index=True)
-    cohort_id = db.Column(db.Integer, db.ForeignKey("cohort.id", ondelete="RESTRICT"), nullable=False,
-                          index=True)
+    university_id = reference("university", index=True)
+    cohort_id = reference("cohort", index=True)
     student_number = db.Column(db.String(30), nullable=False)
     gender = db.Column(db.String(1), nullable=False)
 
@@ -41,9 +40,8 @@ class Enrolment(db.Model):
     __tablename__ = "enrolment"
 
     id = db.Column(db.Integer, primary_key=True)
-    student_id = db.Column(db.Integer, db.ForeignKey("student.id", ondelete="RESTRICT"), nullable=False)
-    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="RESTRICT"), nullable=False,
-                            index=True)
+    student_id = reference("student")
+    offering_id = reference("offering", index=True)
     status = db.Column(db.String(10), nullable=False, default="active")
     enrolled_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     withdrawn_at = db.Column(db.DateTime)
@@ -58,3 +56,8 @@ class Enrolment(db.Model):
         db.UniqueConstraint("student_id", "offering_id"),
         db.CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
     )
+
+    @property
+    def is_active(self):
+        """The student follows the offering (else withdrawn)."""
+        return self.status == "active"

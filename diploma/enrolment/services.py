@@ -155,7 +155,7 @@ def _locked_offering(offering_id):
 
 
 def _check_can_enrol(offering, student):
-    if offering.status != "open":
+    if not offering.is_open:
         raise RuleViolation(_l("This course offering is closed to new enrolments."))
     if student.university_id != offering.university_id:
         raise RuleViolation(_l("The student belongs to another university."))
@@ -195,7 +195,7 @@ def enrol_student(actor, offering, student):
     """Enrol a student (again, after a withdrawal) in an offering, within its capacity."""
     offering = _locked_offering(offering.id)
     enrolment = find_enrolment(student, offering)
-    if enrolment is not None and enrolment.status == "active":
+    if enrolment is not None and enrolment.is_active:
         raise RuleViolation(_l("The student is already enrolled."))
     _check_can_enrol(offering, student)
     if enrolment is None:
@@ -210,7 +210,7 @@ def enrol_student(actor, offering, student):
 
 def withdraw_student(actor, enrolment):
     """Withdraw: the enrolment stays in the history with its date."""
-    if enrolment.status != "active":
+    if not enrolment.is_active:
         raise RuleViolation(_l("The student is not enrolled."))
     enrolment.status, enrolment.withdrawn_at = "withdrawn", utcnow()
     db.session.flush()

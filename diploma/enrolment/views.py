@@ -5,10 +5,11 @@ from flask_login import current_user
 
 from diploma.access import (
     ADMIN,
-    LECTURER,
     REGISTRAR,
     STUDENT,
+    covered_university_id,
     get_in_scope_or_404,
+    picks_university,
     roles,
     sees_university,
     signed_in,
@@ -18,7 +19,7 @@ from diploma.auth.forms import ConfirmForm
 from diploma.auth.models import User
 from diploma.curriculum.services import cohort_choices
 from diploma.enrolment import bp, services
-from diploma.enrolment.forms import StudentForm
+from diploma.enrolment.forms import StudentForm, chosen_university_id, offer_university_choice
 from diploma.enrolment.models import Enrolment, Student
 from diploma.extensions import db
 from diploma.i18n import current_language
@@ -40,10 +41,6 @@ from diploma.web import (
 STUDENT_FIELDS = ("email", "name_ar", "name_en", "student_number", "gender", "cohort_id")
 
 
-def _is_admin():
-    return current_user.role == ADMIN
-
-
 def _page_of(query, total):
     """One page of ``query``, the total counted by the caller's cheaper query (not by wrapping ``query``)."""
     page = db.paginate(query, page=page_number(), per_page=PAGE_SIZE, error_out=False, count=False)
@@ -54,12 +51,12 @@ def _page_of(query, total):
 @bp.route("/students/")
 @roles(ADMIN, REGISTRAR)
 def list_students():
-    university_id = int_arg("university") if _is_admin() else current_user.university_id
+    university_id = covered_university_id(int_arg("university"))
     search = request.args.get("q", "")
     page = _page_of(services.students_query(university_id=university_id, search=search),
                     total=services.count_students(university_id=university_id, search=search))
-    return render_template("enrolment/students.html", page=page, search=search,
-                           universities=university_choices(current_language()) if _is_admin() else None,
+    universities = university_choices(current_language()) if picks_university() else None
+    return render_template("enrolment/students.html", page=page, search=search, universities=universities,
                            university_id=university_id)
 
 
@@ -67,10 +64,9 @@ def _student_form(student=None):
     form = StudentForm(obj=student, data=None if student is None else {
         "email": student.user.email, "name_ar": student.user.name_ar, "name_en": student.user.name_en})
     form.cohort_id.choices = cohort_choices(current_language())
-    if _is_admin() and student is None:
-        form.university_id.choices = university_choices(current_language())
-    else:
-        del form.university_id
+    if student is None:
+        return offer_university_choice(form, current_language())
+    del form.university_id
     return form
 
 
@@ -79,7 +75,7 @@ def _student_form(student=None):
 def create_student():
     form = _student_form()
     if form.validate_on_submit():
-        university_id = form.university_id.data if _is_admin() else current_user.university_id
+        university_id = chosen_university_id(form)
         values = {name: getattr(form, name).data for name in STUDENT_FIELDS}
         saved, created = save_or_show(
             form, lambda: services.create_student_account(current_user, university_id, **values))
@@ -130,16 +126,16 @@ def toggle_student_active(student_id):
 # --- enrolments in an offering -------------------------------------------------------------------
 
 @bp.route("/offerings/<int:offering_id>/students")
-@roles(ADMIN, REGISTRAR, LECTURER)
+@roles(*teaching.STAFF)
 def roster(offering_id):
     """The offering's students; its registrar (and the administrator) enrol and withdraw here."""
     offering = staff_offering_or_404(offering_id)
     search = request.args.get("q", "")
-    manages = current_user.role in (ADMIN, REGISTRAR)
-    candidates = services.candidates_for(offering, search) if manages and search.strip() else []
+    actions = teaching.offering_actions(current_user, offering)
+    candidates = services.candidates_for(offering, search) if actions.manage and search.strip() else []
     return render_template("enrolment/roster.html", offering=offering,
                            enrolments=services.enrolments_of(offering), candidates=candidates, search=search,
-                           manages=manages, confirm_form=ConfirmForm(),
+                           actions=actions, confirm_form=ConfirmForm(),
                            enrolled=services.active_enrolment_count(offering))
 
 
@@ -151,7 +147,7 @@ def _posted_student():
 
 
 @bp.route("/offerings/<int:offering_id>/students", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*teaching.OFFICE)
 def enrol(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     student = _posted_student()
@@ -165,7 +161,7 @@ def enrol(offering_id):
 
 
 @bp.route("/offerings/<int:offering_id>/students/<int:enrolment_id>/withdraw", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*teaching.OFFICE)
 def withdraw(offering_id, enrolment_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     enrolment = db.session.get(Enrolment, enrolment_id)

@@ -1,4 +1,6 @@
 """Gradebooks: the assessments of an offering, the students' scores, and the gradebook's workflow."""
+from flask_babel import lazy_gettext as _l
+
 from diploma.clock import utcnow
 from diploma.extensions import db
 from diploma.i18n import NamedInBothLanguages
@@ -7,6 +9,8 @@ SCORE = db.Numeric(6, 2)
 WEIGHT = db.Numeric(5, 2)
 GRADEBOOK_STATUSES = ("draft", "submitted", "published")
 FIRST_ROUND, SECOND_ROUND = 1, 2
+STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted to the registration office"),
+                 "published": _l("Approved and published")}
 
 
 class Gradebook(db.Model):
@@ -39,6 +43,17 @@ class Gradebook(db.Model):
         db.CheckConstraint("status IN ('draft', 'submitted', 'published')", name="status_known"),
         db.CheckConstraint("current_round IN (1, 2)", name="round_known"),
     )
+
+    @property
+    def status_label(self):
+        """The workflow step in words, in the page's language."""
+        return STATUS_LABELS[self.status]
+
+    @property
+    def returned_comment(self):
+        """The registration office's comment while the returned gradebook is back with its lecturer, else
+        None."""
+        return self.return_comment if self.status == "draft" else None
 
 
 class Assessment(NamedInBothLanguages, db.Model):

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, roles
+from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, covered_university_id, roles
 from diploma.auth.forms import ConfirmForm
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
@@ -213,7 +213,7 @@ def mark_history(offering_id, score_id):
 @bp.route("/grades/queue")
 @roles(ADMIN, REGISTRAR)
 def queue():
-    university_id = None if current_user.role == ADMIN else current_user.university_id
+    university_id = covered_university_id(None)
     return render_template("grading/queue.html", gradebooks=services.submitted_gradebooks(university_id))
 
 

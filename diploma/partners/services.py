@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from diploma import audit
+from diploma.access import covered_university_id
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.partners.models import Signatory, University
@@ -28,6 +29,12 @@ def university_choices(language="en"):
 def university_of(user):
     """The university an account belongs to (None for the administrator)."""
     return db.session.get(University, user.university_id) if user.university_id is not None else None
+
+
+def covered_university_or_404(requested_id):
+    """The university a page about one university covers (``access.covered_university_id``: the
+    administrator's pick, anyone else's own); 404 when the administrator names none or an unknown one."""
+    return db.get_or_404(University, covered_university_id(requested_id, required=True))
 
 
 def universities_by_id(ids):

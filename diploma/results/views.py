@@ -6,7 +6,7 @@ from flask import render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, public, roles
+from diploma.access import ADMIN, LECTURER, REGISTRAR, may_use, picks_university, public, roles
 from diploma.clock import today
 from diploma.i18n import current_language, force_language
 from diploma.results import bp, reports, services
@@ -44,7 +44,7 @@ def _scope_labels(filters):
     for name, heading in names.items():
         chosen = filters.value(name)
         label = dict(filters.choices[name]).get(chosen) if chosen is not None else None
-        if label is None and name == "university" and current_user.role != ADMIN:
+        if label is None and name == "university" and not picks_university():
             label = current_user.university_id and _own_university_name()
         labels.append((heading, label or _("All")))
     return labels
@@ -64,7 +64,7 @@ def index():
     figures = published_figures(scope, current_language())
     return render_template("results/index.html", figures=figures, shown=_shown(figures), filters=filters,
                            privacy_note=privacy_note(figures.language, figures.digits),
-                           scope=scope, can_report=current_user.role in (ADMIN, REGISTRAR),
+                           scope=scope, can_report=may_use(current_user, "results.report_xlsx"),
                            filter_query=_filter_query(filters))
 
 

@@ -1,6 +1,9 @@
 """Offerings (a course taught at one university in one term), their lecturers, materials and
 announcements."""
+from sqlalchemy.orm import declared_attr
+
 from diploma.clock import utcnow
+from diploma.columns import reference
 from diploma.extensions import db
 from diploma.uploads import download_name
 
@@ -19,10 +22,9 @@ class Offering(db.Model):
     __tablename__ = "offering"
 
     id = db.Column(db.Integer, primary_key=True)
-    course_id = db.Column(db.Integer, db.ForeignKey("course.id", ondelete="RESTRICT"), nullable=False)
-    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"), nullable=False,
-                              index=True)
-    term_id = db.Column(db.Integer, db.ForeignKey("term.id", ondelete="RESTRICT"), nullable=False, index=True)
+    course_id = reference("course")
+    university_id = reference("university", index=True)
+    term_id = reference("term", index=True)
     capacity = db.Column(db.Integer, nullable=False)
     status = db.Column(db.String(10), nullable=False, default="open")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -41,15 +43,35 @@ class Offering(db.Model):
     def title(self, language):
         return self.course.title(language)
 
+    @property
+    def is_open(self):
+        """Open to enrolment (else closed)."""
+        return self.status == "open"
 
-class Material(db.Model):
+
+class PostedToOffering:
+    """What a material and an announcement share: the offering posted to, who posted it (kept when the
+    account goes) and when."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    offering_id = reference("offering", ondelete="CASCADE", index=True)
+    author_id = reference("user", ondelete="SET NULL", nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @declared_attr
+    def offering(cls):
+        return db.relationship("Offering")
+
+    @declared_attr
+    def author(cls):
+        return db.relationship("User")
+
+
+class Material(PostedToOffering, db.Model):
     """A file, a link or a text note posted to an offering."""
 
     __tablename__ = "material"
 
-    id = db.Column(db.Integer, primary_key=True)
-    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
-                            index=True)
     kind = db.Column(db.String(10), nullable=False)
     title = db.Column(db.String(200), nullable=False)
     week = db.Column(db.Integer)
@@ -63,12 +85,7 @@ class Material(db.Model):
     size = db.Column(db.BigInteger)
     sha256 = db.Column(db.String(64))
     hidden = db.Column(db.Boolean, nullable=False, default=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
-
-    offering = db.relationship("Offering")
-    author = db.relationship("User")
 
     __table_args__ = (
         db.CheckConstraint("kind IN ('file', 'link', 'text')", name="kind_known"),
@@ -82,16 +99,8 @@ class Material(db.Model):
         return download_name(self.original_name, self.content_type) if self.kind == "file" else None
 
 
-class Announcement(db.Model):
+class Announcement(PostedToOffering, db.Model):
     __tablename__ = "announcement"
 
-    id = db.Column(db.Integer, primary_key=True)
-    offering_id = db.Column(db.Integer, db.ForeignKey("offering.id", ondelete="CASCADE"), nullable=False,
-                            index=True)
     title = db.Column(db.String(200), nullable=False)
     body = db.Column(db.Text, nullable=False)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-    offering = db.relationship("Offering")
-    author = db.relationship("User")

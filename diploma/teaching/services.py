@@ -5,7 +5,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 
 from diploma import audit, uploads
-from diploma.access import ADMIN, LECTURER, REGISTRAR
+from diploma.access import ADMIN, LECTURER, REGISTRAR, holds_role
 from diploma.auth.models import User
 from diploma.clock import today
 from diploma.curriculum.models import Course, Term
@@ -15,6 +15,12 @@ from diploma.teaching.models import Announcement, Material, Offering, offering_l
 from diploma.teaching.signals import offering_created
 
 MATERIAL_FIELDS = ("title", "week", "topic", "url", "body")
+
+# Who does what with an offering: the views declare these roles (``@roles(*OFFICE)``) and
+# ``offering_actions`` offers the buttons by the same sets, so that a page never shows what its route refuses.
+OFFICE = (ADMIN, REGISTRAR)  # edit offerings, open or close them to enrolment, enrol and withdraw students
+CONTENT_AUTHORS = (ADMIN, LECTURER)  # post, change, hide and delete materials and announcements
+STAFF = (ADMIN, REGISTRAR, LECTURER)  # the offering's page, its students and its gradebook
 
 
 class Names(NamedTuple):
@@ -132,10 +138,21 @@ def _check_offering(offering, university_id, course_id, term_id, lecturer_ids):
     return [allowed[lecturer_id] for lecturer_id in lecturer_ids]
 
 
-def manages_offerings(user):
-    """The registration office (the university's registrar, or the administrator) edits offerings and opens
-    or closes them to enrolment; lecturers teach them."""
-    return user is not None and user.role in (ADMIN, REGISTRAR)
+class OfferingActions(NamedTuple):
+    """What a member of an offering's staff may do on its pages (``offering_actions``)."""
+
+    manage: bool  # edit the offering, enrol and withdraw its students
+    close: bool  # close it to enrolment (it is open)
+    reopen: bool  # open it to enrolment again (it is closed)
+    post: bool  # post and change its materials and announcements
+
+
+def offering_actions(user, offering):
+    """The buttons an offering's pages show this user (who already passed ``staff_offering_or_404``): the
+    registration office manages the offering, its lecturers (and the administrator) post to it."""
+    manages = holds_role(user, OFFICE)
+    return OfferingActions(manage=manages, close=manages and offering.is_open,
+                           reopen=manages and not offering.is_open, post=holds_role(user, CONTENT_AUTHORS))
 
 
 def save_offering(actor, offering, university_id, *, course_id, term_id, capacity, lecturer_ids):

@@ -1,15 +1,22 @@
 """Offerings (registrar) and what lecturers post to them (materials, announcements)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, roles
+from diploma.access import (
+    LECTURER,
+    covered_university_id,
+    get_in_scope_or_404,
+    picks_university,
+    roles,
+)
 from diploma.auth.forms import ConfirmForm
 from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
 from diploma.i18n import current_language, isolate
 from diploma.markdown import render_markdown
-from diploma.partners.services import university_choices
+from diploma.partners.services import covered_university_or_404, university_choices
 from diploma.teaching import bp, services
 from diploma.teaching.forms import AnnouncementForm, MaterialForm, OfferingForm
 from diploma.teaching.models import Announcement, Material, Offering
@@ -27,23 +34,21 @@ def staff_offering_or_404(offering_id):
     return offering
 
 
-def _content_offering_or_404(offering_id):
-    """Posting and changing content: the offering's lecturers (and the administrator)."""
-    offering = staff_offering_or_404(offering_id)
-    if current_user.role == REGISTRAR:
-        abort(403)
-    return offering
+def _done(offering, message):
+    """After a change: say what was done, back on the offering's page."""
+    flash(message, "success")
+    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
 
 # --- the registrar's offerings -------------------------------------------------------------------
 
 @bp.route("/")
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def list_offerings():
-    university_id = int_arg("university") if current_user.role == ADMIN else current_user.university_id
+    university_id = covered_university_id(int_arg("university"))
     term_id = int_arg("term")
     query = services.offerings_query(university_id=university_id, term_id=term_id)
-    universities = university_choices(current_language()) if current_user.role == ADMIN else None
+    universities = university_choices(current_language()) if picks_university() else None
     return render_template("teaching/offerings.html", page=paginate(query), terms=all_terms(),
                            term_id=term_id, universities=universities, university_id=university_id)
 
@@ -60,17 +65,12 @@ def _offering_form(offering, university_id):
 
 
 def _university_for_new_offering():
-    if current_user.role != ADMIN:
-        return current_user.university_id
-    university_id = int_arg("university")
-    if university_id is None or university_id not in dict(university_choices()):
-        abort(404)
-    return university_id
+    return covered_university_or_404(int_arg("university")).id
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"offering_id": None})
 @bp.route("/<int:offering_id>/edit", methods=["GET", "POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def edit_offering(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id) if offering_id else None
     university_id = offering.university_id if offering else _university_for_new_offering()
@@ -80,22 +80,20 @@ def edit_offering(offering_id):
         saved, saved_offering = save_or_show(form, lambda: services.save_offering(current_user, offering,
                                                                                   university_id, **values))
         if saved:
-            flash(_("The course offering was saved."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=saved_offering.id))
+            return _done(saved_offering, _("The course offering was saved."))
     return render_template("teaching/offering_form.html", form=form, offering=offering)
 
 
 @bp.route("/<int:offering_id>/status", methods=["POST"])
-@roles(ADMIN, REGISTRAR)
+@roles(*services.OFFICE)
 def toggle_offering_status(offering_id):
     offering = get_in_scope_or_404(Offering, offering_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.set_offering_status(current_user, offering, "closed" if offering.status == "open" else "open")
+    services.set_offering_status(current_user, offering, "closed" if offering.is_open else "open")
     db.session.commit()
-    flash(_("The course offering is closed.") if offering.status == "closed"
-          else _("The course offering is open again."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The course offering is closed.") if not offering.is_open
+                 else _("The course offering is open again."))
 
 
 # --- the offering page (staff) -------------------------------------------------------------------
@@ -107,7 +105,7 @@ def my_offerings():
 
 
 @bp.route("/<int:offering_id>")
-@roles(ADMIN, REGISTRAR, LECTURER)
+@roles(*services.STAFF)
 def offering_page(offering_id):
     return _render_offering_page(staff_offering_or_404(offering_id), AnnouncementForm())
 
@@ -118,17 +116,45 @@ def _render_offering_page(offering, announcement_form):
         "teaching/offering.html", offering=offering, groups=services.group_by_week(materials),
         announcements=services.announcements_of(offering), render_markdown=render_markdown,
         enrolled=services.seats_taken(offering), announcement_form=announcement_form,
-        confirm_form=ConfirmForm(), can_post=current_user.role != REGISTRAR, staff=True,
-        manages=services.manages_offerings(current_user))
+        confirm_form=ConfirmForm(), actions=services.offering_actions(current_user, offering), staff=True)
 
 
 # --- materials -----------------------------------------------------------------------------------
 
-def _material_of(offering, material_id):
-    material = db.session.get(Material, material_id)
-    if material is None or material.offering_id != offering.id:
+def _posted_or_404(offering, model, record_id):
+    """A material or an announcement (``model``) of this offering; 404 for any other id."""
+    record = db.session.get(model, record_id)
+    if record is None or record.offering_id != offering.id:
         abort(404)
-    return material
+    return record
+
+
+def _material_of(offering, material_id):
+    return _posted_or_404(offering, Material, material_id)
+
+
+# The confirmation of a deletion: its heading (and button), and what deleting does.
+MATERIAL_DELETION = (
+    _l("Delete the material"),
+    _l("Delete the material {title} of {course} at {university}, {term}: its students will no longer see it, "
+       "and a deleted file cannot be brought back."))
+ANNOUNCEMENT_DELETION = (
+    _l("Delete the announcement"),
+    _l("Delete the announcement {title} of {course} at {university}, {term}: its students will no longer "
+       "see it."))
+
+
+def _unconfirmed_deletion(offering, wording, title):
+    """Before a material or an announcement (named ``title``) is deleted: its confirmation page in the
+    ``wording`` (MATERIAL_DELETION …); None once confirmed by a valid form (400 for an invalid one)."""
+    heading, sentence = wording
+    if not confirmed():
+        return confirmation_page(title=heading, danger=True, button=heading,
+                                 sentence=filled(sentence, title=isolate(title), **offering_words(offering)),
+                                 cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return None
 
 
 # The fields a kind of material does not show: left in, their errors would refuse the form unseen.
@@ -149,9 +175,9 @@ def _material_values(form):
 
 
 @bp.route("/<int:offering_id>/materials/new", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def add_material(offering_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     kind = request.args.get("kind", "file")
     if kind not in ("file", "link", "text"):
         abort(404)
@@ -160,40 +186,37 @@ def add_material(offering_id):
         saved, _material = save_or_show(form, lambda: services.add_material(
             current_user, offering, kind, _material_values(form), form.file.data))
         if saved:
-            flash(_("The material was posted."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+            return _done(offering, _("The material was posted."))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=kind,
                            material=None)
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/edit", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def edit_material(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
     form = _material_form(material.kind, obj=material)
     if form.validate_on_submit():
         saved, _material = save_or_show(form, lambda: services.update_material(current_user, material,
                                                                                _material_values(form)))
         if saved:
-            flash(_("The material was saved."), "success")
-            return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+            return _done(offering, _("The material was saved."))
     return render_template("teaching/material_form.html", form=form, offering=offering, kind=material.kind,
                            material=material)
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/hidden", methods=["POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def toggle_material_hidden(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_material_hidden(current_user, material, not material.hidden)
     db.session.commit()
-    flash(_("The material is hidden from students.") if material.hidden
-          else _("The material is visible to students."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The material is hidden from students.") if material.hidden
+                 else _("The material is visible to students."))
 
 
 def offering_words(offering):
@@ -204,58 +227,41 @@ def offering_words(offering):
 
 
 @bp.route("/<int:offering_id>/materials/<int:material_id>/delete", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def delete_material(offering_id, material_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     material = _material_of(offering, material_id)
-    if not confirmed():
-        return confirmation_page(
-            title=_("Delete the material"), danger=True, button=_("Delete the material"),
-            sentence=filled(_("Delete the material {title} of {course} at {university}, {term}: its students "
-                              "will no longer see it, and a deleted file cannot be brought back."),
-                            title=isolate(material.title), **offering_words(offering)),
-            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmation = _unconfirmed_deletion(offering, MATERIAL_DELETION, material.title)
+    if confirmation:
+        return confirmation
     stored_name = services.delete_material(current_user, material)
     db.session.commit()
     delete_stored(stored_name)  # only once the deletion is committed
-    flash(_("The material was deleted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The material was deleted."))
 
 
 # --- announcements -------------------------------------------------------------------------------
 
 @bp.route("/<int:offering_id>/announcements", methods=["POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def post_announcement(offering_id):
-    offering = _content_offering_or_404(offering_id)
+    offering = staff_offering_or_404(offering_id)
     form = AnnouncementForm()
     if not form.validate_on_submit():
         return _render_offering_page(offering, form), 400
     services.post_announcement(current_user, offering, form.title.data, form.body.data)
     db.session.commit()
-    flash(_("The announcement was posted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The announcement was posted."))
 
 
 @bp.route("/<int:offering_id>/announcements/<int:announcement_id>/delete", methods=["GET", "POST"])
-@roles(ADMIN, LECTURER)
+@roles(*services.CONTENT_AUTHORS)
 def delete_announcement(offering_id, announcement_id):
-    offering = _content_offering_or_404(offering_id)
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None or announcement.offering_id != offering.id:
-        abort(404)
-    if not confirmed():
-        return confirmation_page(
-            title=_("Delete the announcement"), danger=True, button=_("Delete the announcement"),
-            sentence=filled(_("Delete the announcement {title} of {course} at {university}, {term}: its "
-                              "students will no longer see it."),
-                            title=isolate(announcement.title), **offering_words(offering)),
-            cancel_url=url_for("teaching.offering_page", offering_id=offering.id))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    offering = staff_offering_or_404(offering_id)
+    announcement = _posted_or_404(offering, Announcement, announcement_id)
+    confirmation = _unconfirmed_deletion(offering, ANNOUNCEMENT_DELETION, announcement.title)
+    if confirmation:
+        return confirmation
     services.delete_announcement(current_user, announcement)
     db.session.commit()
-    flash(_("The announcement was deleted."), "success")
-    return redirect(url_for("teaching.offering_page", offering_id=offering.id))
+    return _done(offering, _("The announcement was deleted."))

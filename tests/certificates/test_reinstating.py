@@ -180,7 +180,7 @@ def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(ap
     certificates = group.issue()
     serials = sorted(c.serial for c in certificates)
     for certificate in certificates:
-        services.revoke_certificate(group.registrar, certificate, "Issued to the wrong person")
+        revocation.revoke_certificate(group.registrar, certificate, "Issued to the wrong person")
     second_registrar = factories.user(role="registrar", university=group.university)
     registrars = (group.registrar.id, second_registrar.id)
     for certificate_id in [c.id for c in certificates]:

@@ -175,6 +175,18 @@ def test_a_registrar_withdraws_a_student_and_the_roster_shows_the_history(campus
     assert shown("The student is not enrolled.") in again.get_data(as_text=True)
 
 
+def test_the_roster_offers_to_withdraw_only_the_students_still_enrolled(campus, registrar, client):
+    active = build.enrolled(campus["student"], campus["offering"])
+    withdrawn = build.enrolled(campus["second"], campus["offering"])
+    services.withdraw_student(campus["registrar"], withdrawn)
+    db.session.commit()
+
+    page = client.get(enrol_url(campus)).get_data(as_text=True)
+
+    assert f"{enrol_url(campus)}/{active.id}/withdraw" in page
+    assert f"{enrol_url(campus)}/{withdrawn.id}/withdraw" not in page
+
+
 def test_re_enrolling_through_the_roster(campus, registrar, client):
     enrolment = build.enrolled(campus["student"], campus["offering"])
     client.post(f"{enrol_url(campus)}/{enrolment.id}/withdraw")

@@ -450,6 +450,20 @@ def test_closing_and_reopening_an_offering(campus, sign_in, client):
             if event.action == "offering.status_changed"] == ["closed", "open"]
 
 
+def test_the_office_is_offered_to_close_an_open_offering_and_to_reopen_a_closed_one(campus, sign_in, client):
+    offering = build.offering(campus["home"], lecturers=campus["lecturers"])
+    close, reopen = shown("Close to enrolment"), shown("Open to enrolment")
+    sign_in(campus["registrar"])
+
+    page = page_of(client.get(f"/offerings/{offering.id}"))
+    assert close in page and reopen not in page
+    page = page_of(client.post(f"/offerings/{offering.id}/status", follow_redirects=True))
+    assert reopen in page and close not in page
+    sign_in(campus["lecturers"][0])
+    page = page_of(client.get(f"/offerings/{offering.id}"))
+    assert close not in page and reopen not in page
+
+
 # --- materials: posting, editing, hiding, deleting -------------------------------------------------------
 
 
