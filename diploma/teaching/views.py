@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, LECTURER, REGISTRAR, get_in_scope_or_404, roles
 from diploma.auth.forms import ConfirmForm
+from diploma.commit_point import after_commit
 from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
 from diploma.i18n import current_language, isolate
@@ -92,7 +93,6 @@ def toggle_offering_status(offering_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_offering_status(current_user, offering, "closed" if offering.status == "open" else "open")
-    db.session.commit()
     flash(_("The course offering is closed.") if offering.status == "closed"
           else _("The course offering is open again."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
@@ -190,7 +190,6 @@ def toggle_material_hidden(offering_id, material_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_material_hidden(current_user, material, not material.hidden)
-    db.session.commit()
     flash(_("The material is hidden from students.") if material.hidden
           else _("The material is visible to students."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
@@ -218,8 +217,7 @@ def delete_material(offering_id, material_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     stored_name = services.delete_material(current_user, material)
-    db.session.commit()
-    delete_stored(stored_name)  # only once the deletion is committed
+    after_commit(lambda: delete_stored(stored_name))  # only once the deletion is committed
     flash(_("The material was deleted."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
@@ -234,7 +232,6 @@ def post_announcement(offering_id):
     if not form.validate_on_submit():
         return _render_offering_page(offering, form), 400
     services.post_announcement(current_user, offering, form.title.data, form.body.data)
-    db.session.commit()
     flash(_("The announcement was posted."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
 
@@ -256,6 +253,5 @@ def delete_announcement(offering_id, announcement_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_announcement(current_user, announcement)
-    db.session.commit()
     flash(_("The announcement was deleted."), "success")
     return redirect(url_for("teaching.offering_page", offering_id=offering.id))
