@@ -21,7 +21,7 @@ The one exception, ``commit_now(reason)``: a request that must end its transacti
 own transaction (certificates.public_views).
 """
 from flask import current_app, g, make_response, request, session
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from diploma.extensions import db
@@ -89,7 +89,7 @@ def end_request_transaction(response):
         return response
     try:
         db.session.commit()
-    except SQLAlchemyError as error:
+    except Exception as error:  # a conflict (409), or the database gone (500): never a commit half-noticed
         return make_response(answer_database_error(error))
     for action in g.pop("after_commit", []):
         try:
