@@ -86,6 +86,7 @@ def end_request_transaction(response):
     """The after-request step: commit or roll back (see the module's text); a failed commit's answer."""
     if not _request_writes(response):
         db.session.rollback()
+        g.pop("after_commit", None)
         return response
     try:
         db.session.commit()
@@ -106,6 +107,7 @@ def answer_database_error(error):
     from diploma.system import render_error
 
     db.session.rollback()
+    g.pop("after_commit", None)
     session.pop("_flashes", None)
     if not is_conflict(error):
         current_app.logger.error("unhandled error", exc_info=error)
