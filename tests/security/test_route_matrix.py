@@ -334,7 +334,7 @@ class Walker:
         # The commit point (diploma.commit_point) ends every request's transaction before its answer: the
         # tests keep one app context (and so one database session) for all requests, so what a request left
         # open would be committed by the next one.
-        if db.session.in_transaction():
+        if db.session().in_transaction():
             self.problem(visit, url, "left its transaction open (the commit point ends every request's)")
             db.session.rollback()
         if self.record:
