@@ -218,10 +218,11 @@ def _register_job_kinds(app):
 
 
 def _register_request_hooks(app):
-    from diploma import access, system
+    from diploma import access, commit_point, system
 
     app.before_request(access.enforce_access)
     app.after_request(system.add_security_headers)
+    commit_point.register(app)  # after the headers' step: run before it
 
 
 def _register_error_handlers(app):

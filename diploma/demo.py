@@ -12,6 +12,7 @@ from diploma.auth.models import User
 from diploma.auth.services import hash_password
 from diploma.certificates import graduation, issuing
 from diploma.certificates.models import Certificate
+from diploma.cli import unit_of_work
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.demo_grades import SEMESTERS, seed_grades, term_key
 from diploma.demo_lectures import lecture_pdf
@@ -231,18 +232,18 @@ def seed():
     """Load the whole demo data set in one transaction."""
     # One hash for every demo account: they share the published demo password anyway.
     password_hash = hash_password(DEMO_PASSWORD)
-    universities = seed_universities()
-    programme = seed_programme()
-    terms = seed_terms()
-    cohorts = seed_cohorts(programme)
-    lecturers = seed_staff(universities, password_hash)
-    students = seed_students(universities, cohorts, password_hash)
-    current = seed_offerings(universities, programme, terms, lecturers, students)
-    seed_course_content(current)
-    seed_grades(universities, terms, lecturers)
-    seed_certificates(universities, cohorts)
-    seed_signing_keys()
-    db.session.commit()
+    with unit_of_work():
+        universities = seed_universities()
+        programme = seed_programme()
+        terms = seed_terms()
+        cohorts = seed_cohorts(programme)
+        lecturers = seed_staff(universities, password_hash)
+        students = seed_students(universities, cohorts, password_hash)
+        current = seed_offerings(universities, programme, terms, lecturers, students)
+        seed_course_content(current)
+        seed_grades(universities, terms, lecturers)
+        seed_certificates(universities, cohorts)
+        seed_signing_keys()
 
 
 def seed_signing_keys():

@@ -23,6 +23,9 @@ ERROR_MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or is not available to you.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
+    409: (_l("Changed at the same moment"),
+          _l("Nothing was saved: someone else changed the same records at the same moment. Please go back, "
+             "check the page and try again.")),
     413: (_l("File too large"), _l("The file you sent is larger than this site accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Please wait a minute and try again.")),
     500: (_l("Something went wrong"),

@@ -67,29 +67,28 @@ def apply_rule_violation(form, violation):
 
 
 def save_or_show(form, change):
-    """Run ``change`` (a call to a service) for a submitted form and commit what it did: returns
-    ``(True, its result)``. When a business rule refuses it, roll back, show the refusal on the form
-    and return ``(False, None)``, so that the view shows the form again."""
+    """Run ``change`` (a call to a service) for a submitted form: returns ``(True, its result)``, committed
+    by the commit point (diploma.commit_point) once the view has answered. When a business rule refuses it,
+    roll back, show the refusal on the form and return ``(False, None)``, so that the view shows the form
+    again."""
     try:
         result = change()
     except RuleViolation as violation:
         db.session.rollback()
         apply_rule_violation(form, violation)
         return False, None
-    db.session.commit()
     return True, result
 
 
-def commit_or_flash(change):
-    """Run ``change`` (a call to a service) for a button with no form to show errors on: commit it and
-    return True, or roll back, flash the refusal and return False."""
+def change_or_flash(change):
+    """Run ``change`` (a call to a service) for a button with no form to show errors on and return True
+    (the commit point commits it); or roll back, flash the refusal and return False."""
     try:
         change()
     except RuleViolation as violation:
         db.session.rollback()
         flash(str(violation.message), "error")
         return False
-    db.session.commit()
     return True
 
 

@@ -6,8 +6,7 @@ from flask_login import current_user
 
 from diploma.auth import services
 from diploma.auth.forms import ConfirmForm
-from diploma.extensions import db
-from diploma.web import activation_message, commit_or_flash
+from diploma.web import activation_message, change_or_flash
 
 
 def link_page(user, token, created):
@@ -20,7 +19,6 @@ def new_password_link(user):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     token = services.make_password_token(current_user, user)
-    db.session.commit()
     return link_page(user, token, created=False)
 
 
@@ -29,6 +27,6 @@ def toggle_active(user, back_to):
     ``back_to``."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if commit_or_flash(lambda: services.set_user_active(current_user, user, not user.active)):
+    if change_or_flash(lambda: services.set_user_active(current_user, user, not user.active)):
         flash(activation_message(user), "success")
     return redirect(back_to)

@@ -11,9 +11,8 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services
-from diploma.cli import CommandError, site_url
+from diploma.cli import CommandError, site_url, unit_of_work
 from diploma.errors import RuleViolation
-from diploma.extensions import db
 from diploma.i18n import force_language
 
 users_cli = AppGroup("users", help="Accounts.")
@@ -35,12 +34,11 @@ def create_admin(email, name_ar, name_en, language):
     """Create an administrator and print their set-password link."""
     with force_language(language):
         try:
-            user = services.create_user(None, email=email, name_ar=name_ar, name_en=name_en, role="admin")
-            token = services.make_password_token(None, user)
+            with unit_of_work():
+                user = services.create_user(None, email=email, name_ar=name_ar, name_en=name_en, role="admin")
+                token = services.make_password_token(None, user)
         except RuleViolation as violation:
-            db.session.rollback()
             raise CommandError(violation.message) from violation
-        db.session.commit()
         click.echo(_("Administrator %(email)s created. Set-password link (it works once):", email=user.email))
         click.echo(_link(token))
 
@@ -54,6 +52,6 @@ def password_link(email, language):
         user = services.find_user_by_email(email)
         if user is None:
             raise CommandError(_("No account has the e-mail address %(email)s.", email=email))
-        token = services.make_password_token(None, user)
-        db.session.commit()
+        with unit_of_work():
+            token = services.make_password_token(None, user)
         click.echo(_link(token))

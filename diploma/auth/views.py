@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from diploma.access import public, signed_in
 from diploma.auth import bp, services
 from diploma.auth.forms import ConfirmForm, LanguageForm, LoginForm, SetPasswordForm
-from diploma.extensions import db, limiter
+from diploma.extensions import limiter
 from diploma.i18n import LANGUAGE_COOKIE, isolate, supported_languages
 from diploma.web import confirmation_page, confirmed, filled, is_safe_next, save_or_show
 
@@ -30,7 +30,6 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             services.start_login_session(user, remember=form.remember.data)
-        db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
             next_url = request.args.get("next")
@@ -50,7 +49,6 @@ def _log_out(end_sessions, message):
     browser and say so; then the login page."""
     if ConfirmForm().validate_on_submit():
         end_sessions(current_user._get_current_object())
-        db.session.commit()
         logout_user()
         flash(message, "info")
     return redirect(url_for("auth.login"))
@@ -96,7 +94,6 @@ def switch_language():
         abort(400)
     if current_user.is_authenticated:
         services.set_user_locale(current_user, form.language.data)
-        db.session.commit()
     # Without a page to return to (one shown after a POST), go home: the dashboard, or the login page
     # for a visitor who is not logged in (not /dashboard, which would greet them with "please log in").
     target = form.next.data if is_safe_next(form.next.data) else url_for("dashboard.home")

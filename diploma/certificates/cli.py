@@ -17,7 +17,7 @@ from flask_babel import ngettext
 
 from diploma.arabic import number_for_sentence
 from diploma.certificates import documents, graduation, issuing, verification
-from diploma.cli import CommandError, check_writable, write_file
+from diploma.cli import CommandError, check_writable, unit_of_work, write_file
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -66,11 +66,11 @@ def issue_command(university_code, cohort_id, issued_on, language):
             click.echo(_("No eligible student is waiting for a certificate."))
             return
         try:
-            issued = issuing.issue_certificates(None, university, cohort, [s.student.id for s in waiting],
-                                                 issued_on=issued_on.date() if issued_on else None)
-            db.session.commit()
+            with unit_of_work():
+                issued = issuing.issue_certificates(None, university, cohort,
+                                                    [s.student.id for s in waiting],
+                                                    issued_on=issued_on.date() if issued_on else None)
         except RuleViolation as violation:
-            db.session.rollback()
             raise CommandError(violation.message) from violation
         click.echo(ngettext("%(count)s certificate issued:", "%(count)s certificates issued:", len(issued),
                             count=_count(len(issued), cohort, language)))

@@ -13,6 +13,7 @@ from diploma.access import public
 from diploma.certificates import bp, documents, inspect, verification
 from diploma.certificates.forms import VERIFY_FIELD_LENGTH, VerifyForm, VerifyUploadForm
 from diploma.certificates.views import _credential
+from diploma.commit_point import commit_now
 from diploma.extensions import csrf, db, limiter
 from diploma.i18n import current_language
 from diploma.web import writes_nothing
@@ -83,7 +84,7 @@ def verify_upload():
                                  upload_error=_("Choose the PDF file of the certificate."))
     else:
         trust = inspect.published_trust()
-        db.session.commit()  # the read ends here: no lock of the database is held while the file is checked
+        commit_now("the read ends here: no lock of the database is held while the file is checked")
         verdict = inspect.inspect_pdf(data, trust)
     status = 413 if verdict.outcome == inspect.TOO_LARGE else 200
     return render_template("certificates/verify_upload.html", verdict=verdict,

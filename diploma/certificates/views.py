@@ -12,7 +12,6 @@ from io import BytesIO
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from diploma.access import (
     ADMIN,
@@ -38,6 +37,7 @@ from diploma.certificates.graduation_date import check_graduation_date, proposed
 from diploma.certificates.jobs import ISSUE
 from diploma.certificates.models import Certificate
 from diploma.certificates.verification import SERIAL_PATTERN, find_by_serial
+from diploma.commit_point import on_conflict
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
@@ -196,19 +196,16 @@ def issue(cohort_id):
     deferred = _issue_in_the_background_if_many(university, cohort, student_ids, form.issued_on.data)
     if deferred:
         return deferred
+    on_conflict(lambda: _report_page(university, cohort, selected=student_ids, status=409, error=_(
+        "Nothing was issued: certificates of this university were being issued at the same moment. "
+        "Check the report and try again.")))  # another issue of the same students or serials, at once
     try:
         certificates = issuing.issue_certificates(current_user, university, cohort, student_ids,
                                                    issued_on=form.issued_on.data)
-        db.session.commit()
     except RuleViolation as violation:
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, error=str(violation.message),
                             status=422, form=form)
-    except (IntegrityError, OperationalError):  # another issue of the same students or serials, at once
-        db.session.rollback()
-        return _report_page(university, cohort, selected=student_ids, status=409, error=_(
-            "Nothing was issued: certificates of this university were being issued at the same moment. "
-            "Check the report and try again."))
     flash(_("Certificates issued: %(count)s (%(first)s to %(last)s).", count=len(certificates),
             first=certificates[0].serial, last=certificates[-1].serial), "success")
     return redirect(_report_url(cohort.id, university.id))
@@ -335,20 +332,23 @@ def correct(serial):
     if valid:
         correction = corrections.Correction(form.name_ar.data, form.name_en.data, form.issued_on.data,
                                          form.reason.data)
+        on_conflict(lambda: _correction_conflict(serial, form))
         try:
             new = corrections.correct_certificate(current_user, certificate, correction)
-            db.session.commit()
         except RuleViolation as violation:
             db.session.rollback()
             form.form_errors.append(str(violation.message))
-        except (IntegrityError, OperationalError):  # a correction of the same certificate at the same moment
-            db.session.rollback()
-            form.form_errors.append(_("This certificate was being corrected by someone else at the same "
-                                      "moment. Check it and try again."))
         else:
             flash(_("The certificate %(old)s is replaced by the corrected certificate %(new)s.", old=serial,
                     new=new.serial), "success")
             return redirect(url_for("certificates.certificate_detail", serial=new.serial))
+    return _detail_page(_certificate_or_404(serial), correction_form=form, status=422)
+
+
+def _correction_conflict(serial, form):
+    """A correction of the same certificate at the same moment: nothing of this one was saved."""
+    form.form_errors.append(_("This certificate was being corrected by someone else at the same moment. "
+                              "Check it and try again."))
     return _detail_page(_certificate_or_404(serial), correction_form=form, status=422)
 
 

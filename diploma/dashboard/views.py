@@ -5,7 +5,6 @@ from diploma.access import public, signed_in
 from diploma.auth.forms import ConfirmForm
 from diploma.dashboard import bp, services
 from diploma.dashboard.models import DASHBOARD, GRADES
-from diploma.extensions import db
 from diploma.web import seen_answer
 
 # Where each page's "seen" POST goes back to, without JavaScript.
@@ -36,5 +35,4 @@ def record_visit(page):
         abort(400)
     if page not in VISITED_PAGES or not services.record_visit(current_user, page):
         abort(404)
-    db.session.commit()
     return seen_answer(url_for(VISITED_PAGES[page]))

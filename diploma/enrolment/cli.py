@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services as accounts
-from diploma.cli import check_writable, site_url, write_file
+from diploma.cli import check_writable, site_url, unit_of_work, write_file
 from diploma.enrolment import importing
 from diploma.extensions import db
 from diploma.i18n import force_language
@@ -50,17 +50,12 @@ def _run(path, university_code, language, links_file):
         _report_problems(plan.problems)
         return False
     try:
-        with click.progressbar(length=plan.steps, label=_("Importing")) as bar:
+        with unit_of_work(), click.progressbar(length=plan.steps, label=_("Importing")) as bar:
             outcome = importing.apply_import(None, plan, on_step=lambda: bar.update(1))
-        links = _set_password_links(outcome.new_students)
-        db.session.commit()
+            links = _set_password_links(outcome.new_students)
     except importing.ImportRejected as rejected:
-        db.session.rollback()
         _report_problems(rejected.problems)
         return False
-    except Exception:
-        db.session.rollback()
-        raise
     _report_outcome(outcome, language)
     if links and links_file:
         write_file(links_file, importing.links_xlsx(links))

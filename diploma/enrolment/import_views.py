@@ -9,6 +9,7 @@ from flask_login import current_user
 from diploma.access import ADMIN, REGISTRAR, covered_university_id, roles, sees_university
 from diploma.auth import services as accounts
 from diploma.auth.forms import ConfirmForm
+from diploma.commit_point import after_commit
 from diploma.enrolment import bp, importing
 from diploma.enrolment.forms import (
     ImportConfirmForm,
@@ -127,8 +128,7 @@ def confirm_import():
         _forget_pending()
         return _render_form(_import_form(), rejected.problems)
     page = render_template("enrolment/import_result.html", outcome=outcome)
-    db.session.commit()
-    _forget_pending()
+    after_commit(_forget_pending)
     session[LINKS_KEY] = {"user": current_user.id, "university": university.id,
                           "ids": _id_ranges(outcome.new_user_ids)}
     return page
@@ -171,7 +171,6 @@ def _links_sheet(university_id, user_ids):
                                       token=accounts.make_password_token(current_user, student.user)))
                for student in students]
     data = importing.links_xlsx(entries)
-    db.session.commit()
     response = send_file(BytesIO(data), mimetype=importing.XLSX_MIMETYPE, as_attachment=True,
                          download_name="set-password-links.xlsx", max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -31,7 +31,7 @@ from diploma.teaching.views import staff_offering_or_404
 from diploma.uploads import send_stored
 from diploma.web import (
     PAGE_SIZE,
-    commit_or_flash,
+    change_or_flash,
     int_arg,
     page_number,
     save_or_show,
@@ -155,7 +155,7 @@ def enrol(offering_id):
         abort(400)
     if student is None or not sees_university(student.university_id):
         abort(404)
-    if commit_or_flash(lambda: services.enrol_student(current_user, offering, student)):
+    if change_or_flash(lambda: services.enrol_student(current_user, offering, student)):
         flash(_("%(name)s is enrolled.", name=student.user.display_name(current_language())), "success")
     return redirect(url_for("enrolment.roster", offering_id=offering.id, q=request.form.get("q", "")))
 
@@ -169,7 +169,7 @@ def withdraw(offering_id, enrolment_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if commit_or_flash(lambda: services.withdraw_student(current_user, enrolment)):
+    if change_or_flash(lambda: services.withdraw_student(current_user, enrolment)):
         flash(_("The student was withdrawn; the enrolment stays in the history."), "success")
     return redirect(url_for("enrolment.roster", offering_id=offering.id))
 
@@ -213,7 +213,6 @@ def course_seen(offering_id):
         abort(400)
     if not services.mark_course_seen(current_user, offering):
         abort(404)
-    db.session.commit()
     return seen_answer(url_for("enrolment.course_page", offering_id=offering.id))
 
 

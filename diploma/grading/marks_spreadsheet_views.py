@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from diploma import spreadsheets
 from diploma.access import ADMIN, LECTURER, REGISTRAR, roles
+from diploma.commit_point import after_commit
 from diploma.enrolment.forms import ImportConfirmForm
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -194,8 +195,7 @@ def accept_marks_import(offering_id):
         _forget_kept()
         flash(str(violation.message), "error")
         return redirect(url_for("grading.gradebook", offering_id=offering.id))
-    db.session.commit()
-    _forget_kept()
+    after_commit(_forget_kept)
     flash(_("%(saved)s marks saved.", saved=outcome.saved), "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, LECTURER, REGISTRAR, STUDENT, covered_university_id, roles
 from diploma.auth.forms import ConfirmForm
+from diploma.commit_point import commit_despite_status
 from diploma.enrolment.services import student_of
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -14,7 +15,7 @@ from diploma.grading.forms import AssessmentsForm, MarksForm, ReturnForm, read_m
 from diploma.grading.models import Score
 from diploma.i18n import current_language, isolate
 from diploma.teaching.views import offering_words, staff_offering_or_404
-from diploma.web import commit_or_flash, confirmation_page, confirmed, save_or_show
+from diploma.web import change_or_flash, confirmation_page, confirmed, save_or_show
 
 STAFF = (ADMIN, REGISTRAR, LECTURER)
 
@@ -59,7 +60,6 @@ def post_marks(offering_id):
         else:  # the gradebook is locked: no field to show it beside, and the page must say why
             flash(str(violation.message), "error")
         return _gradebook_page(offering, form, status=400)
-    db.session.commit()
     saved = sum(1 for result in results.values() if result.status == "saved")
     refused = {key: result for key, result in results.items() if result.status in ("error", "stale")}
     if refused:
@@ -67,6 +67,7 @@ def post_marks(offering_id):
                  for e in entries}
         flash(_("%(saved)s marks saved; %(refused)s refused — see the marked cells.", saved=saved,
                 refused=len(refused)), "error")
+        commit_despite_status()  # the saved marks stand beside the refused cells
         return _gradebook_page(offering, form, results=refused, typed=typed, status=422)
     flash(_("%(saved)s marks saved.", saved=saved), "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
@@ -93,7 +94,7 @@ def edit_assessments(offering_id):
 
 
 def _workflow_step(offering, step, success_message, **kwargs):
-    if commit_or_flash(lambda: step(current_user, offering, **kwargs)):
+    if change_or_flash(lambda: step(current_user, offering, **kwargs)):
         flash(success_message, "success")
     return redirect(url_for("grading.gradebook", offering_id=offering.id))
 

@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from diploma.access import ADMIN, roles, signed_in
 from diploma.arabic import format_long_date
-from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.jobs import bp, services
 from diploma.jobs.backup_job import BACKUP
@@ -98,7 +97,6 @@ def cancel(job_id):
     if not CancelForm().validate_on_submit():
         abort(400)
     if services.cancel_job(job):
-        db.session.commit()
         flash(_("The job is being cancelled.") if job.state == "running" else _("The job was cancelled."),
               "success")
     else:

@@ -4,6 +4,7 @@ job that only its owner and the administrator may see."""
 from flask import abort, current_app, redirect, url_for
 from flask_login import current_user
 
+from diploma.commit_point import after_commit
 from diploma.extensions import db
 from diploma.jobs import queue, services
 from diploma.jobs.models import Job
@@ -17,14 +18,13 @@ def job_or_404(job_id):
 
 
 def start_and_show(kind, university_id, parameters, total=0):
-    """Record a job, commit it, hand it to the queue and go to its page. What the request did so far is
-    discarded first: the worker does the work again, checking it afresh."""
+    """Record a job and go to its page; the job is handed to the queue once the request's commit point has
+    committed it (a worker, even this process's in the queue's immediate mode, then finds it). What the
+    request did so far is discarded first: the worker does the work again, checking it afresh."""
     db.session.rollback()
     job_id = services.start_job(current_user, kind, university_id, parameters, total).id
-    db.session.commit()
-    # The request holds no transaction now (reading ``job.id`` again would begin one): a worker, even this
-    # process's in the queue's immediate mode, takes the job at once.
-    queue.enqueue(current_app, job_id)
+    app = current_app._get_current_object()
+    after_commit(lambda: queue.enqueue(app, job_id))
     return redirect(url_for("jobs.job_page", job_id=job_id))
 
 

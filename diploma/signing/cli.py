@@ -13,8 +13,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from diploma.cli import CommandError
-from diploma.extensions import db
+from diploma.cli import CommandError, unit_of_work
 from diploma.i18n import force_language
 from diploma.partners.command_line import university_named, university_option
 from diploma.partners.services import all_universities
@@ -34,11 +33,9 @@ def _university(code):
 
 def _run(work):
     try:
-        result = work()
-        db.session.commit()
-        return result
+        with unit_of_work():
+            return work()
     except SigningError as error:
-        db.session.rollback()
         raise CommandError(error.message) from error
 
 

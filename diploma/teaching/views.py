@@ -12,6 +12,7 @@ from diploma.access import (
     roles,
 )
 from diploma.auth.forms import ConfirmForm
+from diploma.commit_point import after_commit
 from diploma.curriculum.services import all_courses, all_terms
 from diploma.extensions import db
 from diploma.i18n import current_language, isolate
@@ -91,7 +92,6 @@ def toggle_offering_status(offering_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_offering_status(current_user, offering, "closed" if offering.is_open else "open")
-    db.session.commit()
     return _done(offering, _("The course offering is closed.") if not offering.is_open
                  else _("The course offering is open again."))
 
@@ -214,7 +214,6 @@ def toggle_material_hidden(offering_id, material_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_material_hidden(current_user, material, not material.hidden)
-    db.session.commit()
     return _done(offering, _("The material is hidden from students.") if material.hidden
                  else _("The material is visible to students."))
 
@@ -235,8 +234,7 @@ def delete_material(offering_id, material_id):
     if confirmation:
         return confirmation
     stored_name = services.delete_material(current_user, material)
-    db.session.commit()
-    delete_stored(stored_name)  # only once the deletion is committed
+    after_commit(lambda: delete_stored(stored_name))  # only once the deletion is committed
     return _done(offering, _("The material was deleted."))
 
 
@@ -250,7 +248,6 @@ def post_announcement(offering_id):
     if not form.validate_on_submit():
         return _render_offering_page(offering, form), 400
     services.post_announcement(current_user, offering, form.title.data, form.body.data)
-    db.session.commit()
     return _done(offering, _("The announcement was posted."))
 
 
@@ -263,5 +260,4 @@ def delete_announcement(offering_id, announcement_id):
     if confirmation:
         return confirmation
     services.delete_announcement(current_user, announcement)
-    db.session.commit()
     return _done(offering, _("The announcement was deleted."))

@@ -8,6 +8,7 @@ import threading
 from datetime import date
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from diploma.audit import AuditEvent
 from diploma.auth.models import User
@@ -18,7 +19,7 @@ from diploma.extensions import db
 from tests import factories
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_views import client_for
-from tests.pages import confirm_if_asked
+from tests.pages import confirm, confirm_if_asked, page_of
 
 ISSUED_ON = date(2025, 7, 15)
 NEW_NAME_AR, NEW_NAME_EN = "فاطمة علي حسين العبيدي", "Fatima Ali Hussein Al-Obaidi"
@@ -218,6 +219,26 @@ def test_the_detail_page_offers_the_correction_filled_in(app, cohort):
 
 
 # --- two corrections at the same moment ---------------------------------------------------------------
+
+def test_a_correction_whose_commit_meets_another_is_refused_on_the_form_and_changes_nothing(app, cohort,
+                                                                                           monkeypatch):
+    old = cohort.issued()[0]
+    before = [(c.id, c.serial, c.revoked) for c in certificates_now()]
+    client = client_for(app, cohort.registrar, "en")
+    asked = client.post(f"/certificates/{old.serial}/correct", data=correction_form())
+
+    def failing_commit(session):
+        raise IntegrityError("INSERT", {}, Exception("duplicate key: corrected at the same moment"))
+
+    monkeypatch.setattr(type(db.session()), "commit", failing_commit)
+    response = confirm(client, asked)
+    monkeypatch.undo()
+
+    assert response.status_code == 422
+    assert ("This certificate was being corrected by someone else at the same moment. Check it and try again."
+            in page_of(response))
+    assert [(c.id, c.serial, c.revoked) for c in certificates_now()] == before
+
 
 def _correct_at_the_same_moment(app, barrier, registrar_id, certificate_id, name_en, outcomes, key):
     with app.app_context():

@@ -22,6 +22,7 @@ from diploma.extensions import db
 from diploma.grading import services as grading
 from diploma.grading.models import Score
 from diploma.partners.models import University
+from diploma.web import confirmed
 from tests import factories
 from tests import teaching as build
 from tests.certificates.builders import blank_pdf
@@ -472,7 +473,8 @@ def test_issuing_the_same_certificate_twice_is_refused(app):
 @pytest.mark.parametrize("error", [IntegrityError("INSERT", {}, Exception("duplicate key")),
                                    OperationalError("UPDATE", {}, Exception("database is locked"))],
                          ids=["same-students-at-once", "database-locked"])
-def test_an_issue_that_collides_with_another_issues_nothing_and_says_so(app, monkeypatch, error):
+@pytest.mark.parametrize("met_at", ["flush", "commit"])  # in the service, or at the request's commit point
+def test_an_issue_that_collides_with_another_issues_nothing_and_says_so(app, monkeypatch, error, met_at):
     group = graduates_at("KUF", GRADUATES[:2])
     client = client_for(app, group.registrar)
     real_issue = issuing.issue_certificates
@@ -481,10 +483,21 @@ def test_an_issue_that_collides_with_another_issues_nothing_and_says_so(app, mon
         real_issue(*args, **kwargs)
         raise error
 
-    monkeypatch.setattr(issuing, "issue_certificates", colliding)
+    real_commit = type(db.session()).commit
+
+    def failing_commit(session):  # the confirmed issue's commit (the confirmation page's commits nothing)
+        if not confirmed():
+            return real_commit(session)
+        raise error
+
+    if met_at == "flush":
+        monkeypatch.setattr(issuing, "issue_certificates", colliding)
     before = database_state()
 
+    if met_at == "commit":
+        monkeypatch.setattr(type(db.session()), "commit", failing_commit)
     response = post_issue(client, group, group.ids(0, 1))
+    monkeypatch.undo()
 
     assert response.status_code == 409
     assert shown("Nothing was issued: certificates of this university were being issued at the same moment. "

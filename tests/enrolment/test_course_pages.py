@@ -9,6 +9,8 @@ import pytest
 from diploma.clock import utcnow
 from diploma.enrolment import services
 from diploma.extensions import db
+from diploma.partners.models import University
+from diploma.teaching.models import Offering
 from tests import teaching as build
 from tests.pages import shown
 from tests.queries import queries_of
@@ -340,12 +342,14 @@ def test_the_course_page_names_every_author_in_a_fixed_number_of_queries(school,
     """The authors' names come with the announcements: none is loaded alone, also not an author who no
     longer teaches the course."""
     url = f"/courses/{school['current'].id}"
+    home_id, offering_id = school["home"].id, school["current"].id
     build.announcement(school["current"], title="From the lecturer")
     one = queries_of(client, url)
-    former = make.user(role="lecturer", university=school["home"], name_ar="د. علي حسن",
-                       name_en="Dr Ali Hassan")
-    build.announcement(school["current"], title="From a former lecturer", actor=former)
-    build.material(school["current"], "text", body="*Read* it.")
+    # Each request ended its transaction and queries_of emptied the session: the records are read again.
+    home, offering = db.session.get(University, home_id), db.session.get(Offering, offering_id)
+    former = make.user(role="lecturer", university=home, name_ar="د. علي حسن", name_en="Dr Ali Hassan")
+    build.announcement(offering, title="From a former lecturer", actor=former)
+    build.material(offering, "text", body="*Read* it.")
 
     page = page_of(client.get(url, headers={"Accept-Language": "en"}))
     more = queries_of(client, url)

@@ -18,7 +18,8 @@
   codes, student numbers, the university's name; the visitor sees no university's, but what a verification
   code or a set-password link unlocks (PDFs are not searched: their text is compressed glyphs);
 * a refused request (400, 401, 403, 404, 405, or 302 to /login) changes no row of any table, and the GET,
-  HEAD and OPTIONS requests of a walk none at all;
+  HEAD and OPTIONS requests of a walk none at all (but the verification page's count); every request ends
+  its transaction before its answer (the commit point);
 * no 500 anywhere; an undeclared route fails the walk; the declarations are exactly those reviewed in
   tests/security/route_policy.py;
 * every response, whatever its status, carries the security headers (a Content-Security-Policy with
@@ -330,10 +331,12 @@ class Walker:
             self.table[visit.key] = (expected, status)
             self.check(visit, url, expected, response)
             refused = status in REFUSALS or (redirects_to_login(response) and expected != "allowed")
-        # The tests keep one app context (and so one database session) for all requests: end the request's
-        # transaction as the end of its own app context does in production, so that what a request flushed
-        # and did not commit is gone, not committed by the next request.
-        db.session.rollback()
+        # The commit point (diploma.commit_point) ends every request's transaction before its answer: the
+        # tests keep one app context (and so one database session) for all requests, so what a request left
+        # open would be committed by the next one.
+        if db.session().in_transaction():
+            self.problem(visit, url, "left its transaction open (the commit point ends every request's)")
+            db.session.rollback()
         if self.record:
             FIGURES["requests"][(method, variant.partition(":")[0])] += 1
             FIGURES["statuses"][status] += 1
