@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import expect
 
 from diploma.certificates.models import Certificate
+from diploma.certificates.qr import token_claims
 from diploma.extensions import db
 from diploma.partners.models import University
 from diploma.signing import keystore
@@ -29,15 +30,15 @@ def test_a_genuine_signature_by_another_universitys_key_is_refused(context):  # 
     mosul = _first_certificate("MSL")
     basra = db.session.scalar(db.select(University).where(University.slug == "basra"))
     assert basra.id != mosul.university_id
-    own = make_token(mosul.snapshot, keystore.signer_for(mosul.university), mosul.id)
+    own = make_token(token_claims(mosul.snapshot, mosul.id), keystore.signer_for(mosul.university))
     # Mosul's certificate, signed for real with Basra's current (published, valid) key.
-    borrowed = make_token(mosul.snapshot, keystore.signer_for(basra), mosul.id)
+    borrowed = make_token(token_claims(mosul.snapshot, mosul.id), keystore.signer_for(basra))
 
     class Unpublished:  # a key of the forger's own, its token signed for real (not a header changed)
         private_key = ec.generate_private_key(ec.SECP256R1())
         kid = "Zz" + keystore.signer_for(mosul.university).kid[2:]
 
-    forged = make_token(mosul.snapshot, Unpublished, mosul.id)
+    forged = make_token(token_claims(mosul.snapshot, mosul.id), Unpublished)
     db.session.commit()
 
     page = context.new_page()
@@ -57,7 +58,7 @@ def test_a_genuine_signature_by_another_universitys_key_is_refused(context):  # 
 
 def test_a_key_whose_validity_has_not_begun_is_refused(context):  # noqa: F811
     mosul = _first_certificate("MSL")
-    token = make_token(mosul.snapshot, keystore.signer_for(mosul.university), mosul.id)
+    token = make_token(token_claims(mosul.snapshot, mosul.id), keystore.signer_for(mosul.university))
     key = keystore.current_key(mosul.university)
     now = datetime.now(UTC).replace(tzinfo=None)  # stored naive, in UTC
     key.not_before, key.not_after = now + timedelta(days=30), now + timedelta(days=3650)  # not yet valid
