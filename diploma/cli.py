@@ -1,27 +1,13 @@
 """What the command-line groups share: the unit of work of a command that writes, refusals in the
 command's language, and links to the site."""
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask_babel import gettext as _
 
-from diploma.extensions import db
+from diploma.transactions import unit_of_work  # noqa: F401 (the commands' unit of work)
 from diploma.web import absolute_url
-
-
-@contextmanager
-def unit_of_work():
-    """What a command writes, as one transaction: committed when the block ends, rolled back when it raises
-    (a refusal, an error, Ctrl+C), so that a command does all its work or none. The command line's one
-    commit point, as diploma.commit_point is the requests'."""
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
 
 
 class CommandError(click.ClickException):

@@ -22,9 +22,8 @@ DIPLOMA = Path(__file__).resolve().parent.parent / "diploma"
 # The only places that end a transaction with session.commit(), each with its reason.
 COMMITTING_FILES = {
     "commit_point.py": "the commit point of every request, and commit_now(reason), its one exception",
-    "cli.py": "the unit of work of every command that writes",
+    "transactions.py": "the unit of work of every command that writes and of every step of the worker",
     "certificates/public_views.py": "the verification page's count, in a transaction of its own",
-    "jobs/runner.py": "the worker's unit of work (a claim, a job's work, its end, the housekeeping)",
 }
 COMMIT_CALL = re.compile(r"\bsession\.commit\(")
 

@@ -10,7 +10,6 @@ happen, so that the page sees them while the work's transaction is still open.
 import logging
 import os
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -23,6 +22,7 @@ from diploma.i18n import force_language
 from diploma.jobs import services
 from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from diploma.jobs.registry import job_kind
+from diploma.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +123,6 @@ class Progress:
             # SQLite, while the job's own transaction holds the one write lock (an import, an issue): the
             # beat goes to a file beside the results instead, which the page reads (services.status).
             services.write_progress_file(self._folder, self.job_id, now, self.done, self.total)
-
-
-@contextmanager
-def unit_of_work():
-    """One step of the worker's, committed as it ends, rolled back if it raises: the worker's one commit
-    point (the claim, the work, the job's end, the housekeeping)."""
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
 
 
 class _NoLongerOurs(Exception):
