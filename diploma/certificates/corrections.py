@@ -91,3 +91,9 @@ def correct_certificate(actor, certificate, correction):
                                                         "reason": reason, "changes": changes,
                                                         "student_id": new.student_id})
     return new
+
+
+def changed_date(old, issued_on):
+    """The graduation date typed in a correction when it differs from the certificate's, else None: the date
+    rule is checked only for a date that changes (here and on the confirmation step alike)."""
+    return None if issued_on is None or issued_on.isoformat() == old.snapshot["issued_on"] else issued_on

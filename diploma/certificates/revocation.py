@@ -30,6 +30,9 @@ def mark_revoked(actor, certificate, reason):
 
 
 def revoke_certificate(actor, certificate, reason):
+    """Revoke a valid certificate, with a reason. Its row is locked first: a correction or another
+    revocation at the same moment waits, then finds it revoked. Flushes; the caller commits."""
+    certificate = locked(certificate)
     if certificate.revoked:
         raise RuleViolation(_l("This certificate is already revoked."))
     if not (reason or "").strip():

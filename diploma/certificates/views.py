@@ -321,7 +321,7 @@ def correct(serial):
     valid = form.validate_on_submit()
     if valid and not confirmed():  # the confirmation page first (none when nothing changes: refused below)
         refusal = _date_refusal(certificate.university, db.session.get(Cohort, certificate.cohort_id),
-                                form.issued_on.data)
+                                corrections.changed_date(certificate, form.issued_on.data))
         if refusal is not None:
             form.issued_on.errors = [*form.issued_on.errors, refusal]
             return _detail_page(certificate, correction_form=form, status=422)

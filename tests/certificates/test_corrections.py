@@ -285,3 +285,27 @@ def test_two_corrections_of_the_same_certificate_at_once_make_exactly_one_replac
     numbers = db.session.scalars(db.select(Certificate.number).where(
         Certificate.university_id == university_id).order_by(Certificate.number)).all()
     assert numbers == list(range(1, 13))  # six issued, six corrections: gap-free
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_name_corrected_after_later_marks_were_published_keeps_its_date_and_is_accepted(app, cohort, language):
+    """The date rule (not before the cohort's last published marks) is checked only for a date that
+    changes: on the confirmation step as in the service. A misspelt name found after a classmate's later
+    marks were published is corrected, with the graduation date as it was."""
+    from datetime import datetime
+
+    from diploma.grading.models import Gradebook
+
+    old = cohort.issued()[0]
+    for gradebook in db.session.scalars(db.select(Gradebook).where(Gradebook.published_round > 0)):
+        gradebook.published_at = datetime(2025, 9, 1, 10, 0)  # after the certificates' 15 July 2025
+    db.session.flush()
+
+    unchanged = post_correction(app, cohort.registrar, old.serial, language, issued_on=ISSUED_ON.isoformat())
+    assert unchanged.status_code == 302
+    new = db.session.get(Certificate, old.id).replaced_by
+    assert new.snapshot["student"]["name_en"] == NEW_NAME_EN and new.issued_on == ISSUED_ON
+
+    moved = post_correction(app, cohort.registrar, new.serial, language, name_en="Fatima Ali Hussein Obaidi",
+                            issued_on="2025-08-01")  # a changed date still meets the rule
+    assert moved.status_code == 422 and "2025-09-01" in page_of(moved)

@@ -148,7 +148,9 @@ def test_the_graduation_report_leads_from_a_revoked_graduate_to_the_way_back(app
 
 # --- two reinstatements at the same moment -----------------------------------------------------------------
 
-def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, outcomes, key):
+def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, outcomes, key,
+                                  change=reinstate_certificate, reason="revoked by mistake",
+                                  done="reinstated"):
     from diploma.auth.models import User
     from diploma.certificates.models import Certificate
 
@@ -157,9 +159,9 @@ def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, ou
             registrar = db.session.get(User, registrar_id)
             certificate = db.session.get(Certificate, certificate_id)
             barrier.wait(timeout=60)
-            reinstate_certificate(registrar, certificate, "revoked by mistake")
+            change(registrar, certificate, reason)
             db.session.commit()
-            outcomes[key] = "reinstated"
+            outcomes[key] = done
         except RuleViolation:
             db.session.rollback()
             outcomes[key] = "refused"
@@ -196,3 +198,29 @@ def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(ap
         assert sorted(outcomes.values()) == ["refused", "reinstated"], outcomes
     reinstated = [event.data["serial"] for event in events("certificate.reinstated")]
     assert sorted(reinstated) == serials  # each once
+
+
+@pytest.mark.postgres_only
+def test_two_revocations_of_the_same_certificate_at_once_revoke_it_once(app):
+    """Revoking locks the row too: the second registrar waits, then finds the certificate revoked and is
+    refused; without the lock both would revoke it, the second reason over the first, the trail twice."""
+    import threading
+
+    group = graduating_cohort(3, code="KUF")
+    certificates = group.issue()
+    second_registrar = factories.user(role="registrar", university=group.university)
+    registrars = (group.registrar.id, second_registrar.id)
+    for certificate_id in [c.id for c in certificates]:
+        db.session.commit()
+        db.session.close()
+        barrier, outcomes = threading.Barrier(2), {}
+        threads = [threading.Thread(target=_reinstate_at_the_same_moment, args=(
+            app, barrier, registrars[index], certificate_id, outcomes, index), kwargs={
+            "change": revocation.revoke_certificate, "reason": f"reason {index}", "done": "revoked"})
+            for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes.values()) == ["refused", "revoked"], outcomes
+    assert len(events("certificate.revoked")) == len(certificates)  # each once
