@@ -288,7 +288,7 @@ def test_two_corrections_of_the_same_certificate_at_once_make_exactly_one_replac
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_a_name_corrected_after_later_marks_were_published_keeps_its_date_and_is_accepted(app, cohort, language):
+def test_a_name_corrected_after_later_marks_were_published_keeps_its_date(app, cohort, language):
     """The date rule (not before the cohort's last published marks) is checked only for a date that
     changes: on the confirmation step as in the service. A misspelt name found after a classmate's later
     marks were published is corrected, with the graduation date as it was."""
