@@ -1,7 +1,7 @@
 """The diploma application factory: a list of small configuration steps, no database queries."""
 import sqlite3
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -113,10 +113,9 @@ def _begin_sqlite_transaction(connection):
     Reads (GET, and views marked ``web.writes_nothing``) keep deferred transactions, which never block one
     another."""
     if connection.dialect.name == "sqlite":
-        from diploma.web import request_writes_nothing
+        from diploma.web import request_may_write
 
-        writes = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-                  and not request_writes_nothing())
+        writes = has_request_context() and request_may_write()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 

@@ -20,17 +20,21 @@ The one exception, ``commit_now(reason)``: a request that must end its transacti
 (checking an uploaded PDF holds no lock of the database meanwhile). The verification page's count has its
 own transaction (certificates.public_views).
 """
-from flask import current_app, g, make_response, request, session
+from flask import current_app, g, make_response, session
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from diploma.extensions import db
+from diploma.system import render_error
+from diploma.web import request_may_write
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # PostgreSQL's answers to two transactions that wanted the same rows: serialization failure, deadlock,
 # lock not available.
 CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})
 SQLITE_BUSY = ("database is locked", "database table is locked")
+# A required value missing or a CHECK rule broken is a fault of the code, never another request's work.
+FAULT_STATES = frozenset({"23502", "23514"})
+SQLITE_FAULTS = ("NOT NULL constraint failed", "CHECK constraint failed")
 
 
 def after_commit(action):
@@ -59,17 +63,17 @@ def commit_now(reason):
 
 def is_conflict(error):
     """Whether a database error is another request's work meeting this one's (try again), not a fault."""
-    if isinstance(error, (IntegrityError, StaleDataError)):
-        return True
     original = getattr(error, "orig", None)
     state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if isinstance(error, IntegrityError):  # a key taken at the same moment, a row deleted meanwhile
+        return state not in FAULT_STATES and not any(fault in str(original) for fault in SQLITE_FAULTS)
+    if isinstance(error, StaleDataError):
+        return True
     return state in CONFLICT_STATES or any(busy in str(original) for busy in SQLITE_BUSY)
 
 
 def _request_writes(response):
-    from diploma.web import request_writes_nothing
-
-    if request.method in SAFE_METHODS or request_writes_nothing():
+    if not request_may_write():
         return False
     return response.status_code < 400 or g.get("commit_despite_status", False)
 
@@ -104,8 +108,6 @@ def answer_database_error(error):
     """Nothing of the request is saved (rolled back, its flashed messages withdrawn). A conflict with
     another request: the view's own answer (``on_conflict``) or the generic 409 page; any other fault: the
     500 page."""
-    from diploma.system import render_error
-
     db.session.rollback()
     g.pop("after_commit", None)
     session.pop("_flashes", None)

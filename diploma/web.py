@@ -27,10 +27,19 @@ def writes_nothing(view):
     return view
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def request_writes_nothing():
     """Whether the current request's view is marked ``writes_nothing``."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return getattr(view, "writes_nothing", False)
+
+
+def request_may_write():
+    """Whether the current request may write: not a GET, HEAD or OPTIONS, nor a view marked
+    ``writes_nothing`` (the commit point commits only such a request; SQLite begins it as a writer)."""
+    return request.method not in SAFE_METHODS and not request_writes_nothing()
 
 
 def public_base_url():

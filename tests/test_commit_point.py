@@ -179,6 +179,19 @@ def test_a_conflict_met_at_a_flush_in_the_view_is_a_409_too(other):
     assert saved_codes() == set()
 
 
+def test_a_required_value_missing_at_the_commit_is_a_fault_not_a_conflict(other):
+    """A NOT NULL rule broken is a bug of the code: the 500 page (logged whole), never the 409 that tells
+    the user to try again; nothing is saved."""
+    def answer():
+        db.session.add(University(code="JJJ", slug="test-jjj", name_ar="ج", name_en=None, city_ar="ج",
+                                  city_en="J"))
+        return redirect("/")
+
+    changes(other, "/jjj", answer)
+    assert other.test_client().post("/jjj").status_code == 500
+    assert saved_codes() == set()
+
+
 @pytest.mark.commits
 def test_the_unit_of_work_of_a_command_commits_at_its_end():
     with unit_of_work():
