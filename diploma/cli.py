@@ -1,12 +1,11 @@
-"""What the command-line groups share: the unit of work of a command that writes, refusals in the
-command's language, and links to the site."""
+"""What the command-line groups share: refusals in the command's language, and links to the site (a
+command that writes does it in ``diploma.transactions.unit_of_work``)."""
 import os
 from pathlib import Path
 
 import click
 from flask_babel import gettext as _
 
-from diploma.transactions import unit_of_work  # noqa: F401 (the commands' unit of work)
 from diploma.web import absolute_url
 
 

@@ -12,7 +12,6 @@ from diploma.auth.models import User
 from diploma.auth.services import hash_password
 from diploma.certificates import graduation, issuing
 from diploma.certificates.models import Certificate
-from diploma.cli import unit_of_work
 from diploma.curriculum.models import Cohort, Course, GradeBand, Programme, Term
 from diploma.demo_grades import SEMESTERS, seed_grades, term_key
 from diploma.demo_lectures import lecture_pdf
@@ -21,6 +20,7 @@ from diploma.extensions import db
 from diploma.partners.models import Signatory, University
 from diploma.teaching import services as teaching
 from diploma.teaching.models import Announcement, Material, Offering
+from diploma.transactions import unit_of_work
 
 DEMO_PASSWORD = "peace-demo-2024"
 DEMO_DOMAIN = "example.org"

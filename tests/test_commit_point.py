@@ -12,11 +12,11 @@ from flask import flash, redirect
 from werkzeug.exceptions import Conflict
 
 from diploma.access import public
-from diploma.cli import unit_of_work
 from diploma.commit_point import after_commit, commit_despite_status, commit_now, on_conflict
 from diploma.extensions import db
 from diploma.i18n import LANGUAGE_COOKIE
 from diploma.partners.models import University
+from diploma.transactions import unit_of_work
 
 DIPLOMA = Path(__file__).resolve().parent.parent / "diploma"
 # The only places that end a transaction with session.commit(), each with its reason.

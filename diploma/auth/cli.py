@@ -11,9 +11,10 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services
-from diploma.cli import CommandError, site_url, unit_of_work
+from diploma.cli import CommandError, site_url
 from diploma.errors import RuleViolation
 from diploma.i18n import force_language
+from diploma.transactions import unit_of_work
 
 users_cli = AppGroup("users", help="Accounts.")
 

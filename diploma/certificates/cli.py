@@ -17,13 +17,14 @@ from flask_babel import ngettext
 
 from diploma.arabic import number_for_sentence
 from diploma.certificates import documents, graduation, issuing, verification
-from diploma.cli import CommandError, check_writable, unit_of_work, write_file
+from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.partners.command_line import university_named, university_option
 from diploma.signing.errors import SigningError
+from diploma.transactions import unit_of_work
 
 certificates_cli = AppGroup("certificates", help="Graduation certificates: issue, print, render.")
 

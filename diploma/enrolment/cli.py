@@ -7,11 +7,12 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from diploma.auth import services as accounts
-from diploma.cli import check_writable, site_url, unit_of_work, write_file
+from diploma.cli import check_writable, site_url, write_file
 from diploma.enrolment import importing
 from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.partners.command_line import university_named, university_option
+from diploma.transactions import unit_of_work
 
 enrolment_cli = AppGroup("enrolment", help="Students and enrolments.")
 

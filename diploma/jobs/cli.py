@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from diploma.extensions import db
 from diploma.jobs import queue, runner, services
+from diploma.transactions import unit_of_work
 
 jobs_cli = AppGroup("jobs", help="Background jobs: run a worker, sweep finished ones.")
 
@@ -65,5 +66,6 @@ def _sqlite_in_wal_mode():
 @jobs_cli.command("sweep")
 def sweep_command():
     """Mark failed the jobs whose worker died, and remove the results past JOB_RESULT_HOURS."""
-    with runner.unit_of_work():
-        services.sweep()
+    with unit_of_work():
+        services.fail_abandoned_jobs()
+        services.expire_results()

@@ -211,7 +211,10 @@ def _run(job_id, kind_name, progress):
         return _end(job_id, FAILED, _("An unexpected error stopped the job. Nothing of it was saved."),
                     progress=progress)
     for action in outcome.after_commit:
-        action()
+        try:
+            action()
+        except Exception:  # the job stands, committed: the log says what was left behind
+            log.exception("an action after job %s's commit failed", job_id)
     return DONE
 
 

@@ -224,11 +224,6 @@ def expire_results(now=None):
     return len(expired)
 
 
-def sweep(now=None):
-    fail_abandoned_jobs(now)
-    expire_results(now)
-
-
 def status(job, now=None):
     """What the job page and its JSON show."""
     now = now or utcnow()

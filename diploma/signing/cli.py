@@ -13,12 +13,13 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from diploma.cli import CommandError, unit_of_work
+from diploma.cli import CommandError
 from diploma.i18n import force_language
 from diploma.partners.command_line import university_named, university_option
 from diploma.partners.services import all_universities
 from diploma.signing import keystore
 from diploma.signing.errors import SigningError
+from diploma.transactions import unit_of_work
 
 keys_cli = AppGroup("keys", help="Signing keys: the programme's root certificate and the universities' keys.")
 

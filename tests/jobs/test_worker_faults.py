@@ -19,7 +19,8 @@ from diploma.extensions import db
 from diploma.jobs import queue, services
 from diploma.jobs.backup_job import BACKUP
 from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
-from diploma.jobs.runner import claim, housekeeping, unit_of_work
+from diploma.jobs.runner import claim, housekeeping
+from diploma.transactions import unit_of_work
 from tests.enrolment.conftest import kufa  # noqa: F401  (the fixture)
 from tests.enrolment.import_files import csv_bytes, student_row
 from tests.jobs.conftest import _outputs, finished, wait_for, wait_for_status
