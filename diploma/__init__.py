@@ -20,7 +20,7 @@ def create_app(config=None):
     )
     _configure(app, config or Config)
     _register_extensions(app)
-    _connect_domains()
+    _connect_domains(app)
     _configure_i18n(app)
     _configure_login(app)
     _register_blueprints(app)
@@ -74,14 +74,18 @@ def _import_models():
     from diploma.teaching import models as _teaching  # noqa: F401
 
 
-def _connect_domains():
+def _connect_domains(app):
     """The ties between domains, made here and nowhere else: a lower domain asks or tells a higher one
-    through a function or a signal connected now, never through an import done somewhere by chance."""
+    through a function or a signal connected now, never through an import done somewhere by chance. The
+    signed revocation lists (signing, which imports no domain) list the certificates' revocations."""
+    from diploma.certificates.revocation import revoked_indexes
     from diploma.enrolment import services as enrolment
     from diploma.grading import table as gradebooks
+    from diploma.signing.views import REVOKED_INDEXES
 
     enrolment.connect_to_teaching()
     gradebooks.connect_to_teaching()
+    app.extensions[REVOKED_INDEXES] = revoked_indexes
 
 
 def _register_extensions(app):
@@ -198,11 +202,6 @@ def _register_blueprints(app):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(jobs_bp)
-    # The signed revocation lists (signing) list the certificates' revocations: signing imports no domain.
-    from diploma.certificates.revocation import revoked_indexes
-    from diploma.signing.views import REVOKED_INDEXES
-
-    app.extensions[REVOKED_INDEXES] = revoked_indexes
 
 
 def _register_job_kinds(app):

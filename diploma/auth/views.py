@@ -30,7 +30,6 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             services.start_login_session(user, remember=form.remember.data)
-        if user is not None:
             login_user(user, remember=form.remember.data)
             next_url = request.args.get("next")
             return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.dashboard"))
