@@ -54,7 +54,7 @@ class Figures:
     scope: Scope
     language: str
     digits: str  # the programme's digit setting for Arabic ('arabic_indic' or 'western')
-    headline: dict
+    facts: dict  # what counts nobody (universities, cohorts, courses taught): the public page's only
     tables: list
 
     def table(self, key):
@@ -192,7 +192,7 @@ def _graduates_table(universities, cohorts, certificates, language):
     return table
 
 
-def figure_row(label, groups, base=None):
+def figure_row(label, groups):
     """A row whose cells are the groups' values (a count's n, a share's percentage, an average as given)."""
     cells = []
     for group in groups:
@@ -202,7 +202,7 @@ def figure_row(label, groups, base=None):
             cells.append(percent(group.part.n, group.whole.n))
         else:
             cells.append(group)
-    return Row(label, cells, base=base, groups=[g if isinstance(g, (Count, Share)) else None for g in groups])
+    return Row(label, cells, groups=[g if isinstance(g, (Count, Share)) else None for g in groups])
 
 
 def _gender_table(universities, certificates, language):
@@ -215,7 +215,7 @@ def _gender_table(universities, certificates, language):
             return certificates.count(lambda k: k.university in university_ids and k.status == VALID
                                       and (gender is None or k.gender == gender))
         women, men, both = of(FEMALE), of(MALE), of()
-        return figure_row(label, [women, men, share(women, both)], base=both.n)
+        return figure_row(label, [women, men, share(women, both)])
 
     for university in universities:
         table.rows.append(row(university.name(language), {university.id}))
@@ -234,7 +234,7 @@ def _progress_table(cohorts, students, certificates, language):
         completed = students.count(lambda k, c=cohort.id: k.cohort == c and k.done)
         graduated = certificates.count(lambda k, c=cohort.id: k.cohort == c and k.status == VALID)
         table.rows.append(figure_row(cohort.name(language), [enrolled, completed, graduated,
-                                                       share(graduated, enrolled)], base=enrolled.n))
+                                                       share(graduated, enrolled)]))
     return table
 
 
@@ -250,7 +250,7 @@ def _pass_rates_table(courses, results, language):
         first = results.count(lambda k, c=course.id: k.course == c and k.first_passed)
         final = results.count(lambda k, c=course.id: k.course == c and k.passed)
         table.rows.append(figure_row(_course_label(course, language),
-                               [marked, share(first, marked), share(final, marked)], base=marked.n))
+                               [marked, share(first, marked), share(final, marked)]))
     return table
 
 
@@ -274,7 +274,7 @@ def _bands_table(key, title, label_heading, groups, bands, results, field, langu
             continue
         cells = [results.count(lambda k, g=group_id, b=band: getattr(k, field) == g
                                and (k.band_ar, k.band_en) == b) for band in bands]
-        table.rows.append(figure_row(label, [*cells, total], base=total.n))
+        table.rows.append(figure_row(label, [*cells, total]))
     return table
 
 
@@ -286,7 +286,7 @@ def _band_totals_table(bands, results, language):
         for band in bands:
             count = results.count(lambda k, b=band: (k.band_ar, k.band_en) == b)
             label = band[0] if language == "ar" else band[1]
-            table.rows.append(figure_row(label, [count, share(count, total)], base=total.n))
+            table.rows.append(figure_row(label, [count, share(count, total)]))
     return table
 
 
@@ -305,8 +305,7 @@ def _averages_table(key, title, label_heading, groups, results, group_of, counte
             continue
         over = [counted.count(lambda k, g=group_id, y=year: getattr(k, field) == g and k.year == y)
                 for year in years]
-        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years],
-                              base=min(count.n for count in over), groups=over))
+        table.rows.append(Row(label, [mean(marks.get(year, [])) for year in years], groups=over))
     return table
 
 
@@ -381,6 +380,4 @@ def _programme_figures(scope, language):
         *_course_tables(programme, courses, universities, results, tag, language),
         _certificates_table(universities, certificates, verifications, language),
     ]
-    headline = {"graduates": certificates.count(lambda k: k.status == VALID).n,
-                "students": sum(students.values())}
-    return Figures(scope, language, digits, headline, tables)
+    return Figures(scope, language, digits, {}, tables)

@@ -20,7 +20,6 @@ class Column:
 class Row:
     label: str
     cells: list
-    base: int | None = None  # how many students the percentages of the row are taken over
     # per cell: a suppression.Count for a count, a suppression.Share for a rate, the number of marks for an
     # average, None for text
     groups: list | None = None

@@ -134,7 +134,7 @@ def _headline_items(figures, headline):
     language, digits = figures.language, figures.digits
     people = [(format_figure(value, column.kind, language, digits), column.label)
               for value, column in zip(headline.rows[0].cells, headline.columns[1:], strict=True)]
-    facts = figures.headline
+    facts = figures.facts
     return [
         people[0],
         (format_figure(facts["universities"], "count", language, digits), _("universities taking part")),

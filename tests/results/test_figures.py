@@ -141,7 +141,7 @@ def test_the_tables_are_labelled_in_the_language_asked_for(data):
 def test_the_public_figures(data):
     figures = public_figures("en")
     # 7 valid certificates, 6 of them women's (the share is 6 of 7, before any suppression).
-    assert figures.headline == {"universities": 2, "cohorts": 2, "courses_taught": 2}
+    assert figures.facts == {"universities": 2, "cohorts": 2, "courses_taught": 2}
     assert rows(figures, "headline") == {"": [7, Decimal("85.7"), 7]}
     assert rows(figures, "graduates_by_cohort") == {"First cohort": [6, 0, 6], "Second cohort": [0, 1, 1]}
 
