@@ -148,9 +148,7 @@ def test_the_graduation_report_leads_from_a_revoked_graduate_to_the_way_back(app
 
 # --- two reinstatements at the same moment -----------------------------------------------------------------
 
-def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, outcomes, key,
-                                  change=reinstate_certificate, reason="revoked by mistake",
-                                  done="reinstated"):
+def _change_in_a_thread(app, barrier, registrar_id, certificate_id, outcomes, key, change, reason, done):
     from diploma.auth.models import User
     from diploma.certificates.models import Certificate
 
@@ -172,12 +170,28 @@ def _reinstate_at_the_same_moment(app, barrier, registrar_id, certificate_id, ou
             db.session.remove()
 
 
+def _two_registrars_at_once(app, registrars, certificate_id, change, reasons, done):
+    """The two registrars make the same change to the certificate at the same moment, each in a thread of
+    its own (its own connection); what each got: ``done`` or "refused"."""
+    import threading
+
+    db.session.commit()
+    db.session.close()
+    barrier, outcomes = threading.Barrier(2), {}
+    threads = [threading.Thread(target=_change_in_a_thread, args=(
+        app, barrier, registrars[index], certificate_id, outcomes, index, change, reasons[index], done))
+        for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
 @pytest.mark.postgres_only
 def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(app):
     """The row is locked and read afresh: the second registrar waits, then finds the certificate valid and
     is refused; without the lock both would reinstate it and the trail would say so twice."""
-    import threading
-
     group = graduating_cohort(6, code="KUF")
     certificates = group.issue()
     serials = sorted(c.serial for c in certificates)
@@ -186,15 +200,8 @@ def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(ap
     second_registrar = factories.user(role="registrar", university=group.university)
     registrars = (group.registrar.id, second_registrar.id)
     for certificate_id in [c.id for c in certificates]:
-        db.session.commit()
-        db.session.close()
-        barrier, outcomes = threading.Barrier(2), {}
-        threads = [threading.Thread(target=_reinstate_at_the_same_moment, args=(
-            app, barrier, registrars[index], certificate_id, outcomes, index)) for index in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        outcomes = _two_registrars_at_once(app, registrars, certificate_id, reinstate_certificate,
+                                           ["revoked by mistake"] * 2, "reinstated")
         assert sorted(outcomes.values()) == ["refused", "reinstated"], outcomes
     reinstated = [event.data["serial"] for event in events("certificate.reinstated")]
     assert sorted(reinstated) == serials  # each once
@@ -204,23 +211,12 @@ def test_two_reinstatements_of_the_same_certificate_at_once_reinstate_it_once(ap
 def test_two_revocations_of_the_same_certificate_at_once_revoke_it_once(app):
     """Revoking locks the row too: the second registrar waits, then finds the certificate revoked and is
     refused; without the lock both would revoke it, the second reason over the first, the trail twice."""
-    import threading
-
     group = graduating_cohort(3, code="KUF")
     certificates = group.issue()
     second_registrar = factories.user(role="registrar", university=group.university)
     registrars = (group.registrar.id, second_registrar.id)
     for certificate_id in [c.id for c in certificates]:
-        db.session.commit()
-        db.session.close()
-        barrier, outcomes = threading.Barrier(2), {}
-        threads = [threading.Thread(target=_reinstate_at_the_same_moment, args=(
-            app, barrier, registrars[index], certificate_id, outcomes, index), kwargs={
-            "change": revocation.revoke_certificate, "reason": f"reason {index}", "done": "revoked"})
-            for index in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        outcomes = _two_registrars_at_once(app, registrars, certificate_id, revocation.revoke_certificate,
+                                           ["reason 0", "reason 1"], "revoked")
         assert sorted(outcomes.values()) == ["refused", "revoked"], outcomes
     assert len(events("certificate.revoked")) == len(certificates)  # each once
