@@ -26,6 +26,9 @@ class SigningKey(db.Model):
     not_after = db.Column(db.DateTime, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     retired_at = db.Column(db.DateTime)
+    # Set when the key leaked: disowned from this moment (UTC). What it signed before stays trusted only
+    # where a time stamp or the register proves when; tokens and PDFs it signed from then on are refused.
+    compromised_at = db.Column(db.DateTime)
 
     university = db.relationship("University")
 
@@ -37,3 +40,7 @@ class SigningKey(db.Model):
     @property
     def current(self):
         return self.retired_at is None
+
+    @property
+    def compromised(self):
+        return self.compromised_at is not None
