@@ -56,6 +56,7 @@ def flask(env, *arguments):
 
 def grow_cohort(size):
     """Mosul's first cohort, grown to ``size`` valid certificates; returns (university, cohort id)."""
+    from diploma.certificates.issuing import draw_status_indexes
     from diploma.certificates.models import Certificate
     from diploma.extensions import db
     from diploma.partners.models import University
@@ -63,6 +64,7 @@ def grow_cohort(size):
     university = db.session.scalar(db.select(University).where(University.slug == "mosul"))
     real = db.session.scalars(db.select(Certificate).where(Certificate.university_id == university.id)
                               .order_by(Certificate.number)).all()
+    places = draw_status_indexes(university.id, size - len(real))
     for index in range(size - len(real)):
         model = real[index % len(real)]
         number = 1000 + index
@@ -72,7 +74,7 @@ def grow_cohort(size):
             verification_code=f"bench{number}", student_id=model.student_id, programme_id=model.programme_id,
             cohort_id=model.cohort_id, issued_on=model.issued_on, status="valid",
             snapshot={**model.snapshot, "serial": serial}, edition=100 + index,
-            signing_key_id=model.signing_key_id))
+            signing_key_id=model.signing_key_id, status_index=places[index]))
     db.session.commit()
     return university, real[0].cohort_id
 

@@ -81,7 +81,7 @@ def _connect_domains(app):
     from diploma.certificates.revocation import revoked_indexes
     from diploma.enrolment import services as enrolment
     from diploma.grading import table as gradebooks
-    from diploma.signing.views import REVOKED_INDEXES
+    from diploma.signing.status_lists import REVOKED_INDEXES
 
     enrolment.connect_to_teaching()
     gradebooks.connect_to_teaching()

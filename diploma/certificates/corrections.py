@@ -7,12 +7,18 @@ from flask_babel import lazy_gettext as _l
 
 from diploma import audit
 from diploma.certificates.graduation_date import check_graduation_date
-from diploma.certificates.issuing import allocate_numbers, new_certificate, numbered, verification_url
+from diploma.certificates.issuing import (
+    allocate_numbers,
+    new_certificate,
+    numbered,
+    verification_url,
+    with_status_indexes,
+)
 from diploma.certificates.revocation import locked, mark_revoked
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.signing import keystore
+from diploma.signing import keystore, status_lists
 
 # Stored on the replaced certificate in English, shown translated (``replacement_reason``).
 REPLACED_REASON = "Replaced by a corrected certificate"
@@ -67,8 +73,9 @@ def correct_certificate(actor, certificate, correction):
     """Re-issue ``certificate`` corrected, in the caller's one transaction: the old one is revoked
     ("replaced by a corrected certificate"), a new serial is taken from the same gap-free counter, the new
     certificate gets a fresh snapshot (the old one's, with the corrected names and date), a new
-    verification code and the university's current key; the student's record takes the corrected names;
-    audit events link both. Returns the new certificate."""
+    verification code, a new place drawn in the revocation list and the university's current key; the
+    student's record takes the corrected names; audit events link both; the university's status list is
+    signed anew. Returns the new certificate."""
     old = locked(certificate)
     changes = _checked_changes(old, correction)
     mark_revoked(actor, old, REPLACED_REASON)
@@ -77,10 +84,12 @@ def correct_certificate(actor, certificate, correction):
     printed = old.snapshot
     taken = numbered(printed["programme"]["code"], printed["university"]["code"], year,
                      allocate_numbers(old.university_id, year, 1)[0])
-    new = new_certificate(actor, old.university, taken, _corrected_snapshot(old, correction, taken),
-                          keystore.current_key(old.university), student_id=old.student_id,
-                          programme_id=old.programme_id, cohort_id=old.cohort_id,
-                          issued_on=correction.issued_on, edition=old.edition + 1, replaces_id=old.id)
+    key = keystore.current_key(old.university)
+    new, = with_status_indexes(old.university_id, 1, lambda indexes: [new_certificate(
+        actor, old.university, taken, _corrected_snapshot(old, correction, taken), key,
+        student_id=old.student_id, programme_id=old.programme_id, cohort_id=old.cohort_id,
+        issued_on=correction.issued_on, edition=old.edition + 1, replaces_id=old.id,
+        status_index=indexes[0])])
     user = old.student.user
     user.name_ar, user.name_en = correction.name_ar, correction.name_en
     db.session.flush()
@@ -90,6 +99,7 @@ def correct_certificate(actor, certificate, correction):
     audit.record(actor, "certificate.corrected", new, {"serial": new.serial, "replaces": old.serial,
                                                         "reason": reason, "changes": changes,
                                                         "student_id": new.student_id})
+    status_lists.renew(old.university)  # the old one's place is set now
     return new
 
 

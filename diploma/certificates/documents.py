@@ -23,15 +23,16 @@ def _reason(serial, kind):
 def certificate_credential(certificate):
     """The certificate's OpenBadgeCredential as a VC-JWT (signed by its university's current key)."""
     signer = keystore.signer_for(certificate.university)
-    return credential.signed_credential(certificate.snapshot, certificate.id, signer)
+    return credential.signed_credential(certificate.snapshot, certificate.status_index, signer)
 
 
 def _signed(certificate, render, language, kind):
     from diploma.signing import pades  # pyHanko loads only when a PDF is signed
 
     signer = keystore.signer_for(certificate.university)
-    token = credential.signed_credential(certificate.snapshot, certificate.id, signer)
-    data = render(certificate.snapshot, language, qr_url=qr_url(certificate.snapshot, signer, certificate.id),
+    token = credential.signed_credential(certificate.snapshot, certificate.status_index, signer)
+    data = render(certificate.snapshot, language,
+                  qr_url=qr_url(certificate.snapshot, signer, certificate.status_index),
                   extra_attachments=[pdf.credential_attachment(token, credential.ATTACHMENT_NAME)])
     return pades.sign_pdf(data, signer, reason=_reason(certificate.serial, kind),
                           location=certificate.snapshot["university"]["city_en"])

@@ -13,11 +13,14 @@ from diploma.certificates.models import VALID, Certificate, SerialCounter
 from diploma.certificates.qr import band_code
 from diploma.errors import RuleViolation
 from diploma.extensions import db
-from diploma.signing import keystore
+from diploma.signing import keystore, status_lists
+from diploma.signing.credential import STATUS_LIST_BITS
 from diploma.text import format_average
 from diploma.web import absolute_url
 
 BATCH_ORDERS = ("rank", "name")
+# Draws of status indexes tried when another registrar took one of them at the same moment.
+DRAW_ATTEMPTS = 5
 
 
 # --- serials -------------------------------------------------------------------------------------
@@ -60,6 +63,52 @@ def verification_url(serial, code):
     return absolute_url("certificates.verify", serial=serial, code=code)
 
 
+# --- places in the revocation status list --------------------------------------------------------
+
+def draw_status_indexes(university_id, count):
+    """``count`` distinct places in the university's revocation status list, drawn at random (``secrets``)
+    among those no certificate of the university holds: a place tells nothing of when or how many
+    certificates were issued."""
+    used = set(db.session.scalars(db.select(Certificate.status_index)
+                                  .where(Certificate.university_id == university_id)))
+    if len(used.intersection(range(STATUS_LIST_BITS))) + count > STATUS_LIST_BITS:
+        raise RuleViolation(_l("The university's revocation list has no free place left."))
+    drawn, taken = [], set(used)
+    while len(drawn) < count:
+        index = secrets.randbelow(STATUS_LIST_BITS)
+        if index not in taken:
+            taken.add(index)
+            drawn.append(index)
+    return drawn
+
+
+def _still_free(university_id, indexes):
+    return not db.session.scalar(db.select(db.func.count()).select_from(Certificate)
+                                 .where(Certificate.university_id == university_id,
+                                        Certificate.status_index.in_(indexes)))
+
+
+def with_status_indexes(university_id, count, build):
+    """The certificates ``build(indexes)`` adds, given ``count`` freshly drawn places, flushed. Two
+    registrars issuing at once for other years (other serial counters) may draw the same place: the
+    second's flush then fails on the unique place (PostgreSQL makes it wait for the first's commit), its
+    certificates are taken back (a savepoint) and built again with a new draw."""
+    for attempt in range(1, DRAW_ATTEMPTS + 1):
+        indexes = draw_status_indexes(university_id, count)
+        savepoint = db.session.begin_nested()
+        try:
+            certificates = build(indexes)
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            if attempt == DRAW_ATTEMPTS or _still_free(university_id, indexes):
+                raise  # not a place taken at the same moment: another clash, the caller's
+            continue
+        savepoint.commit()
+        return certificates
+    raise AssertionError("unreachable")
+
+
 # --- a new certificate ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -81,8 +130,9 @@ def numbered(programme_code, university_code, year, number):
 def new_certificate(actor, university, numbers, snapshot, key, **fields):
     """A certificate of ``university`` under ``numbers`` (``numbered``), stating ``snapshot``, valid,
     signed with ``key``, the university's current key (``keystore.current_key``, recorded: None when it has
-    none); ``fields``: the student, programme, cohort, graduation date (``issued_on``) and, for a
-    correction, its edition and the one it replaces. Added to the session, not flushed."""
+    none); ``fields``: the student, programme, cohort, graduation date (``issued_on``), its place in the
+    revocation list (``status_index``, from ``with_status_indexes``) and, for a correction, its edition and
+    the one it replaces. Added to the session, not flushed."""
     certificate = Certificate(
         serial=numbers.serial, university_id=university.id, year=numbers.year, number=numbers.number,
         verification_code=numbers.code, issued_by_id=getattr(actor, "id", None), status=VALID,
@@ -169,14 +219,19 @@ def issue_certificates(actor, university, cohort, student_ids, issued_on=None):
     chosen = _chosen_standings(report, student_ids)
     numbers = allocate_numbers(university.id, issued_on.year, len(chosen))
     key = keystore.current_key(university)
-    certificates = []
-    for standing, number in zip(chosen, numbers, strict=True):
-        taken = numbered(report.programme.code, university.code, issued_on.year, number)
-        certificates.append(new_certificate(
-            actor, university, taken, certificate_statement(standing, report, taken, issued_on), key,
-            student_id=standing.student.id, programme_id=report.programme.id, cohort_id=cohort.id,
-            issued_on=issued_on))
-    db.session.flush()
+
+    def build(indexes):
+        certificates = []
+        for standing, number, index in zip(chosen, numbers, indexes, strict=True):
+            taken = numbered(report.programme.code, university.code, issued_on.year, number)
+            certificates.append(new_certificate(
+                actor, university, taken, certificate_statement(standing, report, taken, issued_on), key,
+                student_id=standing.student.id, programme_id=report.programme.id, cohort_id=cohort.id,
+                issued_on=issued_on, status_index=index))
+        return certificates
+
+    certificates = with_status_indexes(university.id, len(chosen), build)
+    status_lists.ensure(university)
     for certificate in certificates:
         audit.record(actor, "certificate.issued", certificate, {"serial": certificate.serial,
                                                                  "student_id": certificate.student_id})

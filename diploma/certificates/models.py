@@ -50,6 +50,10 @@ class Certificate(db.Model):
     edition = db.Column(db.Integer, nullable=False, default=1)
     # The certificate this one corrects (it was revoked, "replaced by a corrected certificate").
     replaces_id = db.Column(db.Integer, db.ForeignKey("certificate.id"), unique=True)
+    # Its place in the university's revocation status list: drawn at random among the list's unused
+    # places at issue (issuing.draw_status_indexes), so that it tells nothing of the order or the number
+    # of issues. Certificates issued before the draw keep their database id there.
+    status_index = db.Column(db.Integer, nullable=False)
 
     student = db.relationship("Student")
     university = db.relationship("University")
@@ -60,6 +64,7 @@ class Certificate(db.Model):
     __table_args__ = (
         db.UniqueConstraint("student_id", "programme_id", "edition"),
         db.UniqueConstraint("university_id", "year", "number"),
+        db.UniqueConstraint("university_id", "status_index", name="uq_certificate_status_index"),
         db.CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
         # The certificates list counts a page of cohorts at one university from this index alone (issue 15).
         db.Index("ix_certificate_university_cohort", "university_id", "cohort_id"),

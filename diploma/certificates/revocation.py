@@ -4,6 +4,7 @@
 A certificate revoked because a corrected certificate replaced it is never reinstated: the corrected one is
 the graduate's certificate (two valid certificates would state two things). The status list, the
 verification page and the graduate's page read the certificate's status, so they follow at once; the
+university's signed status list is signed anew in the same transaction (``status_lists.renew``); the
 revocation itself stays in the audit trail, beside the reinstatement.
 """
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from diploma.certificates.models import REVOKED, VALID, Certificate
 from diploma.clock import utcnow
 from diploma.errors import RuleViolation
 from diploma.extensions import db
+from diploma.signing import status_lists
 
 
 def locked(certificate):
@@ -41,14 +43,16 @@ def revoke_certificate(actor, certificate, reason):
     db.session.flush()
     audit.record(actor, "certificate.revoked", certificate, {"serial": certificate.serial,
                                                               "reason": certificate.revoked_reason})
+    status_lists.renew(certificate.university)
     return certificate
 
 
 def revoked_indexes(university):
-    """The university's revoked certificates as indexes of its revocation status list (their ids): what
-    ``diploma.signing`` publishes, signed."""
-    return set(db.session.scalars(db.select(Certificate.id).where(Certificate.university_id == university.id,
-                                                                  Certificate.status == REVOKED)))
+    """The university's revoked certificates as indexes of its revocation status list (their
+    ``status_index``): what ``diploma.signing`` publishes, signed."""
+    return set(db.session.scalars(db.select(Certificate.status_index)
+                                  .where(Certificate.university_id == university.id,
+                                         Certificate.status == REVOKED)))
 
 
 def may_be_reinstated(certificate):
@@ -75,4 +79,5 @@ def reinstate_certificate(actor, certificate, reason):
     db.session.flush()
     audit.record(actor, "certificate.reinstated", certificate,
                  {"serial": certificate.serial, "reason": reason, **revocation})
+    status_lists.renew(certificate.university)
     return certificate

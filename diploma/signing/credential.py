@@ -11,7 +11,7 @@ import base64
 import gzip
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jwt
@@ -27,6 +27,8 @@ OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achieve
 NAMESPACE = uuid.UUID("9a8f4e52-7c1b-4f0e-9d55-2f1c0b7d3a61")  # this programme's name-based UUIDs
 # A status list holds at least 131,072 entries (16 KiB), so that an index tells little about a graduate.
 STATUS_LIST_BITS = 131072
+# A status list is signed for a week (its ``validUntil``); the worker signs it anew before then.
+STATUS_LIST_VALID_FOR = timedelta(days=7)
 ALGORITHM = "ES256"
 MEDIA_TYPE = "application/vc+jwt"
 ATTACHMENT_NAME = "open-badge-credential.jwt"
@@ -213,22 +215,26 @@ def status_bit(encoded, index):
     return bool(decode_status_list(encoded)[index // 8] & (0x80 >> (index % 8)))
 
 
-def signed_status_list(university, signer, revoked_indexes):
-    """The university's revocation list as a BitstringStatusListCredential VC-JWT, made at each request
-    from the indexes of its revoked certificates: a revocation shows in it at once."""
+def signed_status_list(university, signer, revoked_indexes, signed_at):
+    """The university's revocation list as a BitstringStatusListCredential VC-JWT, from the indexes of its
+    revoked certificates, signed at ``signed_at`` (naive UTC) and valid for STATUS_LIST_VALID_FOR: kept
+    and served as signed (diploma.signing.status_lists), signed anew when a revocation changes it."""
     url = status_list_url(university.code)
-    issued = _iso(utcnow().replace(tzinfo=UTC))
+    valid_from = signed_at.replace(tzinfo=UTC, microsecond=0)
+    valid_until = valid_from + STATUS_LIST_VALID_FOR
     credential = {
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer_url(university.code),
-        "validFrom": issued,
+        "validFrom": _iso(valid_from),
+        "validUntil": _iso(valid_until),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
                               "statusPurpose": "revocation",
                               "encodedList": encode_status_list(revoked_indexes)},
     }
-    claims = {**credential, "iss": credential["issuer"], "jti": url, "nbf": _timestamp(issued),
+    claims = {**credential, "iss": credential["issuer"], "jti": url, "nbf": int(valid_from.timestamp()),
+              "iat": int(valid_from.timestamp()), "exp": int(valid_until.timestamp()),
               "sub": credential["credentialSubject"]["id"]}
     return _sign(claims, signer)
 

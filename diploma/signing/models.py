@@ -44,3 +44,20 @@ class SigningKey(db.Model):
     @property
     def compromised(self):
         return self.compromised_at is not None
+
+
+class StatusList(db.Model):
+    """A university's revocation status list as signed (a BitstringStatusListCredential VC-JWT), kept:
+    served as stored, the same bytes at every fetch (its ETag), until a revocation, a reinstatement or a
+    correction signs it anew (in that change's transaction) or the worker renews it before ``valid_until``
+    (diploma.signing.status_lists)."""
+
+    __tablename__ = "status_list"
+
+    university_id = db.Column(db.Integer, db.ForeignKey("university.id", ondelete="RESTRICT"),
+                              primary_key=True)
+    token = db.Column(db.Text, nullable=False)
+    # The strong ETag of the token's bytes (SHA-256, hex).
+    etag = db.Column(db.String(64), nullable=False)
+    signed_at = db.Column(db.DateTime, nullable=False)
+    valid_until = db.Column(db.DateTime, nullable=False)

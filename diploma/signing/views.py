@@ -2,20 +2,18 @@
 universities' keys (current and retired), one key by its URL (the credentials' ``kid``), each university's
 Open Badges issuer profile and its revocation status list. All public and cacheable for a short while."""
 import json
+from datetime import UTC
 
-from flask import Response, abort, current_app
+from flask import Response, abort, request
 
 from diploma.access import public
+from diploma.clock import utcnow
 from diploma.extensions import db
 from diploma.partners.services import find_university_by_code
-from diploma.signing import bp, credential, keystore
-from diploma.signing.errors import SigningError
+from diploma.signing import bp, credential, keystore, status_lists
 from diploma.signing.models import SigningKey
 
 PUBLIC_CACHE = "public, max-age=300"
-# Where the app keeps the function that lists a university's revoked certificates as status-list indexes:
-# signing knows no certificate, so ``create_app`` hands it the certificates' own (``revocation``).
-REVOKED_INDEXES = "diploma.revoked_indexes"
 
 
 def _json(data, mimetype="application/json"):
@@ -70,14 +68,18 @@ def issuer_profile(code):
 @bp.route("/issuers/<code>/status")
 @public
 def status_list(code):
-    university = _university_or_404(code)
-    try:
-        signer = keystore.signer_for(university)
-    except SigningError:
+    """The university's revocation list as kept (status_lists.served): the same bytes at every fetch until
+    a change, with a strong ETag (``If-None-Match`` answers 304), ``Last-Modified`` and a cache time that
+    never runs past its validUntil."""
+    listed = status_lists.served(_university_or_404(code))
+    if listed is None:
         abort(404)
-    revoked = current_app.extensions[REVOKED_INDEXES](university)
-    response = Response(credential.signed_status_list(university, signer, revoked),
-                        mimetype=credential.MEDIA_TYPE)
-    response.headers["Cache-Control"] = "public, max-age=60"
+    response = Response(listed.token, mimetype=credential.MEDIA_TYPE)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    if not listed.kept:  # signed for this answer only: the next fetch gets other bytes
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response.set_etag(listed.etag)
+    response.last_modified = listed.signed_at.replace(tzinfo=UTC)
+    response.headers["Cache-Control"] = f"public, max-age={listed.max_age(utcnow())}"
+    return response.make_conditional(request)

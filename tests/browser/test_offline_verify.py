@@ -72,7 +72,7 @@ def context(browser, server):
 def _token_of(certificate):
     """The token a freshly printed copy of the certificate carries in its QR code."""
     signer = keystore.signer_for(certificate.university)
-    return make_token(token_claims(certificate.snapshot, certificate.id), signer)
+    return make_token(token_claims(certificate.snapshot, certificate.status_index), signer)
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_a_file_and_a_token_together_or_neither_is_refused(runner, signed_file):
 
 def _signed_qr_url(certificate):
     """What the certificate's QR code holds (as its signed PDF prints it)."""
-    return qr_url(certificate.snapshot, keystore.signer_for(certificate.university), certificate.id)
+    return qr_url(certificate.snapshot, keystore.signer_for(certificate.university), certificate.status_index)
 
 
 def _token_of_certificate(certificate):

@@ -48,7 +48,7 @@ def test_the_printed_qr_is_the_verification_url_with_a_token_that_verifies(issue
     assert verdict.outcome == VALID
     assert verdict.claims["a"] == LONG_NAMES[0][0] and verdict.claims["e"] == LONG_NAMES[0][1]
     assert verdict.claims["s"] == certificate.serial and verdict.claims["u"] == "MSL"
-    assert verdict.claims["i"] == certificate.id  # its place in the revocation list
+    assert verdict.claims["i"] == certificate.status_index  # its place in the revocation list
     assert verdict.claims["d"] == certificate.issued_on.strftime("%Y%m%d")
 
 

@@ -90,7 +90,8 @@ def issue(student, university, cohort, programme, status=VALID):
     certificate = Certificate(
         serial=f"PCS-{university.code}-2025-{number:04d}", university_id=university.id, year=2025,
         number=number, verification_code=secrets.token_urlsafe(16), student_id=student.id,
-        programme_id=programme.id, cohort_id=cohort.id, issued_on=ISSUED_ON, status=status, snapshot={})
+        programme_id=programme.id, cohort_id=cohort.id, issued_on=ISSUED_ON, status=status, snapshot={},
+        status_index=number)
     db.session.add(certificate)
     db.session.flush()
     return certificate
