@@ -205,13 +205,15 @@ def _register_blueprints(app):
 
 
 def _register_job_kinds(app):
-    """Each domain's background jobs (diploma.jobs.registry): the worker runs only the kinds named here."""
+    """Each domain's background jobs and periodic steps (diploma.jobs.registry): the worker runs only the
+    kinds and steps named here."""
     from diploma.certificates import jobs as certificate_jobs
     from diploma.enrolment import jobs as enrolment_jobs
     from diploma.grading import jobs as grading_jobs
     from diploma.jobs import backup_job
+    from diploma.signing import jobs as signing_jobs
 
-    for domain in (certificate_jobs, enrolment_jobs, grading_jobs, backup_job):
+    for domain in (certificate_jobs, enrolment_jobs, grading_jobs, backup_job, signing_jobs):
         domain.register_job_kinds(app)
 
 

@@ -3,11 +3,13 @@ beside the database by default (``make run`` needs no other service), Redis when
 ``JOBS_BACKEND=redis`` (production, several app servers), memory in the test app (nothing runs unless a
 test starts a worker). The state, progress and result of a job live in the ``job`` table (models.py).
 
-Two tasks are registered on every Huey built here, under fixed names, so that the web (which enqueues)
+Three tasks are registered on every Huey built here, under fixed names, so that the web (which enqueues)
 and the worker (``flask --app wsgi jobs worker``, which runs them) agree on them:
 
 - ``run_job(job_id)``: claims the job's row and runs it (runner.py).
 - ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed.
+- ``periodic_steps``, every hour: the domains' periodic steps (registry.register_periodic_step), such as
+  signing anew the revocation status lists before their validUntil.
 """
 from pathlib import Path
 
@@ -20,7 +22,7 @@ _worker_app = None
 
 
 def build_huey(config):
-    """A Huey for these settings, with the project's two tasks registered."""
+    """A Huey for these settings, with the project's tasks registered."""
     backend, name = config["JOBS_BACKEND"], config["JOBS_QUEUE_NAME"]
     if backend == "redis":
         huey = RedisHuey(name, url=config.get("REDIS_URL") or "redis://127.0.0.1:6379/0", results=False)
@@ -34,6 +36,7 @@ def build_huey(config):
         raise ValueError(f"JOBS_BACKEND must be one of {BACKENDS}, not {backend!r}")
     run = huey.task(name="run_job")(_run_job)
     huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(_sweep_jobs)
+    huey.periodic_task(crontab(minute="17"), name="periodic_steps")(_periodic_steps)
     huey.diploma_run_job = run
     return huey
 
@@ -67,3 +70,10 @@ def _sweep_jobs():
 
     with _worker_app.app_context():
         runner.housekeeping()
+
+
+def _periodic_steps():
+    from diploma.jobs import runner
+
+    with _worker_app.app_context():
+        runner.run_periodic_steps()

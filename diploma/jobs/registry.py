@@ -50,3 +50,29 @@ def job_kind(name, app=None):
 
 def registered_kinds(app=None):
     return dict((app or current_app).extensions.get(EXTENSION_KEY, {}))
+
+
+# --- periodic steps ------------------------------------------------------------------------------------
+
+PERIODIC_KEY = "diploma_periodic_steps"
+
+
+@dataclass(frozen=True)
+class PeriodicStep:
+    """Work the worker does by itself every hour (queue.py), beside the jobs people start: ``action()``
+    runs in the app's context, in a unit of work of its own (runner.run_periodic_steps)."""
+
+    name: str
+    action: Callable
+
+
+def register_periodic_step(app, step):
+    """Add ``step`` to the app's periodic steps; a name registered twice is a mistake and raises."""
+    steps = app.extensions.setdefault(PERIODIC_KEY, {})
+    if step.name in steps:
+        raise ValueError(f"the periodic step {step.name!r} is registered twice")
+    steps[step.name] = step
+
+
+def periodic_steps(app=None):
+    return dict((app or current_app).extensions.get(PERIODIC_KEY, {}))

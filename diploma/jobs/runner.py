@@ -21,7 +21,7 @@ from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.jobs import services
 from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
-from diploma.jobs.registry import job_kind
+from diploma.jobs.registry import job_kind, periodic_steps
 from diploma.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,22 @@ def housekeeping():
     if abandoned:
         log.info("jobs of a stopped worker marked failed: %s", abandoned)
     return abandoned
+
+
+def run_periodic_steps():
+    """Each domain's periodic step (registry.register_periodic_step), each in a unit of work of its own:
+    every hour by the worker (queue.py), or at once by ``flask --app wsgi jobs periodic``. A step that fails
+    is logged and rolled back; the others still run. Returns the names of the steps done."""
+    done = []
+    for step in periodic_steps().values():
+        try:
+            with unit_of_work():
+                step.action()
+        except Exception:
+            log.exception("the periodic step %s failed", step.name)
+            continue
+        done.append(step.name)
+    return done
 
 
 def _run(job_id, kind_name, progress):

@@ -62,7 +62,7 @@ def test_high_s_and_loose_index_spellings_are_refused(context, tokens, mosul_cer
     page = context.new_page()
     page.goto("/verify/offline?lang=en")
     _ready(page, "en")
-    _check(page, with_index_spelt(signer, snapshot, str(mosul_certificate.status_index)))  # the plain spelling
+    _check(page, with_index_spelt(signer, snapshot, str(mosul_certificate.status_index)))  # plain spelling
     expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "valid")
     _check(page, high_s_twin(tokens["valid"]))
     expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "malformed")
