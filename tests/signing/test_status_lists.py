@@ -2,16 +2,20 @@
 a strong ETag (``If-None-Match`` answers 304), a revocation, a reinstatement or a correction signs a new list
 in its own transaction, the list says when it was signed and until when it holds, the worker signs it anew
 before then, and a GET writes nothing."""
+import threading
 from datetime import timedelta
 
 import pytest
 from joserfc import jwt
 
 from diploma import clock
+from diploma.auth.models import User
 from diploma.certificates import revocation
 from diploma.certificates.corrections import Correction, correct_certificate
+from diploma.certificates.models import Certificate
 from diploma.extensions import db
 from diploma.jobs.runner import run_periodic_steps
+from diploma.partners.models import University
 from diploma.signing import credential, keystore, status_lists
 from diploma.signing.jobs import RENEW_STATUS_LISTS
 from diploma.signing.models import StatusList
@@ -19,6 +23,7 @@ from tests import factories
 from tests.certificates.builders import graduating_cohort
 
 SIGNED_LIST = "application/vc+jwt"
+TIMEOUT = 60
 
 
 @pytest.fixture
@@ -160,3 +165,54 @@ def test_the_worker_makes_the_missing_lists_of_universities_with_a_key(client, g
     assert _kept(other) is not None and _kept(without_key) is None
     assert client.get(_path(other)).data == _kept(other).token.encode()
     assert client.get(_path(without_key)).status_code == 404
+
+
+def _revoke_in_a_thread(app, barrier, registrar_id, certificate_id, outcomes):
+    with app.app_context():
+        try:
+            registrar = db.session.get(User, registrar_id)
+            certificate = db.session.get(Certificate, certificate_id)
+            barrier.wait(TIMEOUT)
+            revocation.revoke_certificate(registrar, certificate, "Issued to the wrong person")
+            db.session.commit()
+            outcomes[certificate_id] = "revoked"
+        except Exception as error:  # noqa: BLE001 - reported by the test, not lost in the thread
+            db.session.rollback()
+            outcomes[certificate_id] = repr(error)
+        finally:
+            db.session.remove()
+
+
+ROUNDS = 3
+
+
+@pytest.mark.postgres_only(reason="SQLite serialises writers: the two revocations cannot overlap there")
+def test_two_revocations_at_once_both_show_in_the_kept_list(app):
+    """Each revocation locks the list's row before it reads the revoked places: the second waits for the
+    first's commit, then signs a list with both (without the lock, the last to commit would drop the
+    other's bit). Run several times."""
+    keystore.create_root()
+    cohort = graduating_cohort(2 * ROUNDS, code="MSL")
+    keystore.issue_key(cohort.university)
+    db.session.commit()
+    ids = [c.id for c in cohort.issue()]
+    university_id, registrar_id = cohort.university.id, cohort.registrar.id
+    for round_ in range(ROUNDS):
+        pair = ids[2 * round_:2 * round_ + 2]
+        db.session.commit()
+        db.session.close()
+        barrier, outcomes = threading.Barrier(2), {}
+        threads = [threading.Thread(target=_revoke_in_a_thread,
+                                    args=(app, barrier, registrar_id, certificate_id, outcomes))
+                   for certificate_id in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(TIMEOUT)
+        assert outcomes == dict.fromkeys(pair, "revoked")
+
+        revoked = ids[:2 * round_ + 2]
+        places = sorted(db.session.scalars(db.select(Certificate.status_index)
+                                           .where(Certificate.id.in_(revoked))))
+        university = db.session.get(University, university_id)
+        assert _revoked_places(_kept(university).token, university) == places
