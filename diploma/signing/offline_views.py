@@ -98,6 +98,8 @@ def checker_messages():
         "not_revoked": _("Not revoked, according to the university's revocation list of {date}."),
         "revoked": _("Revoked, according to the university's revocation list of {date}. This certificate is "
                      "no longer valid."),
+        "list_expired": _("This list was valid until {date}: a later revocation may be missing from it. Open "
+                          "this page with the internet to fetch the current list."),
         "revocation_unknown": _("Revocation not checked: no revocation list of this university has been "
                                 "seen yet. Open this page with the internet to fetch it."),
         "camera_error": _("The camera could not be opened. Paste the token instead."),

@@ -23,7 +23,7 @@
   var scanButton = document.getElementById("offline-scan");
   var video = document.getElementById("offline-camera");
   var published = null;       // keys.json
-  var statusLists = {};       // university code → {bits: Uint8Array, date: Date} (verified)
+  var statusLists = {};       // university code → {bits: Uint8Array, date: Date, until: Date|null} (verified)
   var universityNames = {};   // university code → {ar, en}
   var B64 = /^[A-Za-z0-9_-]*$/;
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -214,10 +214,26 @@
         var binary = atob(padded), bytes = new Uint8Array(binary.length);
         for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
         return gunzip(bytes).then(function (bits) {
-          statusLists[code] = {bits: bits, date: new Date(claims.nbf * 1000)};
+          var dates = listDates(claims);
+          statusLists[code] = {bits: bits, date: dates.from, until: dates.until};
         });
       });
     }).catch(function () { /* no list of this university yet: said so next to the verdict */ });
+  }
+
+  /* A list's dates: when it was signed (validFrom; nbf for a list that names none) and until when it
+     holds (validUntil; null for a list that names none). */
+  function listDates(claims) {
+    var from = Date.parse(claims.validFrom);
+    var until = Date.parse(claims.validUntil);
+    return {from: isNaN(from) ? new Date(claims.nbf * 1000) : new Date(from),
+            until: isNaN(until) ? null : new Date(until)};
+  }
+
+  /* The warning for a list kept past its validUntil (a later revocation may be missing), or "". */
+  function listExpiryNotice(list) {
+    if (!list.until || Date.now() <= list.until.getTime()) { return ""; }
+    return " " + fill(text.list_expired, formatDate(list.until));
   }
 
   function revocationText(claims) {
@@ -225,7 +241,7 @@
     if (!list || typeof claims.i !== "number") { return text.revocation_unknown; }
     var byte = list.bits[Math.floor(claims.i / 8)] || 0;
     var revoked = (byte & (0x80 >> (claims.i % 8))) !== 0;
-    return fill(revoked ? text.revoked : text.not_revoked, formatDate(list.date));
+    return fill(revoked ? text.revoked : text.not_revoked, formatDate(list.date)) + listExpiryNotice(list);
   }
 
   /* "revoked", "not_revoked", or "unknown" (no verified list of the university, or no index). */
