@@ -102,9 +102,12 @@ def _inserted(university, signer):
 def renew(university):
     """Sign the university's list anew and keep it, in the caller's transaction (the change that alters it,
     or the worker's step): its row locked first, then the revoked indexes read. Returns the stored row, or
-    None when the university has no signing key (nothing can be signed: fetches answer 404)."""
+    None when nothing can be signed (no key, no passphrase or a wrong one): then the kept list, which no
+    longer tells the truth, is dropped, and fetches answer 404 (checkers say "revocation unknown") rather
+    than an old "not revoked"."""
     signer = _signer_or_none(university)
     if signer is None:
+        db.session.execute(db.delete(StatusList).where(StatusList.university_id == university.id))
         return None
     row = _locked(university.id)
     if row is None:

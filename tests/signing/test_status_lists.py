@@ -95,6 +95,18 @@ def test_revoking_signs_a_new_list_in_the_same_transaction_with_its_bit_set(clie
     assert _revoked_places(reinstated.get_data(as_text=True), group.university) == []
 
 
+def test_a_revocation_that_cannot_be_signed_drops_the_kept_list(app, client, group, monkeypatch):
+    """Rather than keep serving a list that says "not revoked": fetches answer 404 until it can be signed."""
+    assert client.get(_path(group.university)).status_code == 200
+    monkeypatch.setitem(app.config, "SIGNING_PASSPHRASE", "not the passphrase")
+
+    revocation.revoke_certificate(group.registrar, group.issued()[0], "Issued to the wrong person")
+    db.session.commit()
+
+    assert _kept(group.university) is None
+    assert client.get(_path(group.university)).status_code == 404
+
+
 def test_a_correction_sets_the_old_place_and_draws_a_new_one(client, group):
     old = group.issued()[0]
     new = correct_certificate(group.registrar, old, Correction(
