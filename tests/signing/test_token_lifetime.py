@@ -174,3 +174,46 @@ def test_the_published_lists_carry_each_keys_retirement_and_compromise(client, m
     assert jwks[old.kid]["compromised"] == int(since.replace(tzinfo=UTC).timestamp())
     assert jwks[old.kid]["retired"] >= jwks[old.kid]["compromised"]
     assert "compromised" not in jwks[new.kid] and "retired" not in jwks[new.kid]
+
+
+# --- the command line under faketime: the process's own clock in 2060 ---------------------------------------
+
+def _check_in_2060(database_url, token):
+    """``certificates check --token`` in a process whose clock says 2060-01-01 (libfaketime)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from diploma.config import PROJECT_ROOT, TestConfig
+
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.fail("faketime is not installed: scripts/system-packages.sh test installs it")
+    # Only the wall clock is moved: with a faked monotonic clock too, the interpreter's exit waits for ever.
+    env = dict(os.environ, DATABASE_URL=database_url, SIGNING_PASSPHRASE=TestConfig.SIGNING_PASSPHRASE,
+               SECRET_KEY=TestConfig.SECRET_KEY, FAKETIME_DONT_FAKE_MONOTONIC="1")
+    return subprocess.run([faketime, "2060-01-01 12:00:00", sys.executable, "-m", "flask", "--app", "wsgi",
+                           "certificates", "check", "--token", token, "--language", "en"],
+                          capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT, env=env)
+
+
+@pytest.mark.commits
+def test_the_command_line_under_faketime_still_verifies_in_2060_what_was_signed_today(database_url):
+    from tests.certificates.builders import graduating_cohort
+
+    cohort = graduating_cohort(1, code="MSL")
+    keystore.create_root()
+    keystore.issue_key(cohort.university)
+    db.session.commit()
+    [certificate] = cohort.issue()
+    signer = keystore.signer_for(cohort.university)
+    dated = qr_url(certificate.snapshot, signer, certificate.id)
+    undated = make_token(token_claims(certificate.snapshot, certificate.id), signer)
+
+    in_2060 = _check_in_2060(database_url, dated)
+    assert in_2060.returncode == 0, in_2060.stdout + in_2060.stderr
+    assert "The signature is valid" in in_2060.stdout
+    # The same process clock refuses a token without its signing time: the key's period is over in 2060.
+    old_rule = _check_in_2060(database_url, undated)
+    assert old_rule.returncode == 1 and "outside its validity period" in old_rule.stdout
