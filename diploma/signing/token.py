@@ -120,6 +120,15 @@ class TokenVerdict:
         """The outcome as a translated sentence (in the current locale)."""
         return _messages()[self.outcome]
 
+    @property
+    def warning(self):
+        """For a valid token of a key disowned since: the translated warning that only the register decides;
+        else None."""
+        if self.outcome != VALID or self.compromised_at is None:
+            return None
+        return _("The university disowned this key on %(date)s (it leaked): the signature alone proves "
+                 "nothing, only the register's answer does.", date=self.compromised_at.strftime("%Y-%m-%d"))
+
 
 # --- base64url and the signature's form -----------------------------------------------------------------
 

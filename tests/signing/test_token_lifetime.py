@@ -217,3 +217,24 @@ def test_the_command_line_under_faketime_still_verifies_in_2060_what_was_signed_
     # The same process clock refuses a token without its signing time: the key's period is over in 2060.
     old_rule = _check_in_2060(database_url, undated)
     assert old_rule.returncode == 1 and "outside its validity period" in old_rule.stdout
+
+
+def test_the_command_line_warns_of_a_disowned_key_and_lets_the_register_decide(runner):
+    from tests.certificates.builders import graduating_cohort
+
+    cohort = graduating_cohort(1, code="MSL")
+    keystore.create_root()
+    keystore.issue_key(cohort.university)
+    db.session.commit()
+    [certificate] = cohort.issue()
+    signer = keystore.signer_for(cohort.university)
+    earlier = qr_url(certificate.snapshot, signer, certificate.id, _now() - timedelta(minutes=2))
+    later = qr_url(certificate.snapshot, signer, certificate.id, _now())
+    keystore.compromise_key(keystore.current_key(cohort.university), _now() - timedelta(minutes=1))
+    db.session.commit()
+
+    checked = runner.invoke(args=["certificates", "check", "--token", earlier, "--language", "en"])
+    assert checked.exit_code == 0, checked.output
+    assert "disowned this key on" in checked.output and certificate.serial in checked.output
+    refused = runner.invoke(args=["certificates", "check", "--token", later, "--language", "en"])
+    assert refused.exit_code == 1 and "disowned because it leaked" in refused.output
