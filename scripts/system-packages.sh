@@ -1,12 +1,12 @@
 #!/bin/sh
 # Install the Debian packages diploma needs, only those missing.
 #   scripts/system-packages.sh run    what `make run` needs (Python venv, Pango for PDFs)
-#   scripts/system-packages.sh test   that, plus what the tests use (Chromium, PDF and QR readers, NSS tools
+#   scripts/system-packages.sh test   that, plus what the tests use (Chromium, PDF and QR readers, faketime, NSS tools
 #                                     for pdfsig's trust store, Java for
 #                                     the Nu Html Checker, npm to install the checkers)
 set -eu
 RUN_PACKAGES="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmagic1 postgresql-client"
-TEST_PACKAGES="chromium poppler-utils libnss3-tools qpdf zbar-tools postgresql redis-server default-jre-headless"
+TEST_PACKAGES="chromium poppler-utils libnss3-tools qpdf zbar-tools faketime postgresql redis-server default-jre-headless"
 
 case "${1:-run}" in
   run) wanted="$RUN_PACKAGES" ;;

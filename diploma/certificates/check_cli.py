@@ -75,6 +75,8 @@ def _register_verdict(token_verdict):
 def _check_token(text, language):
     token_verdict = verify_token(_token_of(text))
     click.echo(token_verdict.message)
+    if token_verdict.warning:
+        click.echo(token_verdict.warning)
     if token_verdict.outcome != VALID:
         return False
     verdict = _register_verdict(token_verdict)

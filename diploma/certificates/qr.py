@@ -12,7 +12,8 @@ a band that starts elsewhere travels by its names. Snapshots frozen before the c
 from datetime import date
 from decimal import Decimal
 
-from diploma.signing.token import BAND_CODES, make_token
+from diploma import clock
+from diploma.signing.token import BAND_CODES, make_token, signed_minute
 
 # The Iraqi scale's passing steps by the mark each starts at, highest first, with their token codes.
 IRAQI_STEPS = dict(zip((Decimal(90), Decimal(80), Decimal(70), Decimal(60), Decimal(50)), BAND_CODES,
@@ -34,9 +35,10 @@ def band_claim(band):
     return code or {"ar": band.get("ar", ""), "en": band.get("en", "")}
 
 
-def token_claims(snapshot, status_index=None):
+def token_claims(snapshot, status_index=None, signed_at=None):
     """The token's claims: what the certificate states, from its frozen snapshot; ``status_index``: its
-    index in its university's revocation list (its id), so that a checker can look it up."""
+    index in its university's revocation list (its id), so that a checker can look it up; ``signed_at``:
+    the signing moment (UTC), by which every checker judges the key (``t``, in minutes)."""
     claims = {
         "s": snapshot["serial"],
         "a": snapshot["student"]["name_ar"],
@@ -48,13 +50,17 @@ def token_claims(snapshot, status_index=None):
     }
     if status_index is not None:
         claims["i"] = int(status_index)
+    if signed_at is not None:
+        claims["t"] = signed_minute(signed_at)
     return claims
 
 
-def qr_url(snapshot, signer=None, status_index=None):
+def qr_url(snapshot, signer=None, status_index=None, signed_at=None):
     """The QR's URL: the verification URL, with the token signed by ``signer`` (the university's
-    ``keystore.Signer``) in its fragment. Without a signer (a benchmark, a template preview), the bare URL:
-    the signed documents open the key before rendering and never hand out an unsigned PDF."""
+    ``keystore.Signer``) in its fragment, stamped with its signing time ``signed_at`` (now when not given).
+    Without a signer (a benchmark, a template preview), the bare URL: the signed documents open the key
+    before rendering and never hand out an unsigned PDF."""
     if signer is None:
         return snapshot["verification_url"]
-    return f"{snapshot['verification_url']}#{make_token(token_claims(snapshot, status_index), signer)}"
+    claims = token_claims(snapshot, status_index, signed_at or clock.utcnow())
+    return f"{snapshot['verification_url']}#{make_token(claims, signer)}"

@@ -7,6 +7,10 @@ A certificate has two dates: its graduation date (``issued_on``, printed «تا�
 graduation"), which the registrar may set in the past, and the moment it was entered in the register and
 signed (``created_at``). A key vouches for what it signed during its period, so the period is checked
 against the signing; the page says so in words when the graduation date comes before the key.
+
+A certificate re-signed after its first key was disowned (``compromise``) is shown with the key that
+re-signed it, signed on the day of the re-signing, and the page says why: "Re-signed on DATE: the key that
+first signed it was disowned on DATE."
 """
 import functools
 import hmac
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from diploma import audit
+from diploma.certificates.compromise import resigning_of
 from diploma.certificates.models import Certificate
 from diploma.certificates.wording import stated_figures
 from diploma.extensions import db
@@ -71,6 +76,8 @@ class KeyCheck:
     graduated_before_key: bool  # the graduation date precedes valid_from (a cohort issued afterwards)
     replaced_since: bool  # no longer the university's current key: today's downloads use the current one
     current_fingerprint: str | None
+    resigned_on: date | None = None  # re-signed with this key after the first one was disowned …
+    first_key_disowned_on: date | None = None  # … on this day
 
 
 def _day(moment):
@@ -85,14 +92,19 @@ def key_check(certificate, current_key):
     if key is None:
         return None
     valid_from, valid_until = _day(key.not_before), _day(key.not_after)
+    resigning = resigning_of(certificate)
     signed_on = _day(certificate.created_at) if certificate.signing_key is not None else None
+    if resigning is not None:
+        signed_on = resigning.resigned_on
     graduated_on = certificate.issued_on
     replaced = current_key is not None and current_key.id != key.id
     return KeyCheck(
         fingerprint=key.fingerprint, valid_from=valid_from, valid_until=valid_until, signed_on=signed_on,
         signed_within=signed_on is not None and valid_from <= signed_on <= valid_until,
-        graduated_before_key=graduated_on < valid_from, replaced_since=replaced,
-        current_fingerprint=current_key.fingerprint if replaced else None)
+        graduated_before_key=graduated_on < valid_from and resigning is None, replaced_since=replaced,
+        current_fingerprint=current_key.fingerprint if replaced else None,
+        resigned_on=resigning.resigned_on if resigning else None,
+        first_key_disowned_on=resigning.disowned_on if resigning else None)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,15 @@
     flask --app wsgi keys rotate --university MSL    a new key; the old one is retired and stays published
     flask --app wsgi keys list
     flask --app wsgi keys rewrap                     re-wrap keys weaker than SIGNING_KDF_ITERATIONS
+    flask --app wsgi keys compromise --university MSL --since 2026-12-01T00:00
+                                                     disown a leaked key (its current one, or --key KID)
+                                                     and re-sign what it signed with a new key
 
 The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
 checked by ``keys init``.
 """
+from datetime import UTC, datetime
+
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
@@ -93,8 +98,11 @@ def list_command(language):
         click.echo(f"ROOT\t{root.fingerprint}\t{root.not_before.date()} – {root.not_after.date()}")
         for record in keystore.keys_of():
             state = _("current") if record.current else _("retired %(date)s", date=record.retired_at.date())
-            click.echo(f"{record.university.code}\t{record.fingerprint}\t{record.not_before.date()} – "
-                       f"{record.not_after.date()}\t{state}")
+            if record.compromised:
+                disowned = record.compromised_at.strftime("%Y-%m-%d %H:%M")
+                state += " — " + _("disowned from %(date)s", date=disowned)
+            click.echo(f"{record.university.code}\t{record.fingerprint}\t{record.kid}\t"
+                       f"{record.not_before.date()} – {record.not_after.date()}\t{state}")
 
 
 @keys_cli.command("rewrap")
@@ -105,6 +113,54 @@ def rewrap_command(language):
         rewrapped = _run(keystore.rewrap_keys)
         click.echo(_("%(count)s signing key(s) re-wrapped with %(iterations)s iterations.",
                      count=len(rewrapped), iterations=keystore.kdf_iterations()))
+
+
+def _key_to_disown(university_code, kid):
+    if kid is not None:
+        record = keystore.key_by_kid(kid)
+        if record is None:
+            raise CommandError(_("No university key has the kid %(kid)s (see keys list).", kid=kid))
+        if university_code is not None and record.university.code != _university(university_code).code:
+            raise CommandError(_("The key %(kid)s is not a key of %(code)s.", kid=kid, code=university_code))
+        return record
+    if university_code is None:
+        raise CommandError(_("Name the key to disown: --university CODE (its current key) or --key KID."))
+    university = _university(university_code)
+    record = keystore.current_key(university)
+    if record is None:
+        raise CommandError(_("%(code)s has no signing key to disown.", code=university.code))
+    return record
+
+
+def _moment(text):
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(_("%(value)s is not a date and time: write it as 2026-12-01T00:00 (UTC).",
+                             value=text)) from error
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+@keys_cli.command("compromise")
+@university_option(required=False)
+@click.option("--key", "kid", help="The key's kid (JWK thumbprint, or its first 8 characters or more).")
+@click.option("--since", required=True,
+              help="From when the key is no longer trusted (UTC), e.g. 2026-12-01T00:00.")
+@LANGUAGE
+def compromise_command(university_code, kid, since, language):
+    """Disown a leaked key from a date: its tokens signed from then on are refused everywhere; a new key is
+    issued if it was current, and every certificate it signed is re-signed with it (same serials)."""
+    from diploma.certificates.compromise import disown_key
+
+    with force_language(language):
+        record = _key_to_disown(university_code, kid)
+        moment = _moment(since)
+        certificates = _run(lambda: disown_key(None, record, moment))
+        click.echo(_("The key %(fingerprint)s of %(code)s is disowned from %(date)s UTC; %(count)s "
+                     "certificate(s) re-signed with the key %(current)s.",
+                     fingerprint=record.fingerprint, code=record.university.code,
+                     date=moment.strftime("%Y-%m-%d %H:%M"), count=len(certificates),
+                     current=keystore.current_key(record.university).fingerprint))
 
 
 def ensure_demo_keys():

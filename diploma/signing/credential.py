@@ -169,7 +169,8 @@ def signed_credential(snapshot, status_index, signer):
 
 def jwks(university=None):
     """The public keys of every university (or one), current and retired, as a JWKS: each with its URL as
-    ``kid``, its X.509 chain (``x5c``: the key's certificate, then the root's) and its validity."""
+    ``kid``, its X.509 chain (``x5c``: the key's certificate, then the root's), its validity (``nbf``,
+    ``exp``) and, when set, its retirement and compromise dates (``retired``, ``compromised``)."""
     root = keystore.root_key()
     root_der = keystore.load_certificate(root).public_bytes(Encoding.DER) if root else None
     entries = []
@@ -184,8 +185,20 @@ def jwks(university=None):
                       "nbf": int(record.not_before.replace(tzinfo=UTC).timestamp()),
                       "exp": int(record.not_after.replace(tzinfo=UTC).timestamp()),
                       "university": record.university.code, "current": record.current})
+        entry.update(_signing_period(record))
         entries.append(entry)
     return {"keys": entries}
+
+
+def _signing_period(record):
+    """The key's retirement and compromise (Unix seconds), when it has them: it vouches for what it signed
+    from ``nbf`` to ``retired`` (or ``exp``), and for nothing signed from ``compromised`` on."""
+    period = {}
+    if record.retired_at is not None:
+        period["retired"] = int(record.retired_at.replace(tzinfo=UTC).timestamp())
+    if record.compromised_at is not None:
+        period["compromised"] = int(record.compromised_at.replace(tzinfo=UTC).timestamp())
+    return period
 
 
 def key_set():

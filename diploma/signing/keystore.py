@@ -185,6 +185,54 @@ def issue_key(university):
     return _record(UNIVERSITY, university, private_key, certificate)
 
 
+# --- a leaked key: disowned from a date ---------------------------------------------------------------------
+
+def key_by_kid(kid):
+    """The university key whose ``kid`` (JWK thumbprint) is or starts with ``kid`` (at least the tokens'
+    ``KID_LENGTH`` characters), or None — also when the start names more than one key."""
+    if not kid or len(kid) < 8:
+        return None
+    matches = [record for record in keys_of() if record.kid.startswith(kid)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def compromise_key(record, since):
+    """Disown a leaked university key from ``since`` (a naive UTC datetime, not in the future): its
+    ``compromised_at`` is set (flushed), and when it was its university's current key a new key is
+    issued (the leaked one is retired). Returns the university's current key after it. SigningError
+    (translated) when the key is already disowned or the date is in the future."""
+    if record.compromised_at is not None:
+        raise SigningError(_l("This key was already disowned on %(date)s.",
+                              date=record.compromised_at.strftime("%Y-%m-%d %H:%M")))
+    if since > utcnow():
+        raise SigningError(_l("The compromise date is in the future: give the moment from which the key "
+                              "is no longer trusted, at the latest now."))
+    record.compromised_at = since
+    db.session.flush()
+    if record.current:
+        return issue_key(record.university)
+    return current_key(record.university)
+
+
+_root_private_keys = {}
+
+
+def root_private_key():
+    """The root's private key, decrypted once per process (it signs the published key list); None when
+    there is no root. SigningError (translated) without the right passphrase."""
+    root = root_key()
+    if root is None:
+        return None
+    cache_key = (root.fingerprint, hashlib.sha256(passphrase()).hexdigest())
+    with _signers_lock:
+        private_key = _root_private_keys.get(cache_key)
+    if private_key is None:
+        private_key = _decrypt(root)
+        with _signers_lock:
+            _root_private_keys[cache_key] = private_key
+    return private_key
+
+
 def rewrap_keys():
     """Every stored key wrapped with fewer iterations than SIGNING_KDF_ITERATIONS, re-wrapped under the
     same passphrase (flushed). Returns the keys re-wrapped."""

@@ -4,18 +4,27 @@ the network cut once it has been opened (a service worker caches the page in bot
 stylesheet, the fonts, the keys and the revocation lists).
 
     /verify/offline               the page (``?lang=ar|en``: in that language, as the worker caches it)
-    /verify/offline/keys.json     the public keys with their validity, and the names the page shows
+    /verify/offline/keys.json     the public keys with their signing periods, retirements and compromise
+                                  dates, and the names the page shows: signed by the programme's root
     /verify/offline/assets.json   what the service worker caches when it is installed
     /verify/offline/sw.js         the service worker (static/js/verify-offline-sw.js), its scope /verify/
 
 The token never reaches the server: it is read from the page's own URL fragment or pasted into it.
+
+keys.json is a JWS in the flattened JSON serialization (``protected``, ``payload``, ``signature``: RFC 7515
+§7.2.2), ES256, signed by the programme's root; the payload is the list itself. The page carries the root's
+public key (its JWK, written in the page when it is rendered, and kept with it by the service worker) and
+trusts no list whose signature does not check with it: a list changed on the way or in the browser's cache
+is refused. The signature is deterministic and kept per process for the same list, so it is made once after
+each change of the keys (the root is decrypted once per process).
 """
 import hashlib
 import json
 import re
+import threading
 from datetime import UTC
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from diploma.access import public
@@ -24,7 +33,7 @@ from diploma.curriculum.models import Programme
 from diploma.extensions import db
 from diploma.i18n import current_language, force_language, supported_languages
 from diploma.signing import bp, keystore
-from diploma.signing.token import BAND_CODES, KID_LENGTH, OUTCOMES, TokenVerdict, short_kid
+from diploma.signing.token import BAND_CODES, KID_LENGTH, OUTCOMES, TokenVerdict, detached_es256, short_kid
 
 STATIC = PROJECT_ROOT / "static"
 WORKER = STATIC / "js" / "verify-offline-sw.js"
@@ -39,6 +48,10 @@ def _iso(moment):
     return moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _iso_or_none(moment):
+    return _iso(moment) if moment is not None else None
+
+
 def _json(data, cache=KEYS_CACHE):
     response = Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                         mimetype="application/json")
@@ -49,9 +62,11 @@ def _json(data, cache=KEYS_CACHE):
 
 def published_keys():
     """The universities' keys (current and retired) as the page needs them: the public point (JWK), the
-    ``kid`` (the JWK thumbprint; tokens name its first characters), the university, the validity period, and
-    the key's URL (the ``kid`` of the signed revocation lists). The universities' names are in their issuer
-    profiles (``/issuers/<CODE>``), which the page fetches."""
+    ``kid`` (the JWK thumbprint; tokens name its first characters), the university, the certificate's
+    period (``nbf``, ``exp``), its retirement (``retired``) and compromise (``compromised``) dates or null —
+    the signing period is [nbf, retired or exp] —, and the key's URL (the ``kid`` of the signed revocation
+    lists). The universities' names are in their issuer profiles (``/issuers/<CODE>``), which the page
+    fetches."""
     from diploma.signing.credential import key_url
 
     entries = []
@@ -61,8 +76,15 @@ def published_keys():
                         "kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"],
                         "university": record.university.code, "fingerprint": record.fingerprint,
                         "nbf": _iso(record.not_before), "exp": _iso(record.not_after),
-                        "current": record.current})
+                        "retired": _iso_or_none(record.retired_at),
+                        "compromised": _iso_or_none(record.compromised_at), "current": record.current})
     return entries
+
+
+def _last_change(records):
+    moments = [moment for record in records
+               for moment in (record.created_at, record.retired_at, record.compromised_at) if moment]
+    return _iso(max(moments)) if moments else None
 
 
 def _names():
@@ -77,6 +99,46 @@ def _names():
     return universities, programmes
 
 
+def key_list():
+    """The published list (keys.json's payload): the keys, the universities' links, the programmes' names,
+    and when the keys last changed (``published``)."""
+    universities, programmes = _names()
+    return {"keys": published_keys(), "universities": universities, "programmes": programmes,
+            "published": _last_change(keystore.keys_of())}
+
+
+def root_jwk():
+    """The root's public key as a JWK (with its thumbprint as ``kid``), written in the checker's page; None
+    without a root."""
+    root = keystore.root_key()
+    if root is None:
+        return None
+    jwk = keystore.jwk_of_certificate(root.certificate_pem).as_dict(private=False)
+    return {"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"], "kid": root.kid}
+
+
+_signed_lists = {}
+_signed_lists_lock = threading.Lock()
+
+
+def signed_key_list():
+    """keys.json: the list signed by the root (the module's docstring), kept per process by the SHA-256 of
+    its bytes: signed once after each change. None without a root (no university key either)."""
+    root = keystore.root_key()
+    if root is None:
+        return None
+    payload = json.dumps(key_list(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    cache_key = (root.kid, hashlib.sha256(payload).hexdigest())
+    with _signed_lists_lock:
+        signed = _signed_lists.get(cache_key)
+    if signed is None:
+        signed = detached_es256(payload, keystore.root_private_key(), root.kid)
+        with _signed_lists_lock:
+            _signed_lists.clear()  # only the latest list is served
+            _signed_lists[cache_key] = signed
+    return signed
+
+
 def checker_messages():
     """Every sentence the page's script shows, translated here (the script has no text of its own).
     ``{date}`` is filled in by the script, in the page's language."""
@@ -89,6 +151,12 @@ def checker_messages():
         "empty": _("Paste the token, or the whole address read from the QR code, then press Check."),
         "no_keys": _("The published keys could not be loaded: open this page once with the internet, then "
                      "it works without it."),
+        "keys_not_signed": _("The list of published keys is not signed by the programme's root certificate: "
+                             "it was changed, and is not used. Open this page again with the internet."),
+        "key_disowned": _("The signature is genuine, but the university disowned this key on {date} (it "
+                          "leaked): check the certificate online with its serial number and code before "
+                          "trusting it."),
+        "valid_key_disowned": _("Signature genuine — key disowned: check online"),
         "no_crypto": _("This browser cannot check signatures (it needs a secure https connection and a "
                        "recent browser)."),
         "ready": _("Ready to check without the internet. Published keys as of {date}."),
@@ -126,15 +194,17 @@ def offline_checker():
 
 def _render_checker():
     return render_template("signing/offline.html", messages=checker_messages(), bands=band_names(),
-                           kid_length=KID_LENGTH, language=current_language(),
+                           kid_length=KID_LENGTH, root=root_jwk(), language=current_language(),
                            other_language="en" if current_language() == "ar" else "ar")
 
 
 @bp.route("/verify/offline/keys.json")
 @public
 def offline_keys():
-    universities, programmes = _names()
-    return _json({"keys": published_keys(), "universities": universities, "programmes": programmes})
+    signed = signed_key_list()
+    if signed is None:
+        abort(404)
+    return _json(signed)
 
 
 def _stylesheet_assets():

@@ -16,11 +16,27 @@ every published key that starts with it). Claims::
     u  university code (MSL)      p  programme code (PCS)          d  date of issue, YYYYMMDD
     b  band code (BAND_CODES; the names themselves {"ar", "en"} for a band outside the Iraqi scale)
     i  the certificate's index in its university's revocation list (Bitstring Status List), when known
+    t  when it was signed, in whole minutes since 1970-01-01 UTC (Unix time // 60: eight digits, two
+       fewer than seconds, until the year 2160)
+
+Judged at its signing time (``t``), not today: a key vouches, for the document's whole life, for the tokens
+signed within its signing period — from its ``not_before`` to its retirement (``retired_at``, a rotation),
+or to its ``not_after`` while current. So a token signed today still verifies in 2060; one that claims to be
+signed after the key's retirement is refused (``signed_after_retirement``), and one outside the key's
+certificate period too (``expired_key``). A key disowned after a leak (``compromised_at``) refuses every
+token whose ``t`` is at or after the compromise's minute (``key_compromised``): whoever holds a stolen key
+can write any ``t``, so an earlier ``t`` proves nothing on its own either — such a token is still valid here,
+and the verdict carries the compromise date (``compromised_at``) so that each checker warns: the register
+check online (serial and code, and the certificate re-signed with the new key) decides. Tokens printed
+before ``t`` existed are judged by the old rule, the key's period against today, and refused outright
+when their key was compromised. Times compare at the minute: a key retired at 12:00:30 still vouches for
+a token of minute 12:00.
 
 Read strictly, the same way by the server and the offline checker (static/js/verify-offline.js): the
 signature's ``s`` in the lower half of the curve's order (low-s; ``make_token`` writes it so, a high-s
 spelling of the same signature is refused), and every number of the claims a plain decimal integer
-(``3``; never ``3.0``, ``1e0``, ``-1``, ``03``, ``"3"`` or ``true``), the index below 2^31.
+(``3``; never ``3.0``, ``1e0``, ``-1``, ``03``, ``"3"`` or ``true``), the index and the signing time below
+2^31.
 
 The token goes in the URL's fragment (``/verify/<serial>?code=…#<token>``): browsers never send a fragment
 to the server, so access logs never collect names.
@@ -51,7 +67,9 @@ MAX_TOKEN_LENGTH = 4096
 BAND_CODES = ("A", "B", "C", "D", "E")
 VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED = (
     "valid", "bad_signature", "unknown_key", "expired_key", "malformed")
-OUTCOMES = (VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, MALFORMED)
+SIGNED_AFTER_RETIREMENT, KEY_COMPROMISED = "signed_after_retirement", "key_compromised"
+OUTCOMES = (VALID, BAD_SIGNATURE, UNKNOWN_KEY, EXPIRED_KEY, SIGNED_AFTER_RETIREMENT, KEY_COMPROMISED,
+            MALFORMED)
 _PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _DATE = re.compile(r"^\d{8}$")
 _REQUIRED = {"s": str, "a": str, "e": str, "u": str, "p": str, "d": str}
@@ -70,6 +88,11 @@ def _messages():
         UNKNOWN_KEY: _("The token was signed with a key that the programme has not published for this "
                        "university."),
         EXPIRED_KEY: _("The token was signed with a key that is outside its validity period."),
+        SIGNED_AFTER_RETIREMENT: _("The token claims to be signed after its key was retired: the university "
+                                   "no longer signs with that key, so it is not genuine."),
+        KEY_COMPROMISED: _("The token was signed with a key that the university has disowned because it "
+                           "leaked, and it is dated from the day of the leak or not dated: it is not "
+                           "genuine."),
         MALFORMED: _("This is not a certificate token: it is damaged or incomplete."),
     }
 
@@ -77,13 +100,16 @@ def _messages():
 @dataclass(frozen=True)
 class TokenVerdict:
     """What a token proves. ``claims``: the certificate's content as signed, only when the signature
-    checked (``valid``, and ``expired_key``); ``kid``: the key the token names (as written in it);
-    ``key_fingerprint``: the published key that checked it (its SHA-256 fingerprint)."""
+    checked (``valid``, and the refusals by the key's dates); ``kid``: the key the token names (as written
+    in it); ``key_fingerprint``: the published key that checked it (its SHA-256 fingerprint);
+    ``compromised_at``: when that key was disowned, if it was (a ``valid`` token of a compromised key is
+    valid only as far as the register check online says: see the module's docstring)."""
 
     outcome: str
     claims: dict | None = None
     kid: str | None = None
     key_fingerprint: str | None = None
+    compromised_at: datetime | None = None
 
     @property
     def valid(self):
@@ -93,6 +119,15 @@ class TokenVerdict:
     def message(self):
         """The outcome as a translated sentence (in the current locale)."""
         return _messages()[self.outcome]
+
+    @property
+    def warning(self):
+        """For a valid token of a key disowned since: the translated warning that only the register decides;
+        else None."""
+        if self.outcome != VALID or self.compromised_at is None:
+            return None
+        return _("The university disowned this key on %(date)s (it leaked): the signature alone proves "
+                 "nothing, only the register's answer does.", date=self.compromised_at.strftime("%Y-%m-%d"))
 
 
 # --- base64url and the signature's form -----------------------------------------------------------------
@@ -163,6 +198,17 @@ def make_token(claims, university_key):
     return signing_input + "." + _b64encode(_raw_signature(der))
 
 
+def detached_es256(payload, private_key, kid):
+    """``payload`` (bytes) signed as a JWS in the flattened JSON serialization (RFC 7515 §7.2.2): a dict of
+    ``protected``, ``payload`` and ``signature``, base64url, ES256 with a low-s, deterministic (RFC 6979)
+    signature — the same bytes each time for the same payload. What the root signs the key list with."""
+    protected = _b64encode(_compact_json({"alg": ALGORITHM, "kid": kid}))
+    encoded = _b64encode(payload)
+    der = private_key.sign(f"{protected}.{encoded}".encode("ascii"),
+                           ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    return {"protected": protected, "payload": encoded, "signature": _b64encode(_raw_signature(der))}
+
+
 # --- checking --------------------------------------------------------------------------------------------
 
 def _parse(token):
@@ -203,6 +249,11 @@ def _check_claims(claims):
     index = claims.get("i", 0)
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < MAX_INDEX:
         raise ValueError("index")
+    if "t" in claims:
+        minute = claims["t"]
+        if not isinstance(minute, int) or isinstance(minute, bool) or \
+                not 0 <= minute < MAX_INDEX:
+            raise ValueError("signing time")
 
 
 def published_keys():
@@ -228,11 +279,41 @@ def _naive_utc(moment):
     return moment
 
 
+def signed_minute(moment):
+    """The ``t`` claim of a token signed at ``moment`` (a UTC datetime, naive or aware): whole minutes
+    since 1970."""
+    return int(_naive_utc(moment).replace(tzinfo=UTC).timestamp()) // 60
+
+
+def signing_period_end(key):
+    """The last moment a key signs at: its retirement, else its certificate's end."""
+    return min(key.retired_at, key.not_after) if key.retired_at is not None else key.not_after
+
+
+def key_judgement(key, minute, now):
+    """The outcome of a genuine signature by ``key`` (a SigningKey) on a token signed at ``minute`` (its
+    ``t``, or None for a token printed before ``t``), judged as the module's docstring says."""
+    compromised = key.compromised_at is not None
+    if minute is None:
+        if compromised:
+            return KEY_COMPROMISED
+        moment = _naive_utc(now or clock.now())
+        return VALID if key.not_before <= moment <= key.not_after else EXPIRED_KEY
+    if compromised and minute >= signed_minute(key.compromised_at):
+        return KEY_COMPROMISED
+    if key.retired_at is not None and minute > signed_minute(signing_period_end(key)):
+        return SIGNED_AFTER_RETIREMENT
+    if not signed_minute(key.not_before) <= minute <= signed_minute(key.not_after):
+        return EXPIRED_KEY
+    return VALID
+
+
 def verify_token(token, now=None):
     """Check a token against the published keys: ``valid``, or why not — ``malformed`` (not a token of
     ours), ``unknown_key`` (no published key of the university it names has its ``kid``),
-    ``bad_signature`` (changed, or signed by another key), ``expired_key`` (the key is outside its
-    validity period at ``now``). Never raises on any input."""
+    ``bad_signature`` (changed, or signed by another key), and the key's dates against the token's signing
+    time (``key_judgement``: ``expired_key``, ``signed_after_retirement``, ``key_compromised``; ``now``
+    matters only to a token without ``t``). Never raises on any input."""
     try:
         header, claims, signing_input, signature = _parse(token)
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error, RecursionError):
@@ -247,7 +328,6 @@ def verify_token(token, now=None):
     if signed_by.university is None or signed_by.university.code != claims["u"]:
         # A genuine key of another university: it may not speak for this one.
         return TokenVerdict(UNKNOWN_KEY, kid=kid)
-    moment = _naive_utc(now or clock.now())
-    if not signed_by.not_before <= moment <= signed_by.not_after:
-        return TokenVerdict(EXPIRED_KEY, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
-    return TokenVerdict(VALID, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint)
+    outcome = key_judgement(signed_by, claims.get("t"), now)
+    return TokenVerdict(outcome, claims=claims, kid=kid, key_fingerprint=signed_by.fingerprint,
+                        compromised_at=signed_by.compromised_at)

@@ -3,9 +3,14 @@
    university's signed revocation list. Every sentence it shows comes from the page (#offline-config),
    translated on the server. The token never leaves the browser.
    Checks, in order: malformed → unknown_key → bad_signature → (a key of another university) unknown_key →
-   expired_key → valid — the same as diploma/signing/token.py, with the same strict reading: low-s
+   the key's dates at the token's signing time (judgeKey: key_compromised, signed_after_retirement,
+   expired_key) → valid — the same as diploma/signing/token.py, with the same strict reading: low-s
    signatures only (a high-s one is another spelling of the same signature), and every number of the claims
-   (the index) a plain decimal integer, 0 ≤ i < 2^31 ("3.0", "1e0", "-1", "3", true are refused).
+   (the index, the signing time) a plain decimal integer, 0 ≤ n < 2^31 ("3.0", "1e0", "-1", "3", true are
+   refused). A valid token of a key disowned later (signed before its compromise date) is shown with a
+   warning: only the register, online, can tell it from a forgery dated back.
+   keys.json is trusted only when its signature checks with the programme root's key written in the page
+   (verifiedKeyList): a list changed on the way or in the cache is refused.
    A valid signature whose revocation could not be checked (no list of its university, or no index) is
    "signature genuine — revocation unknown", never plain "Genuine". */
 (function () {
@@ -122,8 +127,12 @@
     var coded = typeof band === "string" && Object.prototype.hasOwnProperty.call(config.bands, band);
     var named = band && typeof band === "object" && typeof band.ar === "string" && typeof band.en === "string";
     if (!coded && !named) { throw new Error("band"); }
-    if ("i" in claims && !(typeof claims.i === "number" && Number.isInteger(claims.i) && claims.i >= 0 &&
-                           claims.i < MAX_INDEX)) { throw new Error("index"); }
+    if ("i" in claims && !isSmallInteger(claims.i)) { throw new Error("index"); }
+    if ("t" in claims && !isSmallInteger(claims.t)) { throw new Error("signing time"); }
+  }
+
+  function isSmallInteger(value) {
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < MAX_INDEX;
   }
 
   function parse(token) {
@@ -175,12 +184,33 @@
     return firstSigner(candidates, parsed.signature, parsed.input).then(function (key) {
       if (!key) { return {outcome: "bad_signature"}; }
       if (key.university !== parsed.claims.u) { return {outcome: "unknown_key"}; }
-      var now = Date.now();
-      if (now < Date.parse(key.nbf) || now > Date.parse(key.exp)) {
-        return {outcome: "expired_key", claims: parsed.claims, key: key};
-      }
-      return {outcome: "valid", claims: parsed.claims, key: key};
+      return {outcome: judgeKey(key, parsed.claims.t), claims: parsed.claims, key: key};
     });
+  }
+
+  // --- the key judged at the token's signing time (token.py's key_judgement) -----------------------------
+
+  function minuteOf(iso) { return Math.floor(Date.parse(iso) / 60000); }
+
+  /* The outcome of a genuine signature by a published key on a token signed at minute t (its "t", minutes
+     since 1970; undefined for a token printed before "t": then today's date decides, and a disowned key
+     refuses it). */
+  function judgeKey(key, t) {
+    if (typeof t !== "number") {
+      if (key.compromised) { return "key_compromised"; }
+      var now = Date.now();
+      return now < Date.parse(key.nbf) || now > Date.parse(key.exp) ? "expired_key" : "valid";
+    }
+    if (key.compromised && t >= minuteOf(key.compromised)) { return "key_compromised"; }
+    if (key.retired && t > Math.min(minuteOf(key.retired), minuteOf(key.exp))) { return "signed_after_retirement"; }
+    if (t < minuteOf(key.nbf) || t > minuteOf(key.exp)) { return "expired_key"; }
+    return "valid";
+  }
+
+  /* A valid token of a key disowned since (signed before the date): the warning, else null. */
+  function disownedWarning(verdict) {
+    if (verdict.outcome !== "valid" || !verdict.key.compromised) { return null; }
+    return fill(text.key_disowned, formatDate(new Date(verdict.key.compromised)));
   }
 
   // --- revocation lists (signed VC-JWTs with a gzip bitstring) ---------------------------------------
@@ -289,14 +319,17 @@
 
   function show(verdict) {
     var revocation = verdict.outcome === "valid" ? revocationState(verdict.claims) : "";
-    var genuine = revocation === "not_revoked";
-    var unknown = revocation === "unknown";
+    var warning = disownedWarning(verdict);
+    var genuine = revocation === "not_revoked" && !warning;
+    var unknown = revocation === "unknown" || (warning && revocation !== "revoked");
     result.hidden = false;
     result.dataset.outcome = verdict.outcome;
     result.dataset.revocation = revocation;
+    result.dataset.keyDisowned = warning ? "yes" : "";
     result.className = "card " + (genuine ? "flash-success" : unknown ? "flash-warning" : "flash-error");
-    verdictTitle.textContent = genuine ? text.valid : unknown ? text.valid_revocation_unknown : text.refused;
-    reason.textContent = text.outcomes[verdict.outcome];
+    verdictTitle.textContent = genuine ? text.valid : warning && unknown ? text.valid_key_disowned
+      : unknown ? text.valid_revocation_unknown : text.refused;
+    reason.textContent = warning || text.outcomes[verdict.outcome];
     if (verdict.outcome === "valid") {
       showContent(verdict);
     } else {
@@ -317,7 +350,7 @@
   function check(value) {
     var token = tokenOf(value);
     if (!token) { showMessage(text.empty); return Promise.resolve(); }
-    if (!published) { showMessage(text.no_keys); return Promise.resolve(); }
+    if (!published) { showMessage(keysRefused ? text.keys_not_signed : text.no_keys); return Promise.resolve(); }
     if (!window.crypto || !crypto.subtle) { showMessage(text.no_crypto); return Promise.resolve(); }
     showMessage(text.checking);
     return verify(token).then(show);
@@ -333,7 +366,7 @@
       if (!response.ok) { throw new Error("keys " + response.status); }
       received = Date.parse(response.headers.get("Date") || "") || Date.now();
       return response.json();
-    }).then(function (data) {
+    }).then(verifiedKeyList).then(function (data) {
       published = data;
       var codes = Object.keys(data.universities || {});
       return Promise.all(codes.map(function (code) {
@@ -341,6 +374,27 @@
                             loadProfile(code, data.universities[code].profile)]);
       }));
     }).then(function () { return new Date(received); });
+  }
+
+  /* keys.json's payload, once its signature (a flattened JWS, ES256) checks with the root's key written in
+     the page; rejected otherwise (keysRefused is set, and the page says why). */
+  var keysRefused = false;
+
+  function verifiedKeyList(signed) {
+    var refuse = function () { keysRefused = true; throw new Error("key list not signed by the root"); };
+    if (!config.root || !signed || typeof signed.protected !== "string" || typeof signed.payload !== "string" ||
+        typeof signed.signature !== "string") { refuse(); }
+    var header, signature;
+    try {
+      header = json(decode(signed.protected));
+      signature = decode(signed.signature);
+    } catch (error) { refuse(); }
+    if (!header || header.alg !== "ES256" || header.kid !== config.root.kid || signature.length !== 64) { refuse(); }
+    return signatureChecks(config.root, signature, ascii(signed.protected + "." + signed.payload))
+      .then(function (ok) {
+        if (!ok) { refuse(); }
+        return json(decode(signed.payload));
+      });
   }
 
   function registerWorker() {
@@ -356,7 +410,8 @@
     Promise.all([keys, registerWorker()]).then(function (results) {
       var date = results[0], kept = results[1];
       if (!date) {
-        readiness.textContent = text.no_keys;
+        readiness.textContent = keysRefused ? text.keys_not_signed : text.no_keys;
+        readiness.dataset.keys = keysRefused ? "refused" : "missing";
       } else {
         readiness.textContent = fill(kept ? text.ready : text.online_only, formatDate(date));
       }

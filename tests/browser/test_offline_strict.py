@@ -9,7 +9,12 @@ from diploma.certificates.models import Certificate
 from diploma.extensions import db
 from diploma.signing import keystore
 from tests.browser.test_offline_verify import MESSAGES, _check, _ready, context, server, tokens  # noqa: F401
-from tests.signing.strict_tokens import INDEX_SPELLINGS, high_s_twin, with_index_spelt
+from tests.signing.strict_tokens import (
+    INDEX_SPELLINGS,
+    high_s_twin,
+    with_index_spelt,
+    with_signing_time_spelt,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
 
@@ -72,3 +77,20 @@ def test_high_s_and_loose_index_spellings_are_refused(context, tokens, mosul_cer
         _check(page, with_index_spelt(signer, snapshot, spelling))
         expect(page.get_by_test_id("offline-verdict"), name).to_have_text(MESSAGES["en"]["refused"])
         expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "malformed")
+
+
+def test_loose_signing_time_spellings_are_refused(context, tokens, mosul_certificate):  # noqa: F811
+    from diploma import clock
+
+    signer = keystore.signer_for(mosul_certificate.university)
+    snapshot = mosul_certificate.snapshot
+    now = clock.utcnow()
+    page = context.new_page()
+    page.goto("/verify/offline?lang=en")
+    _ready(page, "en")
+    for name, spelling in {"plain": None, **INDEX_SPELLINGS}.items():
+        _check(page, high_s_twin(tokens["valid"]))  # a different verdict in between
+        expect(page.get_by_test_id("offline-result")).to_have_attribute("data-outcome", "malformed")
+        _check(page, with_signing_time_spelt(signer, snapshot, spelling, now))
+        expected = "valid" if spelling is None else "malformed"
+        expect(page.get_by_test_id("offline-result"), name).to_have_attribute("data-outcome", expected)

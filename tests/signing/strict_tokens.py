@@ -1,7 +1,7 @@
 """Tokens spelled in ways the checkers must refuse (issue 25, finding 6), signed for real with a university's
-key so that only the spelling is wrong: the high-s twin of a signature, and claims whose index is written
-``3.0``, ``1e0``, ``-1``, ``"3"``, ``true``, ``03`` or ``2^31``. Used by tests/signing/test_token_strict.py
-and tests/browser/test_offline_strict.py."""
+key so that only the spelling is wrong: the high-s twin of a signature, and claims whose index (or signing
+time, ``t``) is written ``3.0``, ``1e0``, ``-1``, ``"3"``, ``true``, ``03`` or ``2^31``. Used by
+tests/signing/test_token_strict.py and tests/browser/test_offline_strict.py."""
 import base64
 import json
 
@@ -32,6 +32,14 @@ def with_index_spelt(signer, snapshot, spelling):
     claims = json.dumps(token_claims(snapshot, 3), ensure_ascii=False, separators=(",", ":"))
     assert claims.endswith(',"i":3}')
     return signed_with_claims_text(signer, claims[: -len('3}')] + spelling + "}")
+
+
+def with_signing_time_spelt(signer, snapshot, spelling, signed_at):
+    """The snapshot's token, signed at ``signed_at``, with its signing time written as ``spelling`` (raw
+    JSON; ``None``: the plain minute)."""
+    claims = json.dumps(token_claims(snapshot, 3, signed_at), ensure_ascii=False, separators=(",", ":"))
+    head, minute = claims[:-1].rsplit(',"t":', 1)
+    return signed_with_claims_text(signer, f'{head},"t":{minute if spelling is None else spelling}}}')
 
 
 def high_s_twin(token):

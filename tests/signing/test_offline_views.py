@@ -50,18 +50,41 @@ def test_the_page_gives_its_script_every_sentence_translated(client):
     assert config["kidLength"] == KID_LENGTH and config["scope"] == "/verify/"
 
 
+def _root_jwk(client):
+    import json
+    import re
+
+    page = client.get("/verify/offline?lang=en").get_data(as_text=True)
+    return json.loads(re.search(r'<script type="application/json" id="offline-config">(.*?)</script>',
+                                page, re.DOTALL)[1])["root"]
+
+
+def key_list(client):
+    """keys.json's payload, its root signature checked by joserfc with the root key the page carries."""
+    import json
+
+    from joserfc import jws
+    from joserfc.jwk import ECKey
+
+    root = ECKey.import_key(_root_jwk(client))
+    signed = client.get("/verify/offline/keys.json").get_json()
+    return json.loads(jws.deserialize_json(signed, root, algorithms=["ES256"]).payload)
+
+
 def test_the_keys_are_the_public_parts_of_every_published_key(client, keys):
     response = client.get("/verify/offline/keys.json")
-    data = response.get_json()
     assert response.status_code == 200 and "max-age" in response.headers["Cache-Control"]
+    assert set(response.get_json()) == {"protected", "payload", "signature"}
+    data = key_list(client)
     published = {entry["kid"]: entry for entry in data["keys"]}
     assert len(published) == 3 and keys["old"].kid in published  # the retired key too
     for entry in data["keys"]:
         assert set(entry) == {"kid", "short", "url", "kty", "crv", "x", "y", "university", "fingerprint",
-                              "nbf", "exp", "current"}
+                              "nbf", "exp", "retired", "compromised", "current"}
         assert entry["kty"] == "EC" and entry["crv"] == "P-256" and "d" not in entry
         assert entry["short"] == entry["kid"][:KID_LENGTH] and entry["exp"] > entry["nbf"]
     assert published[keys["old"].kid]["current"] is False
+    assert published[keys["old"].kid]["retired"] is not None
     assert data["universities"]["MSL"] == {"profile": "/issuers/MSL", "status": "/issuers/MSL/status"}
     # The universities' names come from their issuer profiles, not from this list.
     assert "Mosul" not in response.get_data(as_text=True)
@@ -73,7 +96,7 @@ def test_a_token_names_a_key_the_page_can_find(client, keys):
     import json
 
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-    shorts = [entry["short"] for entry in client.get("/verify/offline/keys.json").get_json()["keys"]]
+    shorts = [entry["short"] for entry in key_list(client)["keys"]]
     assert shorts.count(header["kid"]) == 1
 
 

@@ -5,10 +5,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from diploma import clock
 from diploma.certificates.qr import token_claims
 from diploma.signing.token import HALF_ORDER, MALFORMED, VALID, make_token, verify_token
 from tests.certificates.builders import snapshot as make_snapshot
-from tests.signing.strict_tokens import INDEX_SPELLINGS, high_s_twin, with_index_spelt
+from tests.signing.strict_tokens import (
+    INDEX_SPELLINGS,
+    high_s_twin,
+    with_index_spelt,
+    with_signing_time_spelt,
+)
 from tests.signing.test_token import _unb64, mosul, signer  # noqa: F401 - fixtures
 
 
@@ -35,6 +41,17 @@ def test_the_index_written_as_a_plain_integer_is_valid(signer):  # noqa: F811
 @pytest.mark.parametrize("spelling", INDEX_SPELLINGS.values(), ids=INDEX_SPELLINGS.keys())
 def test_any_other_spelling_of_the_index_is_malformed(signer, spelling):  # noqa: F811
     assert verify_token(with_index_spelt(signer, make_snapshot(), spelling)).outcome == MALFORMED
+
+
+def test_the_signing_time_written_as_a_plain_integer_is_valid(signer):  # noqa: F811
+    verdict = verify_token(with_signing_time_spelt(signer, make_snapshot(), None, clock.utcnow()))
+    assert verdict.outcome == VALID and isinstance(verdict.claims["t"], int)
+
+
+@pytest.mark.parametrize("spelling", INDEX_SPELLINGS.values(), ids=INDEX_SPELLINGS.keys())
+def test_any_other_spelling_of_the_signing_time_is_malformed(signer, spelling):  # noqa: F811
+    token = with_signing_time_spelt(signer, make_snapshot(), spelling, clock.utcnow())
+    assert verify_token(token).outcome == MALFORMED
 
 
 def test_the_helper_signs_for_real(signer):  # noqa: F811
