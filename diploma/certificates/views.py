@@ -127,6 +127,17 @@ def _credential(certificate):
                      download_name=f"{certificate.serial}-open-badge.jwt", max_age=0)
 
 
+def _data_integrity_credential(certificate):
+    """The certificate's Open Badges 3.0 credential with its Data Integrity proof (JSON), for the DCC
+    verifier and the Learner Credential Wallet."""
+    try:
+        text = documents.certificate_data_integrity_credential(certificate)
+    except SigningError as error:
+        return _signing_refused(error)
+    return send_file(BytesIO(text.encode("ascii")), mimetype=credential.JSON_MEDIA_TYPE, as_attachment=True,
+                     download_name=f"{certificate.serial}-open-badge.json", max_age=0)
+
+
 # --- the registrar's pages -----------------------------------------------------------------------
 
 ROWS_PER_PAGE = 24  # a row per cohort, or for the administrator per cohort and university

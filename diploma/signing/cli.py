@@ -5,6 +5,7 @@
     flask --app wsgi keys rotate --university MSL    a new key; the old one is retired and stays published
     flask --app wsgi keys list
     flask --app wsgi keys rewrap                     re-wrap keys weaker than SIGNING_KDF_ITERATIONS
+    flask --app wsgi keys ed25519                    the Ed25519 twin (Open Badges proof) of older keys
 
 The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
 checked by ``keys init``.
@@ -107,6 +108,16 @@ def rewrap_command(language):
                      count=len(rewrapped), iterations=keystore.kdf_iterations()))
 
 
+@keys_cli.command("ed25519")
+@LANGUAGE
+def ed25519_command(language):
+    """Give each current university key made before them its Ed25519 twin (the Open Badges proof)."""
+    with force_language(language):
+        completed = _run(keystore.add_missing_ed25519_keys)
+        click.echo(_("%(count)s signing key(s) given an Ed25519 key for the Open Badges proof.",
+                     count=len(completed)))
+
+
 def ensure_demo_keys():
     """The root and one key per university when missing (the demo; nothing to type). Returns how many
     keys were made."""
@@ -118,4 +129,4 @@ def ensure_demo_keys():
         if keystore.current_key(university) is None:
             keystore.issue_key(university)
             made += 1
-    return made
+    return made + len(keystore.add_missing_ed25519_keys())
