@@ -40,6 +40,11 @@ class UnknownContext(jsonld.JsonLdError):
     """A document names a context that is not bundled: nothing is fetched."""
 
 
+class UndefinedTerm(ValueError):
+    """A property or type the contexts do not define: it would vanish from the canonical form (unproved)
+    or stay a relative IRI, and the DCC verifier's JSON-LD safe mode refuses the document for it."""
+
+
 # --- multibase, multikey and did:key -------------------------------------------------------------------
 
 def base58btc(data: bytes) -> str:
@@ -105,9 +110,32 @@ def document_loader(url, options=None):
     return {"contextUrl": None, "documentUrl": url, "document": _bundled(url)}
 
 
+def _refuse_dropped(term):
+    raise UndefinedTerm(f"a property the contexts do not define: {term}")
+
+
+def _refuse_relative_iris(node):
+    """Types and ids left relative by the expansion (no base: they stay as written)."""
+    if isinstance(node, list):
+        for item in node:
+            _refuse_relative_iris(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("@type", "@id"):
+                relative = [v for v in (value if isinstance(value, list) else [value]) if ":" not in v]
+                if relative:
+                    raise UndefinedTerm(f"a type or id the contexts do not define: {relative[0]}")
+            elif key != "@value":
+                _refuse_relative_iris(value)
+
+
 def canonical_nquads(document) -> str:
-    """The document as canonical N-Quads (RDFC-1.0)."""
-    return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
+    """The document as canonical N-Quads (RDFC-1.0), in "safe mode" like the DCC verifier's: a property
+    or a type its contexts do not define is refused (UndefinedTerm), not silently left out."""
+    expanded = jsonld.expand(document, {"documentLoader": document_loader, "base": None},
+                             on_property_dropped=_refuse_dropped)
+    _refuse_relative_iris(expanded)
+    return jsonld.normalize(expanded, {"algorithm": "URDNA2015", "format": "application/n-quads",
                                        "documentLoader": document_loader})
 
 
@@ -146,6 +174,6 @@ def verify(secured) -> bool:
         signature = from_base58btc(proof_value[1:]) if proof_value.startswith("z") else b""
         unsecured = {key: value for key, value in secured.items() if key != "proof"}
         public_key.verify(signature, _hash_data(unsecured, proof))
-    except (InvalidSignature, ValueError, jsonld.JsonLdError):
+    except (InvalidSignature, ValueError, jsonld.JsonLdError):  # UndefinedTerm is a ValueError
         return False
     return True

@@ -163,6 +163,20 @@ def test_the_document_loader_never_fetches_an_unknown_context():
                                          "name": "x"})
 
 
+@pytest.mark.parametrize("edit", [
+    lambda document: document["credentialSchema"][0].update(type="1EdTechJsonSchemaValidator2019"),
+    lambda document: document["credentialSubject"].update(studentNumber="MSL:1234"),
+], ids=["relative type", "undefined property"])
+def test_canonicalisation_refuses_what_the_contexts_do_not_define(cohort, edit):
+    """Like the DCC verifier's safe mode: an undefined term is refused, not left out of what is proved."""
+    document = _data_integrity(cohort.issued()[0])
+    del document["proof"]
+    data_integrity.canonical_nquads(document)
+    edit(document)
+    with pytest.raises(data_integrity.UndefinedTerm):
+        data_integrity.canonical_nquads(document)
+
+
 def test_multibase_round_trips_leading_zeros():
     for data in (b"", b"\0", b"\0\0\x01\xff", bytes(range(40))):
         assert data_integrity.from_base58btc(data_integrity.base58btc(data)) == data
