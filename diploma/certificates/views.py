@@ -322,6 +322,13 @@ def certificate_credential(serial):
     return _printable_or_redirect(certificate) or _credential(certificate)
 
 
+@bp.route("/certificates/<serial>/credential.json")
+@roles(*STAFF)
+def certificate_data_integrity_credential(serial):
+    certificate = _certificate_or_404(serial)
+    return _printable_or_redirect(certificate) or _data_integrity_credential(certificate)
+
+
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
 @roles(*STAFF)
 def correct(serial):
@@ -404,3 +411,9 @@ def my_transcript_pdf():
 @roles(STUDENT)
 def my_credential():
     return _credential(_own_valid_certificate_or_404())
+
+
+@bp.route("/certificates/mine/credential.json")
+@roles(STUDENT)
+def my_data_integrity_credential():
+    return _data_integrity_credential(_own_valid_certificate_or_404())

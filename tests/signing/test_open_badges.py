@@ -25,6 +25,7 @@ from diploma.extensions import db
 from diploma.signing import credential, data_integrity, keystore
 from diploma.signing.models import SigningKey
 from tests.certificates.builders import graduating_cohort
+from tests.certificates.test_views import client_for
 
 HERE = Path(__file__).parent
 CHECKERS = HERE.parent / "checkers"
@@ -104,6 +105,22 @@ def test_the_vc_jwt_is_typed_as_served(app, cohort):
     assert response.mimetype == "application/vc+jwt"
     header = jwt.decode(response.get_data(as_text=True), credential.key_set(), algorithms=["ES256"]).header
     assert header["typ"] == "vc+jwt" and header["cty"] == "vc" and header["alg"] == "ES256"
+
+
+def test_the_wallet_credential_is_offered_where_the_jwt_is(app, cohort):
+    certificate = cohort.issued()[0]
+    code = certificate.verification_code
+    client = app.test_client()
+    page = client.get(f"/verify/{certificate.serial}?code={code}").get_data(as_text=True)
+    assert f"/credentials/{certificate.serial}.json?code={code}" in page
+    assert client.get(f"/credentials/{certificate.serial}.json?code=wrong-code-000000").status_code == 404
+    expected = credential.credential_id(certificate.serial)
+    graduate, registrar = client_for(app, certificate.student.user), client_for(app, cohort.registrar)
+    for response in (graduate.get("/certificates/mine/credential.json"),
+                     registrar.get(f"/certificates/{certificate.serial}/credential.json")):
+        assert response.status_code == 200 and response.mimetype == "application/vc+ld+json"
+        secured = json.loads(response.data)
+        assert secured["id"] == expected and data_integrity.verify(secured)
 
 
 # --- the Data Integrity proof, checked by another path ----------------------------------------------------
