@@ -13,6 +13,7 @@ context it does not bundle is refused (a proof over terms it cannot read would b
 Keys are named as ``did:key`` (Ed25519 multikey): a verifier resolves one from the identifier itself,
 offline, with no server to reach in 2060. See ``credential`` for why the issuer is that did:key.
 """
+import copy
 import hashlib
 import json
 from functools import cache
@@ -107,7 +108,9 @@ def document_loader(url, options=None):
     if url not in BUNDLED_CONTEXTS:
         raise UnknownContext(f"Context not bundled (nothing is fetched): {url}", "jsonld.LoadDocumentError",
                              code="loading document failed")
-    return {"contextUrl": None, "documentUrl": url, "document": _bundled(url)}
+    # "static": pyld keeps the processed context across operations (the contexts are fixed files), and a
+    # copy, since pyld may rewrite the document it is given.
+    return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(_bundled(url)), "tag": "static"}
 
 
 def _refuse_dropped(term):
