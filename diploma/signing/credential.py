@@ -257,21 +257,24 @@ def data_integrity_json(secured):
     return json.dumps(secured, indent=2)
 
 
-def data_integrity_status_list(university, record, revoked_indexes):
+def data_integrity_status_list(university, record, revoked_indexes, issued_at=None, valid_until=None):
     """The university's revocation list as a BitstringStatusListCredential secured by the Data Integrity
     proof of one Ed25519 key (``record``'s twin), whose did:key is its issuer: the list of the credentials
-    that key proved. None when the key has no twin or is compromised (it vouches for nothing any more)."""
+    that key proved. None when the key has no twin or is compromised (it vouches for nothing any more).
+    Ed25519 signatures are deterministic: given the same ``issued_at`` (naive UTC; now by default) and
+    ``valid_until``, the same list is the same bytes."""
     private_key = keystore.ed25519_private_key(record)
     if private_key is None or record.compromised:
         return None
     url = data_integrity_status_list_url(university.code, record.kid)
-    issued = _iso(utcnow().replace(tzinfo=UTC))
+    issued = _iso((issued_at or utcnow()).replace(tzinfo=UTC))
     unsecured = {
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": data_integrity.did_key(record.ed25519_public_key),
         "validFrom": issued,
+        **({"validUntil": _iso(valid_until.replace(tzinfo=UTC))} if valid_until else {}),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
                               "statusPurpose": "revocation",
                               "encodedList": encode_status_list(revoked_indexes)},

@@ -6,6 +6,7 @@ Consortium's verifier (``@digitalcredentials/verifier-core``, pinned in tests/ch
 freshly issued and a revoked credential, offline: the status list it fetches is served by the app under test
 on 127.0.0.1."""
 import base64
+import datetime
 import hashlib
 import json
 import shutil
@@ -285,6 +286,17 @@ def test_the_dcc_verifier_accepts_a_fresh_credential_and_reports_a_revoked_one(a
     assert steps["valid_signature"]["valid"] is True, result
     assert steps["revocation_status"]["valid"] is False, result
     assert _dcc_verifier(fresh)[1]["revocation_status"]["valid"] is True
+
+
+def test_the_wallet_status_list_is_signed_by_its_key_and_the_same_bytes_for_the_same_moment(cohort):
+    record = keystore.current_key(cohort.university)
+    moment, until = datetime.datetime(2026, 12, 1, 8), datetime.datetime(2026, 12, 8, 8)
+    first = credential.data_integrity_status_list(cohort.university, record, [5], moment, until)
+    assert first == credential.data_integrity_status_list(cohort.university, record, [5], moment, until)
+    assert data_integrity.verify(first)
+    assert first["issuer"] == data_integrity.did_key(record.ed25519_public_key)
+    assert first["validUntil"] == "2026-12-08T08:00:00Z"
+    assert credential.status_bit(first["credentialSubject"]["encodedList"], 5)
 
 
 @pytest.mark.commits
