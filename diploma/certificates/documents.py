@@ -26,14 +26,22 @@ def certificate_credential(certificate):
     return credential.signed_credential(certificate.snapshot, certificate.status_index, signer)
 
 
+def certificate_data_integrity_credential(certificate):
+    """The certificate's OpenBadgeCredential with its Data Integrity proof (eddsa-rdfc-2022), as JSON."""
+    signer = keystore.signer_for(certificate.university)
+    return credential.data_integrity_json(credential.data_integrity_credential(certificate.snapshot,
+                                                                               certificate.status_index, signer))
+
+
 def _signed(certificate, render, language, kind):
     from diploma.signing import pades  # pyHanko loads only when a PDF is signed
 
     signer = keystore.signer_for(certificate.university)
     token = credential.signed_credential(certificate.snapshot, certificate.status_index, signer)
-    data = render(certificate.snapshot, language,
-                  qr_url=qr_url(certificate.snapshot, signer, certificate.status_index),
-                  extra_attachments=[pdf.credential_attachment(token, credential.ATTACHMENT_NAME)])
+    data = render(certificate.snapshot, language, qr_url=qr_url(certificate.snapshot, signer, certificate.status_index),
+                  extra_attachments=[pdf.credential_attachment(token, credential.ATTACHMENT_NAME),
+                                     pdf.credential_attachment(certificate_data_integrity_credential(certificate),
+                                                               credential.JSON_ATTACHMENT_NAME)])
     return pades.sign_pdf(data, signer, reason=_reason(certificate.serial, kind),
                           location=certificate.snapshot["university"]["city_en"])
 

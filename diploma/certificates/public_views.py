@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from diploma.access import public
 from diploma.certificates import bp, documents, inspect, verification
 from diploma.certificates.forms import VERIFY_FIELD_LENGTH, VerifyForm, VerifyUploadForm
-from diploma.certificates.views import _credential
+from diploma.certificates.views import _credential, _data_integrity_credential
 from diploma.commit_point import commit_now
 from diploma.extensions import csrf, db, limiter
 from diploma.i18n import current_language
@@ -141,3 +141,14 @@ def public_credential(serial):
     if certificate is None or not certificate.printable:
         return _not_found(serial)
     return _credential(certificate)
+
+
+@bp.route("/credentials/<serial>.json")
+@public
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
+def public_data_integrity_credential(serial):
+    """The same credential with its Data Integrity proof (JSON), on the same terms as the VC-JWT."""
+    certificate = verification.verify(serial, request.args.get("code"))
+    if certificate is None or not certificate.printable:
+        return _not_found(serial)
+    return _data_integrity_credential(certificate)

@@ -127,6 +127,17 @@ def _credential(certificate):
                      download_name=f"{certificate.serial}-open-badge.jwt", max_age=0)
 
 
+def _data_integrity_credential(certificate):
+    """The certificate's Open Badges 3.0 credential with its Data Integrity proof (JSON), for the DCC
+    verifier and the Learner Credential Wallet."""
+    try:
+        text = documents.certificate_data_integrity_credential(certificate)
+    except SigningError as error:
+        return _signing_refused(error)
+    return send_file(BytesIO(text.encode("ascii")), mimetype=credential.JSON_MEDIA_TYPE, as_attachment=True,
+                     download_name=f"{certificate.serial}-open-badge.json", max_age=0)
+
+
 # --- the registrar's pages -----------------------------------------------------------------------
 
 ROWS_PER_PAGE = 24  # a row per cohort, or for the administrator per cohort and university
@@ -311,6 +322,13 @@ def certificate_credential(serial):
     return _printable_or_redirect(certificate) or _credential(certificate)
 
 
+@bp.route("/certificates/<serial>/credential.json")
+@roles(*STAFF)
+def certificate_data_integrity_credential(serial):
+    certificate = _certificate_or_404(serial)
+    return _printable_or_redirect(certificate) or _data_integrity_credential(certificate)
+
+
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
 @roles(*STAFF)
 def correct(serial):
@@ -393,3 +411,9 @@ def my_transcript_pdf():
 @roles(STUDENT)
 def my_credential():
     return _credential(_own_valid_certificate_or_404())
+
+
+@bp.route("/certificates/mine/credential.json")
+@roles(STUDENT)
+def my_data_integrity_credential():
+    return _data_integrity_credential(_own_valid_certificate_or_404())

@@ -8,6 +8,7 @@
     flask --app wsgi keys compromise --university MSL --since 2026-12-01T00:00
                                                      disown a leaked key (its current one, or --key KID)
                                                      and re-sign what it signed with a new key
+    flask --app wsgi keys ed25519                    the Ed25519 twin (Open Badges proof) of older keys
 
 The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
 checked by ``keys init``.
@@ -161,6 +162,14 @@ def compromise_command(university_code, kid, since, language):
                      fingerprint=record.fingerprint, code=record.university.code,
                      date=moment.strftime("%Y-%m-%d %H:%M"), count=len(certificates),
                      current=keystore.current_key(record.university).fingerprint))
+@keys_cli.command("ed25519")
+@LANGUAGE
+def ed25519_command(language):
+    """Give each current university key made before them its Ed25519 twin (the Open Badges proof)."""
+    with force_language(language):
+        completed = _run(keystore.add_missing_ed25519_keys)
+        click.echo(_("%(count)s signing key(s) given an Ed25519 key for the Open Badges proof.",
+                     count=len(completed)))
 
 
 def ensure_demo_keys():
@@ -174,4 +183,4 @@ def ensure_demo_keys():
         if keystore.current_key(university) is None:
             keystore.issue_key(university)
             made += 1
-    return made
+    return made + len(keystore.add_missing_ed25519_keys())

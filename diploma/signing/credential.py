@@ -1,27 +1,47 @@
 """The Open Badges 3.0 credential of a certificate (an ``OpenBadgeCredential``, Verifiable Credentials
-Data Model 2.0), signed as a VC-JWT (JOSE compact JWS, ES256, ``kid`` = the URL of the university's public
-key), and what a verifier fetches: the JWKS, the issuers' profiles and the revocation status lists
-(Bitstring Status List, one per university, itself a signed VC-JWT).
+Data Model 2.0), in its two secured forms, and what a verifier fetches: the JWKS, the issuers' profiles and
+the revocation status lists (Bitstring Status List, one per university).
+
+- **VC-JWT** (VC-JOSE-COSE: ``typ`` ``vc+jwt``, ``cty`` ``vc``, ES256, ``kid`` = the URL of the university's
+  P-256 key, served as ``application/vc+jwt``): issuer the university's https profile.
+- **Data Integrity** (``eddsa-rdfc-2022``, ``data_integrity``), JSON served as ``application/vc+ld+json``:
+  what the DCC verifier and the Learner Credential Wallet check. Its issuer ``id`` is the ``did:key`` of
+  the university key's Ed25519 twin, not the https profile: the DCC verifier resolves the proof's
+  verification method and requires the issuer to be its controller (issuance proof purpose), and only a
+  did:key resolves with no server at all — an https issuer id is refused, and a did:web would need https
+  on a resolvable host (not a test's 127.0.0.1) and dies with the domain, while a credential should verify
+  in 2060. The issuer names its https profile in ``url`` and ``otherIdentifier``, and that profile lists
+  the did:key among its keys (``verificationMethod``), so a verifier can tie the two. The DI credential's
+  status list is one per Ed25519 key (``/issuers/<code>/status/<kid>.json``), signed by that key, so that
+  its issuer is the credential's (a rotated key keeps its list for what it proved).
 
 Everything is built from the certificate's frozen snapshot, so the credential states what the PDF states.
 Ids are stable: the credential is ``urn:uuid:`` derived from the serial, so a new download of the same
-certificate is the same credential (signed again).
+certificate is the same credential (signed again). The graduate is named, and identified by the
+university's student number (``sisSourcedId``) hashed with a salt (``sha256$…``, the salt stable per
+serial), so the number is not published while the registrar can still confirm it.
 """
 import base64
 import gzip
+import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives.serialization import Encoding
+from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from diploma.clock import utcnow
-from diploma.signing import keystore
+from diploma.signing import data_integrity, keystore
+from diploma.signing.errors import SigningError
 from diploma.web import absolute_url
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+# The schema's type is VC 2.0's "JsonSchema": the Open Badges 3.0.3 context does not define the
+# "1EdTechJsonSchemaValidator2019" of the spec's examples, and a JSON-LD processor in safe mode (the DCC
+# verifier's) refuses the credential over that undefined, relative type.
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 NAMESPACE = uuid.UUID("9a8f4e52-7c1b-4f0e-9d55-2f1c0b7d3a61")  # this programme's name-based UUIDs
@@ -31,7 +51,9 @@ STATUS_LIST_BITS = 131072
 STATUS_LIST_VALID_FOR = timedelta(days=7)
 ALGORITHM = "ES256"
 MEDIA_TYPE = "application/vc+jwt"
+JSON_MEDIA_TYPE = "application/vc+ld+json"
 ATTACHMENT_NAME = "open-badge-credential.jwt"
+JSON_ATTACHMENT_NAME = "open-badge-credential.json"
 
 
 def _bilingual(arabic, english):
@@ -50,16 +72,44 @@ def key_url(kid):
     return absolute_url("signing.jwk", kid=kid)
 
 
+def data_integrity_status_list_url(code, kid):
+    return absolute_url("signing.data_integrity_status_list", code=code, kid=kid)
+
+
+def _key_entries(university, issuer):
+    """The university's keys as verification methods: each Ed25519 twin as a ``Multikey`` (its did:key),
+    each P-256 key as a ``JsonWebKey`` (its URL, the VC-JWT's ``kid``), current and retired."""
+    entries = []
+    for record in keystore.keys_of(university):
+        state = {"current": record.current}
+        multikey = record.ed25519_public_key
+        if multikey:
+            entries.append({"id": data_integrity.verification_method(multikey), "type": "Multikey",
+                            "controller": data_integrity.did_key(multikey), "publicKeyMultibase": multikey,
+                            **state})
+        jwk = keystore.jwk_of_certificate(record.certificate_pem).as_dict(private=False)
+        entries.append({"id": key_url(record.kid), "type": "JsonWebKey", "controller": issuer,
+                        "publicKeyJwk": {k: jwk[k] for k in ("kty", "crv", "x", "y")}, **state})
+    return entries
+
+
 def issuer_profile(university):
-    """The university's Open Badges issuer profile (a ``Profile``), published at a stable URL."""
+    """The university's Open Badges issuer profile (a ``Profile``), published at a stable URL, with its
+    keys (``verificationMethod``; every one may sign credentials: ``assertionMethod``)."""
+    issuer = issuer_url(university.code)
+    keys = _key_entries(university, issuer)
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": issuer_url(university.code),
+        "id": issuer,
         "type": ["Profile"],
         "name": _bilingual(university.name_ar, university.name_en),
         "url": absolute_url("certificates.verify_form"),
         "address": {"type": ["Address"], "addressLocality": university.city_en, "addressCountry": "Iraq",
                     "addressCountryCode": "IQ"},
+        "otherIdentifier": [{"type": "IdentifierEntry", "identifier": key["controller"],
+                             "identifierType": "identifier"} for key in keys if key["type"] == "Multikey"],
+        "verificationMethod": keys,
+        "assertionMethod": [key["id"] for key in keys],
     }
 
 
@@ -76,6 +126,27 @@ def credential_id(serial):
 def _subject_id(snapshot):
     university, student = snapshot["university"]["code"], snapshot["student"]["student_number"]
     return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'graduate:{university}:{student}')}"
+
+
+def identity_salt(serial):
+    """The salt of the credential's hashed identifiers: stable per serial, different for every one."""
+    return uuid.uuid5(NAMESPACE, "salt:" + serial).hex
+
+
+def identity_hash(identifier, salt):
+    """An Open Badges IdentityHash: 'sha256$' + hex SHA-256 of the identifier followed by the salt."""
+    return "sha256$" + hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()
+
+
+def _identifiers(snapshot):
+    student, salt = snapshot["student"], identity_salt(snapshot["serial"])
+    return [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False,
+         "identityHash": _bilingual(student["name_ar"], student["name_en"])},
+        {"type": "IdentityObject", "identityType": "sisSourcedId", "hashed": True,
+         "identityHash": identity_hash(f"{snapshot['university']['code']}:{student['student_number']}", salt),
+         "salt": salt},
+    ]
 
 
 def _achievement(snapshot, issuer):
@@ -99,14 +170,25 @@ def _achievement(snapshot, issuer):
     }
 
 
-def build_credential(snapshot, status_index):
+def _issuer(snapshot, issuer_id):
+    name = _bilingual(snapshot["university"]["name_ar"], snapshot["university"]["name_en"])
+    profile = issuer_url(snapshot["university"]["code"])
+    if issuer_id == profile:
+        return {"id": profile, "type": ["Profile"], "name": name}
+    return {"id": issuer_id, "type": ["Profile"], "name": name, "url": profile,
+            "otherIdentifier": [{"type": "IdentifierEntry", "identifier": profile,
+                                 "identifierType": "identifier"}]}
+
+
+def build_credential(snapshot, status_index, issuer_id=None, status=None):
     """The unsigned OpenBadgeCredential of a certificate (a dict), from its frozen snapshot (a plain dict)
-    and its index in its university's revocation list (``status_index``)."""
+    and its index in its university's revocation list (``status_index``). The issuer is the university's
+    https profile unless ``issuer_id`` names another (the DI form's did:key), its status list the VC-JWT
+    one unless ``status`` names another."""
     code = snapshot["university"]["code"]
     issuer = issuer_url(code)
     valid_from = _iso(date.fromisoformat(snapshot["issued_on"]))
-    student = snapshot["student"]
-    status = status_list_url(code)
+    status = status or status_list_url(code)
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": credential_id(snapshot["serial"]),
@@ -114,19 +196,13 @@ def build_credential(snapshot, status_index):
         "name": _bilingual(snapshot["programme"]["name_ar"], snapshot["programme"]["name_en"]),
         "description": _bilingual(f"شهادة التخرج {snapshot['serial']}",
                                   f"Graduation certificate {snapshot['serial']}"),
-        "issuer": {"id": issuer, "type": ["Profile"],
-                   "name": _bilingual(snapshot["university"]["name_ar"], snapshot["university"]["name_en"])},
+        "issuer": _issuer(snapshot, issuer_id or issuer),
         "validFrom": valid_from,
         "awardedDate": valid_from,
         "credentialSubject": {
             "id": _subject_id(snapshot),
             "type": ["AchievementSubject"],
-            "identifier": [
-                {"type": "IdentityObject", "identityType": "name", "hashed": False,
-                 "identityHash": _bilingual(student["name_ar"], student["name_en"])},
-                {"type": "IdentityObject", "identityType": "studentId", "hashed": False,
-                 "identityHash": f"{code}:{student['student_number']}"},
-            ],
+            "identifier": _identifiers(snapshot),
             "achievement": _achievement(snapshot, issuer),
         },
         "credentialStatus": {
@@ -136,14 +212,14 @@ def build_credential(snapshot, status_index):
             "statusListIndex": str(status_index),
             "statusListCredential": status,
         },
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "JsonSchema"}],
         "evidence": [{"id": snapshot["verification_url"], "type": ["Evidence"],
                       "name": "التحقق من الشهادة — Verify the certificate"}],
     }
 
 
 def _sign(claims, signer):
-    header = {"alg": ALGORITHM, "kid": key_url(signer.kid), "typ": "JWT"}
+    header = {"alg": ALGORITHM, "kid": key_url(signer.kid), "typ": "vc+jwt", "cty": "vc"}
     return jwt.encode(header, claims, signer.jwk(), algorithms=[ALGORITHM])
 
 
@@ -163,6 +239,49 @@ def signed_credential(snapshot, status_index, signer):
               "nbf": _timestamp(credential["validFrom"]), "sub": credential["credentialSubject"]["id"],
               "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
     return _sign(claims, signer)
+
+
+def data_integrity_credential(snapshot, status_index, signer):
+    """The credential secured by an ``eddsa-rdfc-2022`` Data Integrity proof (a dict), made with the Ed25519
+    twin of the university's current key; its issuer is that key's did:key (see the module's docstring)."""
+    if signer.ed25519_private_key is None:
+        raise SigningError(_l("The university's key has no Ed25519 key for the Open Badges proof yet: an "
+                              "administrator adds it with flask --app wsgi keys ed25519."))
+    code = snapshot["university"]["code"]
+    unsecured = build_credential(snapshot, status_index, data_integrity.did_key(signer.ed25519_public_key),
+                                 data_integrity_status_list_url(code, signer.kid))
+    return data_integrity.add_proof(unsecured, signer.ed25519_private_key, _iso(utcnow().replace(tzinfo=UTC)))
+
+
+def data_integrity_json(secured):
+    """A Data Integrity credential as the bytes' text served and attached: JSON, ASCII-escaped (the proof
+    covers the canonical RDF, not these characters)."""
+    return json.dumps(secured, indent=2)
+
+
+def data_integrity_status_list(university, record, revoked_indexes, issued_at=None, valid_until=None):
+    """The university's revocation list as a BitstringStatusListCredential secured by the Data Integrity
+    proof of one Ed25519 key (``record``'s twin), whose did:key is its issuer: the list of the credentials
+    that key proved. None when the key has no twin or is compromised (it vouches for nothing any more).
+    Ed25519 signatures are deterministic: given the same ``issued_at`` (naive UTC; now by default) and
+    ``valid_until``, the same list is the same bytes."""
+    private_key = keystore.ed25519_private_key(record)
+    if private_key is None or record.compromised:
+        return None
+    url = data_integrity_status_list_url(university.code, record.kid)
+    issued = _iso((issued_at or utcnow()).replace(tzinfo=UTC))
+    unsecured = {
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": data_integrity.did_key(record.ed25519_public_key),
+        "validFrom": issued,
+        **({"validUntil": _iso(valid_until.replace(tzinfo=UTC))} if valid_until else {}),
+        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
+                              "statusPurpose": "revocation",
+                              "encodedList": encode_status_list(revoked_indexes)},
+    }
+    return data_integrity.add_proof(unsecured, private_key, issued)
 
 
 # --- what verifiers fetch ----------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The programme's certificate authority and the universities' signing keys.
 
 One ECDSA P-256 key for everything a university signs: PAdES (the PDF's CMS signature), JOSE ES256 (the
-Open Badges credential) and COSE all take it, and its signatures are small and fast. The root (شهادة الجذر
+Open Badges credential) and COSE all take it, and its signatures are small and fast. Beside it, each
+university key has an Ed25519 twin for the Open Badges credential's Data Integrity proof (eddsa-rdfc-2022,
+which allows no other curve): made with the key, given to older keys by ``add_missing_ed25519_keys``
+(``flask --app wsgi keys ed25519``), wrapped and rotated with it. The root (شهادة الجذر
 للبرنامج) only issues the universities' certificates. Every private key is stored as encrypted PKCS#8
 (``key_wrap``: PBES2 with PBKDF2-HMAC-SHA256 at SIGNING_KDF_ITERATIONS, 600,000 by default, and
 AES-256-CBC) under SIGNING_PASSPHRASE, and decrypted in memory, once per process, at the first signature.
@@ -16,7 +19,7 @@ from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -25,7 +28,7 @@ from joserfc.jwk import ECKey
 from diploma import clock
 from diploma.clock import utcnow
 from diploma.extensions import db
-from diploma.signing import key_wrap
+from diploma.signing import data_integrity, key_wrap
 from diploma.signing.errors import SigningError
 from diploma.signing.models import ROOT, UNIVERSITY, SigningKey
 
@@ -69,8 +72,12 @@ def _encrypt(private_key):
 
 
 def _decrypt(record):
+    return _unwrap(record.encrypted_key_pem)
+
+
+def _unwrap(pem):
     try:
-        return key_wrap.unwrap(record.encrypted_key_pem, passphrase())
+        return key_wrap.unwrap(pem, passphrase())
     except ValueError as error:
         raise SigningError(_l("The signing passphrase is wrong: the signing key cannot be opened. "
                               "Nothing was signed.")) from error
@@ -182,7 +189,46 @@ def issue_key(university):
     if previous is not None:
         previous.retired_at = utcnow()
         db.session.flush()
-    return _record(UNIVERSITY, university, private_key, certificate)
+    record = _record(UNIVERSITY, university, private_key, certificate)
+    _add_ed25519(record)
+    return record
+
+
+# --- the Ed25519 twins (the Open Badges Data Integrity proof) -------------------------------------------
+
+def _add_ed25519(record):
+    private_key = ed25519.Ed25519PrivateKey.generate()
+    record.ed25519_public_key = data_integrity.public_multikey(private_key.public_key())
+    record.ed25519_encrypted_key_pem = _encrypt(private_key)
+    db.session.flush()
+
+
+def add_missing_ed25519_keys():
+    """Each current, uncompromised university key that has no Ed25519 twin yet (made before them) given
+    one (flushed). Returns the keys completed."""
+    missing = db.session.scalars(db.select(SigningKey).where(
+        SigningKey.kind == UNIVERSITY, SigningKey.retired_at.is_(None), SigningKey.compromised_at.is_(None),
+        SigningKey.ed25519_public_key.is_(None)).order_by(SigningKey.id)).all()
+    for record in missing:
+        _add_ed25519(record)
+    return missing
+
+
+_ed25519_keys = {}
+
+
+def ed25519_private_key(record):
+    """The record's Ed25519 private key, decrypted (once per process); None when it has none."""
+    if record.ed25519_encrypted_key_pem is None:
+        return None
+    cache_key = (record.ed25519_public_key, hashlib.sha256(passphrase()).hexdigest())
+    with _signers_lock:
+        private_key = _ed25519_keys.get(cache_key)
+    if private_key is None:
+        private_key = _unwrap(record.ed25519_encrypted_key_pem)
+        with _signers_lock:
+            _ed25519_keys[cache_key] = private_key
+    return private_key
 
 
 # --- a leaked key: disowned from a date ---------------------------------------------------------------------
@@ -241,6 +287,9 @@ def rewrap_keys():
         if key_wrap.iterations_of(record.encrypted_key_pem) < kdf_iterations():
             record.encrypted_key_pem = _encrypt(_decrypt(record))
             rewrapped.append(record)
+        twin = record.ed25519_encrypted_key_pem
+        if twin is not None and key_wrap.iterations_of(twin) < kdf_iterations():
+            record.ed25519_encrypted_key_pem = _encrypt(_unwrap(twin))
     db.session.flush()
     return rewrapped
 
@@ -260,6 +309,8 @@ class Signer:
         self.root_certificate = load_certificate(root_record)
         self.university_id = record.university_id
         self.signer_name = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        self.ed25519_public_key = record.ed25519_public_key
+        self.ed25519_private_key = ed25519_private_key(record)
         self._pades = None
         self.lock = threading.Lock()
 
@@ -281,7 +332,7 @@ def signer_for(university):
                               "flask --app wsgi keys issue --university %(code)s.",
                               university=university.name_ar, code=university.code))
     root = root_key()
-    cache_key = (record.fingerprint, hashlib.sha256(secret).hexdigest())
+    cache_key = (record.fingerprint, record.ed25519_public_key, hashlib.sha256(secret).hexdigest())
     with _signers_lock:
         signer = _signers.get(cache_key)
     if signer is None:

@@ -29,6 +29,12 @@ class SigningKey(db.Model):
     # Set when the key leaked: disowned from this moment (UTC). What it signed before stays trusted only
     # where a time stamp or the register proves when; tokens and PDFs it signed from then on are refused.
     compromised_at = db.Column(db.DateTime)
+    # A university key's Ed25519 twin, for the Open Badges credential's Data Integrity proof
+    # (eddsa-rdfc-2022): the public key as a Multikey (multibase base58btc, 'z6Mk…', also its did:key)
+    # and the private key wrapped like the P-256 one. Empty for the root, and for keys made before it
+    # until ``keys ed25519`` adds it.
+    ed25519_public_key = db.Column(db.String(64), unique=True)
+    ed25519_encrypted_key_pem = db.Column(db.Text)
 
     university = db.relationship("University")
 

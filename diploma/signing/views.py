@@ -65,6 +65,28 @@ def issuer_profile(code):
     return _json(credential.issuer_profile(_university_or_404(code)))
 
 
+@bp.route("/issuers/<code>/status/<kid>.json")
+@public
+def data_integrity_status_list(code, kid):
+    """The revocation list of the credentials one key's Ed25519 twin proved, with that key's Data Integrity
+    proof (JSON-LD; what the DCC verifier reads)."""
+    university = _university_or_404(code)
+    record = db.session.scalar(db.select(SigningKey).where(SigningKey.kid == kid[:64],
+                                                           SigningKey.university_id == university.id))
+    if record is None:
+        abort(404)
+    revoked = current_app.extensions[REVOKED_INDEXES](university)
+    try:
+        secured = credential.data_integrity_status_list(university, record, revoked)
+    except SigningError:
+        abort(404)
+    if secured is None:
+        abort(404)
+    response = _json(secured, credential.JSON_MEDIA_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
 @bp.route("/issuers/<code>/status")
 @public
 def status_list(code):

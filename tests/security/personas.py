@@ -120,6 +120,11 @@ def variants(rule):
     return found
 
 
+# The public pages reached with a certificate's serial and verification code.
+SERIAL_AND_CODE_ENDPOINTS = ("certificates.verify", "certificates.public_credential",
+                             "certificates.public_data_integrity_credential")
+
+
 class UnknownParameter(AssertionError):
     """A URL rule takes a parameter the security tests do not know how to fill."""
 
@@ -174,7 +179,7 @@ class World:
             return records[kinds[endpoint]]
         if name == "offering_id" and endpoint in FRESH_OFFERING_ENDPOINTS:
             return records["fresh_offering_id"]
-        if name == "serial" and endpoint in ("certificates.verify", "certificates.public_credential"):
+        if name == "serial" and endpoint in SERIAL_AND_CODE_ENDPOINTS:
             return records["serial"]
         if name == "code" and endpoint.startswith("signing."):
             return HOME_CODE  # a university's public issuer profile and status list
@@ -232,7 +237,7 @@ class World:
                              "certificates.index", "certificates.print_in_background") \
                 or (rule.endpoint == "teaching.edit_offering" and "offering_id" not in parameters(rule)):
             return {"university": self.home_id}
-        if rule.endpoint in ("certificates.verify", "certificates.public_credential") and parameters(rule):
+        if rule.endpoint in SERIAL_AND_CODE_ENDPOINTS and parameters(rule):
             return {"code": self.records["verification_code"]}
         return {}
 
@@ -541,8 +546,11 @@ def build_world(markers=False):
                material.title, announcement.title]
     # Pages that show anyone what their URL's secret unlocks: a certificate with its code, the account of a
     # set-password link.
-    disclosures = {"certificates.verify": {certificate.serial, certificate.verification_code, home.name_ar,
-                                           home.name_en, *_student_markers(certified)},
+    shown_with_the_code = {certificate.serial, certificate.verification_code, home.name_ar, home.name_en,
+                           *_student_markers(certified)}
+    disclosures = {"certificates.verify": shown_with_the_code,
+                   # the credential in JSON states what the verification page states, to the same holder
+                   "certificates.public_data_integrity_credential": shown_with_the_code,
                    "auth.set_password": _student_markers(bystander),
                    # A university's Open Badges issuer profile names it, for every verifier.
                    "signing.issuer_profile": {home.name_ar, home.name_en}}

@@ -22,6 +22,7 @@ ROUTE_POLICY = {
     # certificates
     "certificates.batch_pdf": ("admin", "registrar"),
     "certificates.certificate_credential": ("admin", "registrar"),
+    "certificates.certificate_data_integrity_credential": ("admin", "registrar"),
     "certificates.certificate_detail": ("admin", "registrar"),
     "certificates.certificate_pdf": ("admin", "registrar"),
     "certificates.cohort_report": ("admin", "registrar"),
@@ -30,9 +31,11 @@ ROUTE_POLICY = {
     "certificates.issue": ("admin", "registrar"),
     "certificates.mine": ("student",),
     "certificates.my_credential": ("student",),
+    "certificates.my_data_integrity_credential": ("student",),
     "certificates.my_certificate_pdf": ("student",),
     "certificates.my_transcript_pdf": ("student",),
     "certificates.public_credential": "public",  # a valid certificate's credential, only with its code
+    "certificates.public_data_integrity_credential": "public",  # the same, with its Data Integrity proof
     "certificates.reinstate": ("admin", "registrar"),  # undoes a revocation; another university's: 404
     "certificates.revoke": ("admin", "registrar"),
     "certificates.transcript_pdf": ("admin", "registrar"),
@@ -123,6 +126,7 @@ ROUTE_POLICY = {
     "signing.offline_worker": "public",  # the offline checker's service worker (a static script)
     "signing.root_certificate": "public",
     "signing.status_list": "public",
+    "signing.data_integrity_status_list": "public",  # one key's list, for the Data Integrity credentials
     "static": "public",
     "system.healthz": "public",
     # teaching

@@ -146,7 +146,8 @@ def test_a_certificate_pdf_is_signed_pdf_a_with_both_attachments_and_readers_agr
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     attachments = reader.attachments
-    assert set(attachments) == {"certificate.json", credential.ATTACHMENT_NAME}
+    assert set(attachments) == {"certificate.json", credential.ATTACHMENT_NAME,
+                                credential.JSON_ATTACHMENT_NAME}
     fields = reader.get_fields()
     signature = next(f for f in fields.values() if f.get("/FT") == "/Sig")["/V"]
     assert certificate.serial in signature["/Reason"]
@@ -305,8 +306,8 @@ def test_the_credential_has_the_required_fields_and_verifies_with_the_published_
     assert response.status_code == 200
     token = response.get_data(as_text=True)
     header = jwt.decode(token, _published_keys(client), algorithms=["ES256"]).header
-    assert header["alg"] == "ES256" and header["typ"] == "JWT" and header["kid"].startswith("http")
-    assert set(header) == {"alg", "kid", "typ"}
+    assert header["alg"] == "ES256" and header["typ"] == "vc+jwt" and header["kid"].startswith("http")
+    assert set(header) == {"alg", "kid", "typ", "cty"} and header["cty"] == "vc"
     claims = jwt.decode(token, _published_keys(client), algorithms=["ES256"]).claims
     # The JWT claims mirror the credential (Open Badges 3.0, "JSON Web Token Proof Format").
     assert claims["iss"] == claims["issuer"]["id"] and claims["jti"] == claims["id"]
