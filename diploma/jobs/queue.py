@@ -7,7 +7,10 @@ Two tasks are registered on every Huey built here, under fixed names, so that th
 and the worker (``flask --app wsgi jobs worker``, which runs them) agree on them:
 
 - ``run_job(job_id)``: claims the job's row and runs it (runner.py).
-- ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed.
+- ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed, then
+  the domains' upkeep steps (registry.register_upkeep).
+- ``upkeep``: the domains' upkeep steps at once (``upkeep_soon``: e.g. after issuing, the new certificates'
+  files are signed and kept without waiting for the minute).
 """
 from pathlib import Path
 
@@ -34,6 +37,7 @@ def build_huey(config):
         raise ValueError(f"JOBS_BACKEND must be one of {BACKENDS}, not {backend!r}")
     run = huey.task(name="run_job")(_run_job)
     huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(_sweep_jobs)
+    huey.diploma_upkeep = huey.task(name="upkeep")(_upkeep)
     huey.diploma_run_job = run
     return huey
 
@@ -48,6 +52,11 @@ def huey_of(app):
 
 def enqueue(app, job_id):
     huey_of(app).diploma_run_job(job_id)
+
+
+def upkeep_soon(app):
+    """Ask a worker to run the upkeep steps now (e.g. from ``commit_point.after_commit``)."""
+    huey_of(app).diploma_upkeep()
 
 
 def set_worker_app(app):
@@ -67,3 +76,11 @@ def _sweep_jobs():
 
     with _worker_app.app_context():
         runner.housekeeping()
+        runner.upkeep()
+
+
+def _upkeep():
+    from diploma.jobs import runner
+
+    with _worker_app.app_context():
+        runner.upkeep()

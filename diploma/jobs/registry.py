@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 EXTENSION_KEY = "diploma_job_kinds"
+UPKEEP_KEY = "diploma_upkeep_steps"
 
 
 class UnknownJobKind(LookupError):
@@ -50,3 +51,14 @@ def job_kind(name, app=None):
 
 def registered_kinds(app=None):
     return dict((app or current_app).extensions.get(EXTENSION_KEY, {}))
+
+
+def register_upkeep(app, step):
+    """``step()`` (no arguments) run by the worker every minute, after the jobs' housekeeping, and soon
+    after a request asks for it (``queue.upkeep_soon``): a domain's own care, cheap when there is nothing to
+    do (the programme's CRL renewed, certificates' files signed and kept, time stamps renewed)."""
+    app.extensions.setdefault(UPKEEP_KEY, []).append(step)
+
+
+def upkeep_steps(app=None):
+    return list((app or current_app).extensions.get(UPKEEP_KEY, []))

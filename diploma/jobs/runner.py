@@ -21,7 +21,7 @@ from diploma.extensions import db
 from diploma.i18n import force_language
 from diploma.jobs import services
 from diploma.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
-from diploma.jobs.registry import job_kind
+from diploma.jobs.registry import job_kind, upkeep_steps
 from diploma.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,17 @@ def housekeeping():
     if abandoned:
         log.info("jobs of a stopped worker marked failed: %s", abandoned)
     return abandoned
+
+
+def upkeep():
+    """The domains' upkeep steps, each in a unit of work of its own; a failing step is logged and the
+    others still run."""
+    for step in upkeep_steps():
+        try:
+            with unit_of_work():
+                step()
+        except Exception:
+            log.exception("an upkeep step failed: %s", getattr(step, "__name__", step))
 
 
 def _run(job_id, kind_name, progress):

@@ -84,7 +84,7 @@ def _name(common_name, organisation):
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None):
+def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None, crl_url=None):
     now = clock.now().replace(microsecond=0)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
                .public_key(public_key).serial_number(x509.random_serial_number())
@@ -98,6 +98,10 @@ def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    issuer_public or public_key), critical=False))
+    if crl_url is not None:  # where validators find the programme's CRL (diploma.signing.crl)
+        from diploma.signing.crl import distribution_point
+
+        builder = builder.add_extension(distribution_point(crl_url), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -117,6 +121,11 @@ def _record(kind, university, private_key, certificate):
 def jwk_of_certificate(pem):
     public_key = x509.load_pem_x509_certificate(pem.encode("ascii")).public_key()
     return ECKey.import_key(public_key)
+
+
+def root_private_key(root):
+    """The root's private key, decrypted (for signing the programme's CRL)."""
+    return _decrypt(root)
 
 
 def load_certificate(record):
@@ -178,11 +187,17 @@ def issue_key(university):
     private_key = ec.generate_private_key(ec.SECP256R1())
     certificate = _certificate(_name(university.name_en, university.name_en), private_key.public_key(),
                                root_certificate.subject, root_private, UNIVERSITY_YEARS, ca=False,
-                               issuer_public=root_certificate.public_key())
+                               issuer_public=root_certificate.public_key(), crl_url=_crl_url())
     if previous is not None:
         previous.retired_at = utcnow()
         db.session.flush()
     return _record(UNIVERSITY, university, private_key, certificate)
+
+
+def _crl_url():
+    from diploma.signing.crl import crl_url
+
+    return crl_url()
 
 
 def rewrap_keys():

@@ -81,3 +81,19 @@ def status_list(code):
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@bp.route("/keys/programme.crl")
+@public
+def programme_crl():
+    """The programme's CRL as the root signed it (DER), named in the university certificates."""
+    from diploma.signing import crl
+
+    current = crl.current_crl()
+    if current is None:
+        abort(404)
+    response = Response(current.der, mimetype=crl.CRL_MIMETYPE)
+    response.headers["Content-Disposition"] = "attachment; filename=programme.crl"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Last-Modified"] = current.this_update.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response
