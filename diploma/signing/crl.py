@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import CRLEntryExtensionOID
 from sqlalchemy.exc import IntegrityError
 
 from diploma import clock
@@ -120,7 +120,7 @@ def revoked_serials(der):
     listed = {}
     for entry in crl:
         try:
-            reason = entry.extensions.get_extension_for_oid(ExtensionOID.CRL_REASON).value.reason
+            reason = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON).value.reason
         except x509.ExtensionNotFound:
             reason = None
         listed[entry.serial_number] = (entry.revocation_date_utc, reason)
