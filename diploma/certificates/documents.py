@@ -37,8 +37,9 @@ from diploma.signing import credential, crl, keystore
 from diploma.signing.models import SigningKey
 
 KEPT_LANGUAGES = ("ar", "en")
-_RENDERERS = {CERTIFICATE_DOCUMENT: (pdf.render_certificate, "Graduation certificate"),
-              TRANSCRIPT_DOCUMENT: (pdf.render_transcript, "Transcript")}
+# The renderer (by name, looked up at each call) and the signature's reason, by kind of document.
+_RENDERERS = {CERTIFICATE_DOCUMENT: ("render_certificate", "Graduation certificate"),
+              TRANSCRIPT_DOCUMENT: ("render_transcript", "Transcript")}
 
 
 def _reason(serial, kind):
@@ -51,11 +52,13 @@ def certificate_credential(certificate):
     return credential.signed_credential(certificate.snapshot, certificate.id, signer)
 
 
-def _signed(certificate, kind, language):
-    """(the signed PDF's bytes, the signer) for ``kind`` of ``certificate`` in ``language``."""
+def sign_document(certificate, kind, language):
+    """(the signed PDF's bytes, the signer) for ``kind`` of ``certificate`` in ``language``: signed now, not
+    kept (``store_document`` keeps it)."""
     from diploma.signing import pades  # pyHanko loads only when a PDF is signed
 
-    render, label = _RENDERERS[kind]
+    renderer, label = _RENDERERS[kind]
+    render = getattr(pdf, renderer)
     signer = keystore.signer_for(certificate.university)
     token = credential.signed_credential(certificate.snapshot, certificate.id, signer)
     data = render(certificate.snapshot, language, qr_url=qr_url(certificate.snapshot, signer, certificate.id),
@@ -68,12 +71,12 @@ def _signed(certificate, kind, language):
 
 def certificate_pdf(certificate, language):
     """A fresh signature of the certificate (not kept): see ``document_bytes`` for what is handed out."""
-    return _signed(certificate, CERTIFICATE_DOCUMENT, language)[0]
+    return sign_document(certificate, CERTIFICATE_DOCUMENT, language)[0]
 
 
 def transcript_pdf(certificate, language):
     """A fresh signature of the transcript (not kept)."""
-    return _signed(certificate, TRANSCRIPT_DOCUMENT, language)[0]
+    return sign_document(certificate, TRANSCRIPT_DOCUMENT, language)[0]
 
 
 def batch_pdf(university, certificates, language, progress=None):
@@ -116,7 +119,7 @@ def document_bytes(certificate, kind, language):
     """What is handed out for ``kind`` in ``language``: the kept bytes, or a fresh signature when none is
     kept yet (the caller may keep it: ``keep_document``)."""
     kept = kept_document(certificate, kind, language)
-    return kept.data if kept is not None else _signed(certificate, kind, language)[0]
+    return kept.data if kept is not None else sign_document(certificate, kind, language)[0]
 
 
 def _put(kept, data, signed_at=None):
@@ -128,7 +131,7 @@ def _put(kept, data, signed_at=None):
     kept.timestamp_until = pades.last_timestamp_until(data)
 
 
-def _store(certificate, kind, language, data, signer):
+def store_document(certificate, kind, language, data, signer):
     """The kept file, added in a savepoint (flushed). When another transaction kept the same certificate,
     kind and language at the same moment, the savepoint is dropped and the other's file returned."""
     savepoint = db.session.begin_nested()
@@ -151,8 +154,8 @@ def keep_document(certificate, kind, language):
     kept = kept_document(certificate, kind, language)
     if kept is not None:
         return kept
-    data, signer = _signed(certificate, kind, language)
-    return _store(certificate, kind, language, data, signer)
+    data, signer = sign_document(certificate, kind, language)
+    return store_document(certificate, kind, language, data, signer)
 
 
 def keep_documents(certificate):
@@ -162,10 +165,10 @@ def keep_documents(certificate):
     kept = []
     for kind in KEPT_KINDS:
         for language in KEPT_LANGUAGES:
-            data, signer = _signed(certificate, kind, language)
+            data, signer = sign_document(certificate, kind, language)
             existing = kept_document(certificate, kind, language)
             if existing is None:
-                kept.append(_store(certificate, kind, language, data, signer))
+                kept.append(store_document(certificate, kind, language, data, signer))
                 continue
             _put(existing, data)
             existing.signing_key_id = signer.key_id
@@ -174,29 +177,28 @@ def keep_documents(certificate):
     return kept
 
 
-def keep_missing(certificate_ids=None, limit=50):
-    """The worker's step: the files not kept yet of valid certificates (those of ``certificate_ids``, or
-    any), signed and kept, at most ``limit`` certificates at a time. Returns the certificates done."""
+def keep_missing(limit=1):
+    """The worker's step: the files not kept yet of up to ``limit`` valid certificates (of universities that
+    have a key), signed, then kept. All signing comes before the first write, so that on SQLite the write
+    lock is held only for the inserts, not while signing. Returns the certificates done."""
     complete = (db.select(KeptDocument.certificate_id).group_by(KeptDocument.certificate_id)
                 .having(db.func.count() >= len(KEPT_KINDS) * len(KEPT_LANGUAGES)))
     signing = db.select(SigningKey.university_id).where(SigningKey.university_id.is_not(None),
                                                         SigningKey.retired_at.is_(None))
-    query = (db.select(Certificate).where(Certificate.status == VALID, Certificate.id.not_in(complete),
-                                          Certificate.university_id.in_(signing))
-             .order_by(Certificate.id).limit(limit))
-    if certificate_ids is not None:
-        query = query.where(Certificate.id.in_(list(certificate_ids)))
-    done = db.session.scalars(query).all()
-    for certificate in done:
-        for kind in KEPT_KINDS:
-            for language in KEPT_LANGUAGES:
-                keep_document(certificate, kind, language)
+    done = db.session.scalars(db.select(Certificate).where(
+        Certificate.status == VALID, Certificate.id.not_in(complete), Certificate.university_id.in_(signing))
+        .order_by(Certificate.id).limit(limit)).all()
+    signed = [(certificate, kind, language, *sign_document(certificate, kind, language))
+              for certificate in done for kind in KEPT_KINDS for language in KEPT_LANGUAGES
+              if kept_document(certificate, kind, language) is None]
+    for certificate, kind, language, data, signer in signed:
+        store_document(certificate, kind, language, data, signer)
     return done
 
 
 # --- time stamps renewed (B-LTA) ------------------------------------------------------------------------
 
-def timestamps_due(margin, limit=50):
+def timestamps_due(margin, limit=1):
     """Kept files whose last time stamp lapses within ``margin`` (a timedelta), or that have none: the ones
     the worker time-stamps (where a time-stamp server is configured)."""
     horizon = clock.utcnow() + margin

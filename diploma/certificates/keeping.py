@@ -5,6 +5,10 @@ cheap when there is nothing to do, run every minute and soon after a certificate
 - the files of new certificates (and of corrections' new editions) signed and kept
   (``documents.keep_missing``), so that issuing a cohort of hundreds commits at once and the signing
   happens after the commit;
+
+Each step does one thing (one certificate's files, one time stamp) per unit of work and says whether there
+may be more (``diploma.jobs.runner.upkeep`` calls it again, up to a bound per run): no write lock is held
+for long, and a failure loses one step's work.
 - where a time-stamp server is configured (SIGNING_TSA_URL), a document time stamp added to the kept files
   whose last time stamp's TSA certificate ends within ARCHIVE_MARGIN, or that have none (PAdES B-LTA): each
   time stamp proves the file and its validation data existed while the previous one could still be
@@ -28,29 +32,29 @@ def renew_crl():
     renewed = crl.renew_crl_if_due()
     if renewed is not None:
         log.info("the programme's CRL number %s was published", renewed.number)
+    return False
 
 
 def keep_new_documents():
-    done = documents.keep_missing()
-    if done:
-        log.info("signed and kept the files of %s certificates", len(done))
+    """One certificate's files signed and kept; True while there may be more."""
+    return bool(documents.keep_missing(limit=1))
 
 
 def renew_timestamps(timestamper=None, tsa_roots=()):
-    """Document time stamps for the kept files that need one (none without a time-stamp server). When the
-    server's own certificate would not carry a file past the margin either, the step stops and says so:
-    time-stamping again would only add revisions (choose a server whose certificate lasts)."""
+    """A document time stamp for one kept file that needs one (none without a time-stamp server); True
+    while there may be more. When the server's own certificate would not carry the file past the margin
+    either, it stops and says so: time-stamping again would only add revisions (choose a server whose
+    certificate lasts)."""
     if timestamper is None and not current_app.config.get("SIGNING_TSA_URL"):
-        return []
-    stamped = []
-    for kept in documents.timestamps_due(ARCHIVE_MARGIN):
+        return False
+    for kept in documents.timestamps_due(ARCHIVE_MARGIN, limit=1):
         documents.add_archive_timestamp(kept, timestamper=timestamper, tsa_roots=tsa_roots)
-        stamped.append(kept)
         if kept.timestamp_until is None or kept.timestamp_until < clock.utcnow() + ARCHIVE_MARGIN:
             log.error("the time-stamp server's certificate ends on %s, within the renewal margin: "
                       "configure a time-stamp server whose certificate lasts", kept.timestamp_until)
-            break
-    return stamped
+            return False
+        return True
+    return False
 
 
 def register_upkeep(app):

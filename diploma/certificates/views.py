@@ -123,11 +123,17 @@ def _printed(certificate, document):
     if kept is not None:
         return _send_pdf(kept.data, filename)
     try:
-        documents.keep_document(certificate, document, language)
+        data, signer = documents.sign_document(certificate, document, language)
     except SigningError as error:
         return _signing_refused(error)
+    certificate_id = certificate.id
+    commit_now("the reads end before the kept file is written: on SQLite a transaction that has read cannot "
+               "wait for the write lock")
+    kept = documents.store_document(db.session.get(Certificate, certificate_id), document, language, data,
+                                    signer)
+    data = kept.data  # the file kept first, when another download kept it at the same moment
     commit_now("a download keeps the signed file it made, as the worker would have")
-    return _send_pdf(documents.kept_document(certificate, document, language).data, filename)
+    return _send_pdf(data, filename)
 
 
 def _credential(certificate):

@@ -184,15 +184,22 @@ def housekeeping():
     return abandoned
 
 
-def upkeep():
-    """The domains' upkeep steps, each in a unit of work of its own; a failing step is logged and the
-    others still run."""
+UPKEEP_ROUNDS = 100  # the most times one run calls a step that says there is more to do
+
+
+def upkeep(rounds=UPKEEP_ROUNDS):
+    """The domains' upkeep steps, each call in a unit of work of its own, called again while it answers
+    True (more to do), at most ``rounds`` times; a failing step is logged and the others still run."""
     for step in upkeep_steps():
-        try:
-            with unit_of_work():
-                step()
-        except Exception:
-            log.exception("an upkeep step failed: %s", getattr(step, "__name__", step))
+        for _round in range(rounds):
+            try:
+                with unit_of_work():
+                    more = step()
+            except Exception:
+                log.exception("an upkeep step failed: %s", getattr(step, "__name__", step))
+                break
+            if not more:
+                break
 
 
 def _run(job_id, kind_name, progress):
