@@ -172,7 +172,11 @@ def create_root():
     private_key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
     certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
-    return _record(ROOT, None, private_key, certificate)
+    record = _record(ROOT, None, private_key, certificate)
+    from diploma.signing.crl import publish_crl
+
+    publish_crl()  # the first CRL, empty: signatures embed it from the start (the worker renews it)
+    return record
 
 
 def issue_key(university):

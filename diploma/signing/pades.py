@@ -14,6 +14,7 @@ The signature is an incremental update over the whole file as rendered, so a PDF
 pyHanko keeps the XMP packet (``pdfaid:part``/``conformance``, checked by the tests) and the attached
 files, and adds an invisible signature field with the Print flag."""
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from functools import cache
@@ -45,6 +46,17 @@ SIGNATURE_BYTES_WITHOUT_TIMESTAMP = 8192
 # for): one revision, so that readers see a signature over the whole file.
 DSS_WITH_THE_SIGNATURE = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
                                             include_vri=False)
+
+
+class _NoFetchingNotice(logging.Filter):
+    """pyHanko warns at every signature that validation data is embedded without fetching: on purpose here
+    (the programme's CRL comes from the database), so the notice is dropped."""
+
+    def filter(self, record):
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchingNotice())
 
 
 def _asn1_certificate(certificate):
