@@ -19,7 +19,9 @@ download handed out) is that certificate's, and the register's status is the ver
 replaced) — nothing else of the file need be read. Otherwise:
 
 The signature is validated against the programme's root only (no network fetching): whether it is intact
-and covers the whole file (anything added after signing, even an incremental update, counts as a change),
+and covers the whole file (anything added after signing, even an incremental update, counts as a change —
+but for what PAdES adds for the long term: validation data and document time stamps, which the
+certification's DocMDP level allows),
 and which university key made it. A file signed by a key the programme disowned (its
 ``compromised_at``) that is not one of the kept files is refused: whoever holds the stolen key could have
 made it. The attached ``certificate.json`` and Open Badges credential are then

@@ -43,7 +43,7 @@ class Certificate(db.Model):
     snapshot = db.Column(db.JSON, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # The university's key that was current when the certificate was issued (None: issued before the
-    # university had a key). Downloads are signed with the key current at the time of the download.
+    # university had a key). Its files are signed once and kept (KeptDocument, which records their key).
     signing_key_id = db.Column(db.Integer, db.ForeignKey("signing_key.id", ondelete="RESTRICT"))
     # 1 when first issued, one more for each correction. Unique with the student: a student has one
     # certificate per edition, so two corrections of the same certificate cannot both be stored.

@@ -9,7 +9,9 @@ In this order, each step refusing before the next, dearer one runs:
    published keys, compared exactly (the SHA-256 of the certificate, as ``SigningKey.fingerprint``).
    A stranger's key is refused here, BEFORE pyHanko builds any certification path: N look-alike CA
    certificates (same subject and issuer, no key identifiers) made the path builder try about N! orderings;
-3. only then pyHanko validates the signature against the programme's root (no network).
+3. only then pyHanko validates the signature against the programme's root (no network): intact, and over
+   the whole file or followed only by validation data and document time stamps (B-LTA updates, allowed by
+   the certification's DocMDP level); any other change is MODIFIED.
 
 pyHanko's loggers are quieted during the check: what a hostile file makes them say never reaches the log.
 ``run_isolated`` runs the check in a process forked from a fork server, under a CPU-time limit
