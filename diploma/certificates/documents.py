@@ -105,8 +105,12 @@ def sha256_of(data):
 
 def kept_document(certificate, kind, language):
     """The kept file of ``kind`` (certificate|transcript) in ``language``, or None (not signed yet)."""
+    return _kept(certificate.id, kind, language)
+
+
+def _kept(certificate_id, kind, language):
     return db.session.scalar(db.select(KeptDocument).where(
-        KeptDocument.certificate_id == certificate.id, KeptDocument.kind == kind,
+        KeptDocument.certificate_id == certificate_id, KeptDocument.kind == kind,
         KeptDocument.language == language))
 
 
@@ -131,12 +135,13 @@ def _put(kept, data, signed_at=None):
     kept.timestamp_until = pades.last_timestamp_until(data)
 
 
-def store_document(certificate, kind, language, data, signer):
-    """The kept file, added in a savepoint (flushed). When another transaction kept the same certificate,
-    kind and language at the same moment, the savepoint is dropped and the other's file returned."""
+def store_document(certificate_id, kind, language, data, signer):
+    """The kept file (``data``, signed by ``signer``), added in a savepoint (flushed), reading nothing
+    before: by the certificate's id. When another transaction kept the same certificate, kind and language
+    at the same moment, the savepoint is dropped and the other's file returned."""
     savepoint = db.session.begin_nested()
     try:
-        kept = KeptDocument(certificate_id=certificate.id, kind=kind, language=language,
+        kept = KeptDocument(certificate_id=certificate_id, kind=kind, language=language,
                             signing_key_id=signer.key_id)
         _put(kept, data)
         db.session.add(kept)
@@ -144,7 +149,7 @@ def store_document(certificate, kind, language, data, signer):
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
-        return kept_document(certificate, kind, language)
+        return _kept(certificate_id, kind, language)
     return kept
 
 
@@ -155,7 +160,7 @@ def keep_document(certificate, kind, language):
     if kept is not None:
         return kept
     data, signer = sign_document(certificate, kind, language)
-    return store_document(certificate, kind, language, data, signer)
+    return store_document(certificate.id, kind, language, data, signer)
 
 
 def keep_documents(certificate):
@@ -168,7 +173,7 @@ def keep_documents(certificate):
             data, signer = sign_document(certificate, kind, language)
             existing = kept_document(certificate, kind, language)
             if existing is None:
-                kept.append(store_document(certificate, kind, language, data, signer))
+                kept.append(store_document(certificate.id, kind, language, data, signer))
                 continue
             _put(existing, data)
             existing.signing_key_id = signer.key_id
@@ -192,7 +197,7 @@ def keep_missing(limit=1):
               for certificate in done for kind in KEPT_KINDS for language in KEPT_LANGUAGES
               if kept_document(certificate, kind, language) is None]
     for certificate, kind, language, data, signer in signed:
-        store_document(certificate, kind, language, data, signer)
+        store_document(certificate.id, kind, language, data, signer)
     return done
 
 

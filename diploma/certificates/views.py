@@ -129,8 +129,7 @@ def _printed(certificate, document):
     certificate_id = certificate.id
     commit_now("the reads end before the kept file is written: on SQLite a transaction that has read cannot "
                "wait for the write lock")
-    kept = documents.store_document(db.session.get(Certificate, certificate_id), document, language, data,
-                                    signer)
+    kept = documents.store_document(certificate_id, document, language, data, signer)
     data = kept.data  # the file kept first, when another download kept it at the same moment
     commit_now("a download keeps the signed file it made, as the worker would have")
     return _send_pdf(data, filename)

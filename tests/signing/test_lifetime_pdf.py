@@ -351,10 +351,10 @@ def test_the_worker_keeps_the_files_of_issued_and_corrected_certificates(app, co
 def test_two_keepers_at_once_leave_one_file(app, cohort):
     certificate = cohort.issued()[0]
     data, signer = documents.sign_document(certificate, "certificate", "en")
-    first = documents.store_document(certificate, "certificate", "en", data, signer)
+    first = documents.store_document(certificate.id, "certificate", "en", data, signer)
     db.session.commit()
     second_signature = documents.certificate_pdf(certificate, "en")
-    again = documents.store_document(certificate, "certificate", "en", second_signature, signer)
+    again = documents.store_document(certificate.id, "certificate", "en", second_signature, signer)
     assert again.id == first.id and again.data == data
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(KeptDocument)) == 1
