@@ -393,3 +393,39 @@ def test_keep_documents_re_signs_with_the_current_key(app, cohort, runner):
     db.session.commit()
     assert len(after) == 4 and all(k.signing_key_id != old_key for k in after)
     assert all(before[(k.kind, k.language)] != k.sha256 for k in after)
+
+
+@pytest.mark.commits
+@pytest.mark.postgres_only
+def test_two_downloads_keeping_the_same_file_at_once_keep_one(app, cohort):
+    """Two requests that each signed the same file store it at the same moment (their own connections): one
+    row stands, and both hand out its bytes. PostgreSQL only: SQLite serialises the writers."""
+    certificate = cohort.issued()[0]
+    signed = [documents.sign_document(certificate, "transcript", "ar") for _ in range(2)]
+    certificate_id = certificate.id
+    db.session.commit()
+    db.session.close()
+    barrier, handed_out = threading.Barrier(2), {}
+
+    def keep(index):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=60)
+                kept = documents.store_document(certificate_id, "transcript", "ar", *signed[index])
+                handed_out[index] = kept.data
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported by the test, not lost in the thread
+                db.session.rollback()
+                handed_out[index] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=keep, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    rows = db.session.scalars(db.select(KeptDocument)
+                              .where(KeptDocument.certificate_id == certificate_id)).all()
+    assert len(rows) == 1
+    assert handed_out[0] == handed_out[1] == rows[0].data, handed_out
