@@ -22,7 +22,7 @@ from pyhanko.sign.fields import MDPPerm
 from diploma import clock
 from diploma.arabic import format_long_date
 from diploma.certificates import corrections, documents, inspect, keeping, revocation
-from diploma.certificates.models import KeptDocument
+from diploma.certificates.models import Certificate, KeptDocument
 from diploma.extensions import db
 from diploma.jobs import runner
 from diploma.signing import crl, keystore
@@ -429,3 +429,25 @@ def test_two_downloads_keeping_the_same_file_at_once_keep_one(app, cohort):
                               .where(KeptDocument.certificate_id == certificate_id)).all()
     assert len(rows) == 1
     assert handed_out[0] == handed_out[1] == rows[0].data, handed_out
+
+
+def test_issuing_on_the_web_asks_the_worker_to_keep_the_new_files(app):
+    from diploma.jobs import queue
+    from tests.certificates.conftest import provide_keys
+    from tests.certificates.test_views import GRADUATES, graduates_at, post_issue
+
+    group = graduates_at("KUF", GRADUATES[:2])
+    provide_keys(group.university)
+    huey = queue.huey_of(app)
+    huey.flush()
+    response = post_issue(client_for(app, group.registrar), group, [s.id for s in group.students])
+    assert response.status_code == 302
+    assert [task.name for task in huey.pending()] == ["upkeep"]  # enqueued once the issue is committed
+    huey.flush()
+
+    runner.upkeep()  # what that task runs in the worker
+    db.session.rollback()
+    issued = db.session.scalars(db.select(Certificate).where(Certificate.cohort_id == group.cohort.id)).all()
+    assert len(issued) == 2
+    kept = db.session.scalars(db.select(KeptDocument)).all()
+    assert sorted(k.certificate_id for k in kept) == sorted([c.id for c in issued] * 4)
