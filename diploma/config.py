@@ -114,6 +114,12 @@ class Config:
     SIGNING_KDF_ITERATIONS = int(os.environ.get("SIGNING_KDF_ITERATIONS", "600000"))
     # An RFC 3161 time-stamp server: PDFs are then signed PAdES B-T instead of B-B.
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
+    # The time-stamp server's root (or issuing) certificate(s), PEM: whom its time stamps chain to, so that
+    # the signature can carry their validation data. Required with SIGNING_TSA_URL.
+    SIGNING_TSA_ROOTS = os.environ.get("SIGNING_TSA_ROOTS") or None
+    # Fetch the revocation data of the time-stamp server's certificates (its CRL or OCSP) when signing, to
+    # embed it (the programme's own CRL is never fetched: it is in the database).
+    SIGNING_TSA_FETCH_REVOCATION = os.environ.get("SIGNING_TSA_FETCH_REVOCATION", "0") == "1"
 
     # Background jobs (diploma.jobs). The queue only carries "run job <id>" to a worker: a SQLite file in the
     # instance folder by default (nothing else to run), Redis when REDIS_URL is set or JOBS_BACKEND=redis.

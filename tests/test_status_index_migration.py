@@ -7,7 +7,7 @@ from diploma.extensions import db
 from tests import factories
 from tests.test_migrations import fresh_database, schema_differences  # noqa: F401 - the fixture
 
-BEFORE, AFTER = "28a0c0ffee01", "28e4d0c5a004"
+BEFORE, AFTER = "28d3d0c5a003", "28e4d0c5a004"
 
 
 def _insert_certificate(number, student, programme):

@@ -17,6 +17,7 @@ from flask_babel import ngettext
 
 from diploma.arabic import number_for_sentence
 from diploma.certificates import documents, graduation, issuing, verification
+from diploma.certificates.models import CERTIFICATE_DOCUMENT, TRANSCRIPT_DOCUMENT
 from diploma.cli import CommandError, check_writable, write_file
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
@@ -127,9 +128,9 @@ def render_command(serial, output, language, transcript):
         if not certificate.printable:
             raise CommandError(_("The certificate %(serial)s is revoked: it is not printed.",
                                          serial=certificate.serial))
-        render = documents.transcript_pdf if transcript else documents.certificate_pdf
+        kind = TRANSCRIPT_DOCUMENT if transcript else CERTIFICATE_DOCUMENT
         try:
-            data = render(certificate, language)
+            data = documents.document_bytes(certificate, kind, language)  # the kept file when there is one
         except SigningError as error:
             raise CommandError(error.message) from error
         write_file(output, data)

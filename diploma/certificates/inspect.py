@@ -14,9 +14,17 @@ The file is read in memory only, never stored, and treated as hostile:
 - every parse error (broken cross-reference table, truncated file, nesting deep enough to exhaust the
   stack, malformed signature or credential) ends in a verdict, never in an exception.
 
+First, by hash: a file whose SHA-256 is one of the kept files (``KeptDocument``, the very bytes a
+download handed out) is that certificate's, and the register's status is the verdict (valid, revoked,
+replaced) — nothing else of the file need be read. Otherwise:
+
 The signature is validated against the programme's root only (no network fetching): whether it is intact
-and covers the whole file (anything added after signing, even an incremental update, counts as a change),
-and which university key made it. The attached ``certificate.json`` and Open Badges credential are then
+and covers the whole file (anything added after signing, even an incremental update, counts as a change —
+but for what PAdES adds for the long term: validation data and document time stamps, which the
+certification's DocMDP level allows),
+and which university key made it. A file signed by a key the programme disowned (its
+``compromised_at``) that is not one of the kept files is refused: whoever holds the stolen key could have
+made it. The attached ``certificate.json`` and Open Badges credential are then
 compared with the register: the serial exists, the snapshot is the same, the credential's signature is one
 of our published keys, and the certificate is valid, revoked or replaced by a corrected one.
 """
@@ -28,6 +36,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from diploma.arabic import format_long_date
+from diploma.certificates.documents import kept_by_hash
 from diploma.certificates.models import Certificate
 from diploma.certificates.verification import find_by_serial
 from diploma.extensions import db
@@ -52,6 +61,7 @@ REVOKED = "revoked"
 REPLACED = "replaced"
 NOT_IN_REGISTER = "not_in_register"  # signed by us, but its data does not match the register
 NO_CERTIFICATE_DATA = "no_certificate_data"  # signed by us, intact, but carries no certificate (a batch)
+DISOWNED_KEY = "disowned_key"        # signed by a key the programme disowned (leaked), not a kept file
 
 _MESSAGES = {
     VALID: _l("Valid: the signature is intact, made by %(university)s, and the certificate %(serial)s "
@@ -75,6 +85,9 @@ _MESSAGES = {
                  "Ask the graduate for the corrected certificate."),
     NOT_IN_REGISTER: _l("Signed by %(university)s, but the certificate data in the file does not match our "
                         "register. Do not rely on it."),
+    DISOWNED_KEY: _l("Signed with a key the programme disowned on %(disowned)s: this file is not one the "
+                     "university handed out, and whoever took the key could have made it. Do not rely on it; "
+                     "ask the graduate for the current PDF."),
     NO_CERTIFICATE_DATA: _l("The signature by %(university)s is intact, but this file carries no "
                             "certificate data (it may be a batch printed for paper). Check each certificate "
                             "by its serial number and verification code."),
@@ -111,6 +124,8 @@ class PdfVerdict:
                   "serial": self.certificate.serial if self.certificate is not None else ""}
         if self.certificate is not None and self.certificate.revoked_at is not None:
             values["date"] = format_long_date(self.certificate.revoked_at.date())
+        if self.signing_key is not None and self.signing_key.compromised_at is not None:
+            values["disowned"] = format_long_date(self.signing_key.compromised_at.date())
         return str(_MESSAGES[self.outcome]) % values
 
 
@@ -157,13 +172,25 @@ def _check_signature(data, trust):
 
 
 def _inspect(data, trust):
+    kept = kept_by_hash(data)
+    if kept is not None:
+        return _kept_file_verdict(kept)
     finding = _check_signature(data, trust or published_trust())
     if finding.outcome != pdf_check.INTACT:
         return PdfVerdict(finding.outcome)
     key = db.session.scalar(db.select(SigningKey).where(SigningKey.fingerprint == finding.fingerprint))
     if key is None or key.university_id is None:
         return PdfVerdict(UNKNOWN_KEY)
+    if key.compromised_at is not None:
+        return PdfVerdict(DISOWNED_KEY, signing_key=key)
     return _compare_with_register(key, finding.attachments)
+
+
+def _kept_file_verdict(kept):
+    """The verdict on a file that is, byte for byte, one a download handed out: its certificate's status."""
+    certificate = kept.certificate
+    outcome = REPLACED if certificate.replaced else REVOKED if certificate.revoked else VALID
+    return PdfVerdict(outcome, signing_key=kept.signing_key, certificate=certificate)
 
 
 # --- the register ----------------------------------------------------------------------------------------

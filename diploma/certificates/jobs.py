@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from diploma.access import ADMIN
 from diploma.certificates import documents
 from diploma.certificates import issuing as certificates
+from diploma.certificates.models import CERTIFICATE_DOCUMENT
 from diploma.curriculum.models import Cohort
 from diploma.errors import RuleViolation
 from diploma.extensions import db
@@ -74,7 +75,7 @@ def _write_zip(chosen, language, path, progress):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, certificate in enumerate(chosen, start=1):
             try:
-                data = documents.certificate_pdf(certificate, language)
+                data = documents.document_bytes(certificate, CERTIFICATE_DOCUMENT, language)
             except SigningError:
                 raise
             except Exception as error:  # one graduate's PDF: reported with its serial, the rest go on
@@ -119,6 +120,9 @@ def back_to_the_report(job, user):
 
 
 def register_job_kinds(app):
+    from diploma.certificates import keeping
+
+    keeping.register_periodic_steps(app)
     register_job_kind(app, JobKind(PRINT, _l("Printing certificates"), print_certificates))
     register_job_kind(app, JobKind(ISSUE, _l("Issuing certificates"), issue_certificates, writes=True,
                                    summary_template="certificates/_issue_job_summary.html",

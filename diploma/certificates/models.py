@@ -43,7 +43,7 @@ class Certificate(db.Model):
     snapshot = db.Column(db.JSON, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # The university's key that was current when the certificate was issued (None: issued before the
-    # university had a key). Downloads are signed with the key current at the time of the download.
+    # university had a key). Its files are signed once and kept (KeptDocument, which records their key).
     signing_key_id = db.Column(db.Integer, db.ForeignKey("signing_key.id", ondelete="RESTRICT"))
     # 1 when first issued, one more for each correction. Unique with the student: a student has one
     # certificate per edition, so two corrections of the same certificate cannot both be stored.
@@ -97,3 +97,40 @@ def _newer_edition():
     """The certificate table under a second name, for ``Certificate.current``: made once per process (an
     alias is costly to make, about a millisecond, and the same alias serves every query)."""
     return db.aliased(Certificate, name="newer_edition")
+
+
+CERTIFICATE_DOCUMENT, TRANSCRIPT_DOCUMENT = "certificate", "transcript"
+KEPT_KINDS = (CERTIFICATE_DOCUMENT, TRANSCRIPT_DOCUMENT)
+
+
+class KeptDocument(db.Model):
+    """A certificate's signed PDF (the certificate or its transcript, in one language), signed once and kept
+    for life: every download hands out these very bytes, and the upload check knows them by their SHA-256.
+    Re-signed (replaced) only when the key that signed it is disowned; a document time stamp added before
+    the last one lapses (B-LTA) changes the bytes, and the hash with them."""
+
+    __tablename__ = "kept_document"
+
+    id = db.Column(db.Integer, primary_key=True)
+    certificate_id = db.Column(db.Integer, db.ForeignKey("certificate.id", ondelete="CASCADE"),
+                               nullable=False)
+    kind = db.Column(db.String(12), nullable=False)
+    language = db.Column(db.String(2), nullable=False)
+    # SHA-256 of ``data`` in hex: the register's record of the file handed out.
+    sha256 = db.Column(db.String(64), nullable=False, index=True)
+    data = db.Column(db.LargeBinary, nullable=False)
+    signed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    signing_key_id = db.Column(db.Integer, db.ForeignKey("signing_key.id", ondelete="RESTRICT"),
+                               nullable=False)
+    # When the TSA certificate of the file's last time stamp ends (None: no time stamp): the worker adds a
+    # document time stamp before then (B-LTA), where a time-stamp server is configured.
+    timestamp_until = db.Column(db.DateTime)
+
+    certificate = db.relationship("Certificate")
+    signing_key = db.relationship("SigningKey")
+
+    __table_args__ = (
+        db.UniqueConstraint("certificate_id", "kind", "language"),
+        db.CheckConstraint("kind IN ('certificate', 'transcript')", name="kept_kind_known"),
+        db.CheckConstraint("language IN ('ar', 'en')", name="kept_language_known"),
+    )

@@ -23,7 +23,16 @@ from diploma.access import (
     sees_university,
     university_argument,
 )
-from diploma.certificates import bp, confirmations, corrections, documents, graduation, issuing, revocation
+from diploma.certificates import (
+    bp,
+    confirmations,
+    corrections,
+    documents,
+    graduation,
+    issuing,
+    keeping,
+    revocation,
+)
 from diploma.certificates.forms import (
     LANGUAGES,
     CorrectionForm,
@@ -37,7 +46,7 @@ from diploma.certificates.graduation_date import check_graduation_date, proposed
 from diploma.certificates.jobs import ISSUE
 from diploma.certificates.models import Certificate
 from diploma.certificates.verification import SERIAL_PATTERN, find_by_serial
-from diploma.commit_point import on_conflict
+from diploma.commit_point import commit_now, on_conflict
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
@@ -104,17 +113,26 @@ def _signing_refused(error):
 
 
 def _printed(certificate, document):
-    """The certificate or its transcript (``document``) as a signed PDF in ``?language=`` (Arabic by
-    default), rendered from the frozen snapshot, with its data and its Open Badges credential attached."""
+    """The certificate or its transcript (``document``) in ``?language=`` (Arabic by default): the signed
+    PDF kept for life (the same bytes at every download). Asked for before the worker kept it, it is signed
+    and kept here, in a transaction of its own (a GET writes nothing otherwise)."""
     language = choice_arg(request.args, "language", LANGUAGES)
+    suffix = "-transcript" if document == "transcript" else ""
+    filename = f"{certificate.serial}{suffix}-{language}.pdf"
+    kept = documents.kept_document(certificate, document, language)
+    if kept is not None:
+        return _send_pdf(kept.data, filename)
     try:
-        if document == "transcript":
-            return _send_pdf(documents.transcript_pdf(certificate, language),
-                             f"{certificate.serial}-transcript-{language}.pdf")
-        return _send_pdf(documents.certificate_pdf(certificate, language),
-                         f"{certificate.serial}-{language}.pdf")
+        data, signer = documents.sign_document(certificate, document, language)
     except SigningError as error:
         return _signing_refused(error)
+    certificate_id = certificate.id
+    commit_now("the reads end before the kept file is written: on SQLite a transaction that has read cannot "
+               "wait for the write lock")
+    kept = documents.store_document(certificate_id, document, language, data, signer)
+    data = kept.data  # the file kept first, when another download kept it at the same moment
+    commit_now("a download keeps the signed file it made, as the worker would have")
+    return _send_pdf(data, filename)
 
 
 def _credential(certificate):
@@ -217,6 +235,7 @@ def issue(cohort_id):
         db.session.rollback()
         return _report_page(university, cohort, selected=student_ids, error=str(violation.message),
                             status=422, form=form)
+    keeping.keep_soon()
     flash(_("Certificates issued: %(count)s (%(first)s to %(last)s).", count=len(certificates),
             first=certificates[0].serial, last=certificates[-1].serial), "success")
     return redirect(_report_url(cohort.id, university.id))
@@ -357,6 +376,7 @@ def correct(serial):
             db.session.rollback()
             form.form_errors.append(str(violation.message))
         else:
+            keeping.keep_soon()
             flash(_("The certificate %(old)s is replaced by the corrected certificate %(new)s.", old=serial,
                     new=new.serial), "success")
             return redirect(url_for("certificates.certificate_detail", serial=new.serial))

@@ -2,7 +2,7 @@
 
     flask --app wsgi jobs worker [--workers 2]   # runs until Ctrl+C (finishes its jobs) or SIGTERM
     flask --app wsgi jobs sweep                  # fail the jobs of dead workers, remove expired results
-    flask --app wsgi jobs periodic               # the worker's hourly steps, now (renew status lists)
+    flask --app wsgi jobs periodic               # the worker's periodic steps, now (lists, CRL, files)
 
 The worker is Huey's consumer (``huey.create_consumer``) on the queue the settings name (JOBS_BACKEND), in
 this app: the jobs it runs use the app's database and settings.
@@ -74,7 +74,7 @@ def sweep_command():
 
 @jobs_cli.command("periodic")
 def periodic_command():
-    """Run the worker's hourly steps now (each domain's periodic step: signing anew the revocation status
+    """Run the worker's periodic steps now (each domain's periodic step: signing anew the revocation status
     lists before their validUntil): for a site without a running worker, from cron."""
     for name in runner.run_periodic_steps():
         click.echo(name)

@@ -7,9 +7,12 @@ Three tasks are registered on every Huey built here, under fixed names, so that 
 and the worker (``flask --app wsgi jobs worker``, which runs them) agree on them:
 
 - ``run_job(job_id)``: claims the job's row and runs it (runner.py).
-- ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed.
-- ``periodic_steps``, every hour: the domains' periodic steps (registry.register_periodic_step), such as
-  signing anew the revocation status lists before their validUntil.
+- ``sweep_jobs``, every minute: jobs whose worker died are marked failed, expired results removed, then
+  the domains' periodic steps (registry.register_periodic_step), cheap when there is nothing to do: the
+  programme's CRL and the status lists signed anew before they lapse, certificates' files signed and kept,
+  time stamps renewed.
+- ``periodic_steps``: the same steps at once (``run_periodic_steps_soon``: e.g. after issuing, the new
+  certificates' files are signed and kept without waiting for the minute).
 """
 from pathlib import Path
 
@@ -36,7 +39,7 @@ def build_huey(config):
         raise ValueError(f"JOBS_BACKEND must be one of {BACKENDS}, not {backend!r}")
     run = huey.task(name="run_job")(_run_job)
     huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(_sweep_jobs)
-    huey.periodic_task(crontab(minute="17"), name="periodic_steps")(_periodic_steps)
+    huey.diploma_periodic_steps = huey.task(name="periodic_steps")(_periodic_steps)
     huey.diploma_run_job = run
     return huey
 
@@ -51,6 +54,11 @@ def huey_of(app):
 
 def enqueue(app, job_id):
     huey_of(app).diploma_run_job(job_id)
+
+
+def run_periodic_steps_soon(app):
+    """Ask a worker to run the periodic steps now (e.g. from ``commit_point.after_commit``)."""
+    huey_of(app).diploma_periodic_steps()
 
 
 def set_worker_app(app):
@@ -70,6 +78,7 @@ def _sweep_jobs():
 
     with _worker_app.app_context():
         runner.housekeeping()
+        runner.run_periodic_steps()
 
 
 def _periodic_steps():

@@ -59,8 +59,10 @@ PERIODIC_KEY = "diploma_periodic_steps"
 
 @dataclass(frozen=True)
 class PeriodicStep:
-    """Work the worker does by itself every hour (queue.py), beside the jobs people start: ``action()``
-    runs in the app's context, in a unit of work of its own (runner.run_periodic_steps)."""
+    """Work the worker does by itself every minute (queue.py), beside the jobs people start: ``action()``
+    runs in the app's context, in a unit of work of its own (runner.run_periodic_steps), and is called
+    again while it answers True (more to do), at most ``runner.ROUNDS`` times a run; it is cheap when there
+    is nothing to do."""
 
     name: str
     action: Callable

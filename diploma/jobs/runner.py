@@ -184,20 +184,32 @@ def housekeeping():
     return abandoned
 
 
-def run_periodic_steps():
-    """Each domain's periodic step (registry.register_periodic_step), each in a unit of work of its own:
-    every hour by the worker (queue.py), or at once by ``flask --app wsgi jobs periodic``. A step that fails
-    is logged and rolled back; the others still run. Returns the names of the steps done."""
+ROUNDS = 100  # the most times one run calls a step that says there is more to do
+
+
+def run_periodic_steps(rounds=ROUNDS):
+    """Each domain's periodic step (registry.register_periodic_step), each call in a unit of work of its
+    own, called again while it answers True (more to do), at most ``rounds`` times: every minute by the
+    worker (queue.py), or at once by ``flask --app wsgi jobs periodic``. A step that fails is logged and
+    rolled back; the others still run. Returns the names of the steps done."""
     done = []
     for step in periodic_steps().values():
+        if _run_step(step, rounds):
+            done.append(step.name)
+    return done
+
+
+def _run_step(step, rounds):
+    for _round in range(rounds):
         try:
             with unit_of_work():
-                step.action()
+                more = step.action()
         except Exception:
             log.exception("the periodic step %s failed", step.name)
-            continue
-        done.append(step.name)
-    return done
+            return False
+        if not more:
+            return True
+    return True
 
 
 def _run(job_id, kind_name, progress):

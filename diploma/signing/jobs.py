@@ -1,6 +1,6 @@
-"""What the worker does for signing by itself: every hour, the revocation status lists that are missing or
-have less than two days left before their validUntil are signed anew (status_lists.renew_due). Signing has
-no job kind that people start."""
+"""What the worker does for signing by itself (a periodic step, every minute): the revocation status
+lists that are missing or have less than two days left before their validUntil are signed anew
+(status_lists.renew_due). Signing has no job kind that people start."""
 from diploma.jobs.registry import PeriodicStep, register_periodic_step
 from diploma.signing import status_lists
 

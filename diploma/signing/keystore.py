@@ -91,7 +91,7 @@ def _name(common_name, organisation):
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None):
+def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer_public=None, crl_url=None):
     now = clock.now().replace(microsecond=0)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
                .public_key(public_key).serial_number(x509.random_serial_number())
@@ -105,6 +105,10 @@ def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    issuer_public or public_key), critical=False))
+    if crl_url is not None:  # where validators find the programme's CRL (diploma.signing.crl)
+        from diploma.signing.crl import distribution_point
+
+        builder = builder.add_extension(distribution_point(crl_url), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -170,7 +174,11 @@ def create_root():
     private_key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
     certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
-    return _record(ROOT, None, private_key, certificate)
+    record = _record(ROOT, None, private_key, certificate)
+    from diploma.signing.crl import publish_crl
+
+    publish_crl()  # the first CRL, empty: signatures embed it from the start (the worker renews it)
+    return record
 
 
 def issue_key(university):
@@ -185,7 +193,7 @@ def issue_key(university):
     private_key = ec.generate_private_key(ec.SECP256R1())
     certificate = _certificate(_name(university.name_en, university.name_en), private_key.public_key(),
                                root_certificate.subject, root_private, UNIVERSITY_YEARS, ca=False,
-                               issuer_public=root_certificate.public_key())
+                               issuer_public=root_certificate.public_key(), crl_url=_crl_url())
     if previous is not None:
         previous.retired_at = utcnow()
         db.session.flush()
@@ -264,8 +272,8 @@ _root_private_keys = {}
 
 
 def root_private_key():
-    """The root's private key, decrypted once per process (it signs the published key list); None when
-    there is no root. SigningError (translated) without the right passphrase."""
+    """The root's private key, decrypted once per process (it signs the published key list and the
+    programme's CRL); None when there is no root. SigningError (translated) without the right passphrase."""
     root = root_key()
     if root is None:
         return None
@@ -277,6 +285,12 @@ def root_private_key():
         with _signers_lock:
             _root_private_keys[cache_key] = private_key
     return private_key
+
+
+def _crl_url():
+    from diploma.signing.crl import crl_url
+
+    return crl_url()
 
 
 def rewrap_keys():

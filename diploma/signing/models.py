@@ -67,3 +67,19 @@ class StatusList(db.Model):
     etag = db.Column(db.String(64), nullable=False)
     signed_at = db.Column(db.DateTime, nullable=False)
     valid_until = db.Column(db.DateTime, nullable=False)
+
+
+class ProgrammeCrl(db.Model):
+    """The programme's certificate revocation list, signed by the root: the university certificates whose
+    key was disowned (``SigningKey.compromised_at``). Kept as signed (DER), served at /keys/programme.crl,
+    embedded in every signature made while it is current, and made anew when a key is disowned or before
+    ``next_update`` (the worker). The newest (highest ``number``) is the current one."""
+
+    __tablename__ = "programme_crl"
+
+    id = db.Column(db.Integer, primary_key=True)
+    # The CRL number (RFC 5280 5.2.3): grows by one with each list.
+    number = db.Column(db.Integer, nullable=False, unique=True)
+    der = db.Column(db.LargeBinary, nullable=False)
+    this_update = db.Column(db.DateTime, nullable=False)
+    next_update = db.Column(db.DateTime, nullable=False)

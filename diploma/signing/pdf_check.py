@@ -9,7 +9,9 @@ In this order, each step refusing before the next, dearer one runs:
    published keys, compared exactly (the SHA-256 of the certificate, as ``SigningKey.fingerprint``).
    A stranger's key is refused here, BEFORE pyHanko builds any certification path: N look-alike CA
    certificates (same subject and issuer, no key identifiers) made the path builder try about N! orderings;
-3. only then pyHanko validates the signature against the programme's root (no network).
+3. only then pyHanko validates the signature against the programme's root (no network): intact, and over
+   the whole file or followed only by validation data and document time stamps (B-LTA updates, allowed by
+   the certification's DocMDP level); any other change is MODIFIED.
 
 pyHanko's loggers are quieted during the check: what a hostile file makes them say never reaches the log.
 ``run_isolated`` runs the check in a process forked from a fork server, under a CPU-time limit
@@ -41,12 +43,13 @@ QUIETED_LOGGERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto")
 
 @dataclass(frozen=True)
 class Limits:
-    """What a certificate of ours needs, with room: ours have one revision over the render, a few hundred
-    objects, one form field and two certificates (the university's and the root's) in the CMS."""
+    """What a certificate of ours needs, with room: ours have one revision over the render (and two more
+    for each document time stamp), a few hundred objects, a form field for the signature and one for each
+    time stamp, and two certificates (the university's and the root's) in the CMS."""
 
-    revisions: int = 4
+    revisions: int = 16  # the signature's, then two for each document time stamp added over the years
     objects: int = 5000
-    form_fields: int = 8
+    form_fields: int = 16
     cms_certificates: int = 4
 
 
@@ -95,17 +98,17 @@ def _check(data, trust, limits):
     reader = _reader(data)
     if not _structure_within(reader, limits):
         return Finding(TOO_COMPLEX)
-    signatures = reader.embedded_signatures
+    signatures = reader.embedded_regular_signatures
     if not signatures:
         return Finding(UNSIGNED)
-    signature = signatures[-1]
+    signature = signatures[0]
     if len(signature.signed_data["certificates"] or ()) > limits.cms_certificates:
         return Finding(TOO_COMPLEX)
     fingerprint = hashlib.sha256(signature.signer_cert.dump()).hexdigest()
     if fingerprint not in trust.fingerprints or trust.root_der is None:
         return Finding(UNKNOWN_KEY)
     status = _validated(signature, _root_context(trust.root_der))
-    if not _untouched(status) or len(signatures) != 1:
+    if not _untouched(status) or len(signatures) != 1:  # document time stamps are not counted here
         return Finding(MODIFIED)
     if not status.trusted or hashlib.sha256(status.signing_cert.dump()).hexdigest() != fingerprint:
         return Finding(UNKNOWN_KEY)
@@ -181,11 +184,17 @@ def _root_context(root_der):
 
 
 def _untouched(status):
+    """Intact, and either over the whole file, or followed only by what PAdES adds for the long term
+    (validation data, document time stamps: ``LTA_UPDATES``, allowed by the certification's DocMDP level)."""
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    return (status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-            and status.modification_level in (None, ModificationLevel.NONE))
+    if not (status.intact and status.valid):
+        return False
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return status.modification_level in (None, ModificationLevel.NONE)
+    return (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.docmdp_ok is True
+            and status.modification_level == ModificationLevel.LTA_UPDATES)
 
 
 def _validated(signature, context):

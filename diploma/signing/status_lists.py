@@ -15,6 +15,7 @@ waits for the first to commit and then reads its revocation too (PostgreSQL read
 statement); the first list of a university is inserted in a savepoint, and the one who loses that race
 locks the winner's row and signs again.
 """
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -145,6 +146,50 @@ def served(university):
         log.warning("the status list of %s is past its validUntil: is the worker running?", university.code)
     signed = _signed(university, signer, now)
     return ServedList(signed.token, signed.etag, signed.signed_at, signed.valid_until, kept=False)
+
+
+def revoked_in(token):
+    """The indexes set in a signed list (its ``encodedList``)."""
+    encoded = credential.credential_json(token)["credentialSubject"]["encodedList"]
+    bits = credential.decode_status_list(encoded)
+    return [offset * 8 + bit for offset, byte in enumerate(bits) if byte for bit in range(8)
+            if byte & (0x80 >> bit)]
+
+
+@dataclass(frozen=True)
+class ServedDocument:
+    """A key's Data Integrity status list as served: its bytes, strong ETag and the kept list it states."""
+
+    body: bytes
+    etag: str
+    listed: ServedList
+
+
+def served_data_integrity(university, record):
+    """The list of the credentials proved by ``record``'s Ed25519 twin (what the DCC verifier reads), stating
+    exactly what the kept list states (``served``: the same revoked indexes, validFrom and validUntil), so
+    that it too is the same bytes at every fetch (Ed25519 signatures are deterministic), made once per
+    process and kept list. None when the key proves nothing (no twin, compromised) or nothing is signed."""
+    listed = served(university)
+    if listed is None or record.compromised or not record.ed25519_public_key:
+        return None
+    body = _data_integrity_body(university.id, record.id, listed.etag) if listed.kept else \
+        _data_integrity_bytes(university, record, listed)
+    return ServedDocument(body, hashlib.sha256(body).hexdigest(), listed)
+
+
+def _data_integrity_bytes(university, record, listed):
+    secured = credential.data_integrity_status_list(university, record, revoked_in(listed.token),
+                                                    issued_at=listed.signed_at,
+                                                    valid_until=listed.valid_until)
+    return credential.data_integrity_json(secured).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def _data_integrity_body(university_id, key_id, etag):
+    """Made once per kept list (its ``etag``) and key: a proof costs tens of milliseconds."""
+    university, record = db.session.get(University, university_id), db.session.get(SigningKey, key_id)
+    return _data_integrity_bytes(university, record, served(university))
 
 
 def due(now=None):

@@ -73,18 +73,11 @@ def data_integrity_status_list(code, kid):
     university = _university_or_404(code)
     record = db.session.scalar(db.select(SigningKey).where(SigningKey.kid == kid[:64],
                                                            SigningKey.university_id == university.id))
-    if record is None:
+    document = status_lists.served_data_integrity(university, record) if record is not None else None
+    if document is None:
         abort(404)
-    revoked = current_app.extensions[REVOKED_INDEXES](university)
-    try:
-        secured = credential.data_integrity_status_list(university, record, revoked)
-    except SigningError:
-        abort(404)
-    if secured is None:
-        abort(404)
-    response = _json(secured, credential.JSON_MEDIA_TYPE)
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    response = Response(document.body, mimetype=credential.JSON_MEDIA_TYPE)
+    return _cached_list(response, document.listed, document.etag)
 
 
 @bp.route("/issuers/<code>/status")
@@ -96,12 +89,34 @@ def status_list(code):
     listed = status_lists.served(_university_or_404(code))
     if listed is None:
         abort(404)
-    response = Response(listed.token, mimetype=credential.MEDIA_TYPE)
+    return _cached_list(Response(listed.token, mimetype=credential.MEDIA_TYPE), listed, listed.etag)
+
+
+def _cached_list(response, listed, etag):
+    """A status list's answer: kept lists with their strong ETag (``If-None-Match`` answers 304),
+    ``Last-Modified`` and a cache time within their validUntil; a list signed for this answer only with
+    ``no-store``."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     if not listed.kept:  # signed for this answer only: the next fetch gets other bytes
         response.headers["Cache-Control"] = "no-store"
         return response
-    response.set_etag(listed.etag)
+    response.set_etag(etag)
     response.last_modified = listed.signed_at.replace(tzinfo=UTC)
     response.headers["Cache-Control"] = f"public, max-age={listed.max_age(utcnow())}"
     return response.make_conditional(request)
+
+
+@bp.route("/keys/programme.crl")
+@public
+def programme_crl():
+    """The programme's CRL as the root signed it (DER), named in the university certificates."""
+    from diploma.signing import crl
+
+    current = crl.current_crl()
+    if current is None:
+        abort(404)
+    response = Response(current.der, mimetype=crl.CRL_MIMETYPE)
+    response.headers["Content-Disposition"] = "attachment; filename=programme.crl"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Last-Modified"] = current.this_update.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response

@@ -5,7 +5,7 @@ key kept beside the university's P-256 key: its public key as a Multikey and its
 the others. Keys made before are given one by ``flask --app wsgi keys ed25519``.
 
 Revision ID: 28d3d0c5a003
-Revises: 28a0c0ffee01
+Revises: 28b1d0c5a001
 Create Date: 2026-12-07 23:58:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '28d3d0c5a003'
-down_revision = '28a0c0ffee01'
+down_revision = '28b1d0c5a001'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ draw a random unused place at issue. ``status_list``: each university's list as 
 until a change or the worker signs it anew.
 
 Revision ID: 28e4d0c5a004
-Revises: 28a0c0ffee01
+Revises: 28d3d0c5a003
 Create Date: 2026-12-07 23:55:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '28e4d0c5a004'
-down_revision = '28a0c0ffee01'
+down_revision = '28d3d0c5a003'
 branch_labels = None
 depends_on = None
 

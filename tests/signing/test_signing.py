@@ -4,27 +4,20 @@ once, qpdf, pdftotext), the Open Badges 3.0
 credential checked against the spec's required fields and verified with the published JWKS, and the
 revocation status list."""
 import datetime
-import http.server
 import subprocess
 import sys
-import threading
 from io import BytesIO
 
 import pytest
-from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from pyhanko.pdf_utils.generic import StreamObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -38,6 +31,7 @@ from diploma.signing.models import SigningKey
 from diploma.signing.pades import _run_to_completion
 from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_views import client_for
+from tests.signing.tsa import start_tsa
 
 
 @pytest.fixture
@@ -242,49 +236,15 @@ def test_a_university_without_a_key_signs_nothing(app, runner):
         documents.certificate_pdf(group.issued()[0], "ar")
 
 
-def _tsa_server():
-    """A local RFC 3161 time-stamp server: pyHanko's DummyTimeStamper (RSA only) behind http.server on
-    127.0.0.1."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
-                                  critical=True)
-                   .sign(key, hashes.SHA256()))
-    stamper = DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())))
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
-            body = stamper.request_tsa_response(request).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def test_with_a_time_stamp_server_the_signature_is_pades_b_t(app, cohort, monkeypatch, root_pem):
-    server = _tsa_server()
+def test_with_a_time_stamp_server_the_signature_is_pades_b_t(app, cohort, monkeypatch, root_pem, tmp_path):
+    tsa = start_tsa()
     try:
-        monkeypatch.setitem(app.config, "SIGNING_TSA_URL", f"http://127.0.0.1:{server.server_port}/")
+        monkeypatch.setitem(app.config, "SIGNING_TSA_URL", tsa.url)
+        (tmp_path / "tsa.pem").write_bytes(tsa.certificate_pem)
+        monkeypatch.setitem(app.config, "SIGNING_TSA_ROOTS", str(tmp_path / "tsa.pem"))
         data = documents.certificate_pdf(cohort.issued()[0], "en")
     finally:
-        server.shutdown()
-        server.server_close()
+        tsa.stop()
     status = _pyhanko_status(data, root_pem)
     assert _sound(status) and status.trusted
     assert status.timestamp_validity is not None  # PAdES-B-T: a signature time-stamp token is embedded
