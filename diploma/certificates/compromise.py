@@ -2,10 +2,13 @@
 
 The key gets its compromise date (``SigningKey.compromised_at``; from then on every checker refuses its
 tokens: ``diploma.signing.token``), its university a new current key when the leaked one was current, and
-every certificate it signed is re-signed with the university's current key — the same serial, its
-``signing_key_id`` moved to the new key, its documents signed anew (``documents.keep_documents`` where the
-signed files are kept), an audit event for each (``certificate.resigned``) and one for the key
-(``signing_key.compromised``). All of it in the caller's unit of work: a failure leaves nothing half done.
+the programme's CRL signed anew by the root with the key's certificate in it (keyCompromise, from that
+date: PDF readers that check revocation refuse what it signed later), the university's status list signed
+with its current key, and every certificate it signed (as entered in the register, or whose kept files it
+signed) is re-signed with the university's current key — the same serial, its ``signing_key_id`` moved to
+the new key, its kept files signed anew (``documents.keep_documents``: the new files embed the new CRL), an
+audit event for each (``certificate.resigned``) and one for the key (``signing_key.compromised``). All of it
+in the caller's unit of work: a failure leaves nothing half done.
 
 The verification page says so (``resigning_of``): "Re-signed on DATE: the key that first signed it was
 disowned on DATE."
@@ -16,10 +19,10 @@ from datetime import date
 from diploma import audit
 from diploma.audit import AuditEvent
 from diploma.certificates import documents
-from diploma.certificates.models import Certificate
+from diploma.certificates.models import Certificate, KeptDocument
 from diploma.clock import utcnow
 from diploma.extensions import db
-from diploma.signing import keystore
+from diploma.signing import crl, keystore, status_lists
 
 KEY_COMPROMISED = "signing_key.compromised"
 RESIGNED = "certificate.resigned"
@@ -41,13 +44,19 @@ def disown_key(actor, record, since):
         "fingerprint": record.fingerprint, "university": record.university.code,
         "compromised_at": since.isoformat(timespec="minutes"),
         "successor": successor.fingerprint if successor is not None else None})
+    crl.publish_crl()
+    status_lists.renew(record.university)
     return reissue_after_compromise(actor, record, successor)
 
 
 def signed_by(record):
-    """The certificates entered in the register with ``record`` as their signing key, oldest first."""
-    return db.session.scalars(db.select(Certificate).where(Certificate.signing_key_id == record.id)
-                              .order_by(Certificate.id)).all()
+    """The certificates entered in the register with ``record`` as their signing key, or whose kept files
+    it signed (a certificate issued before its university had a key is signed at its first keeping),
+    oldest first."""
+    kept_with_it = db.select(KeptDocument.certificate_id).where(KeptDocument.signing_key_id == record.id)
+    return db.session.scalars(db.select(Certificate).where(
+        db.or_(Certificate.signing_key_id == record.id, Certificate.id.in_(kept_with_it)))
+        .order_by(Certificate.id)).all()
 
 
 def reissue_after_compromise(actor, record, successor=None):
@@ -69,12 +78,9 @@ def reissue_after_compromise(actor, record, successor=None):
 
 
 def _sign_documents_again(certificate):
-    """THE ONE CALL TO WIRE AT MERGE: the certificate's kept signed files, made and signed anew with its
-    university's current key (``documents.keep_documents``, added with the kept files). Until then the
-    documents are signed anew at each download, with the current key, so nothing else is needed."""
-    keep_documents = getattr(documents, "keep_documents", None)
-    if keep_documents is not None:
-        keep_documents(certificate)
+    """The certificate's kept files (certificate and transcript, both languages) signed anew with its
+    university's current key, replacing those the disowned key signed."""
+    documents.keep_documents(certificate)
 
 
 def resigning_of(certificate):

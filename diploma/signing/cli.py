@@ -66,9 +66,19 @@ def _issue(university_code, language, rotate):
         if existing is None and rotate:
             raise CommandError(_("%(code)s has no signing key to rotate: use keys issue.",
                                  code=university.code))
-        record = _run(lambda: keystore.issue_key(university))
+        record = _run(lambda: _new_key(university))
         click.echo(_("New signing key of %(code)s: fingerprint %(fingerprint)s, valid until %(until)s.",
                      code=university.code, fingerprint=record.fingerprint, until=record.not_after.date()))
+
+
+def _new_key(university):
+    """A new key for the university, and its status list signed with it in the same unit of work (a list
+    signed by a retired key would still be served until the worker's renewal)."""
+    from diploma.signing import status_lists
+
+    record = keystore.issue_key(university)
+    status_lists.renew(university)
+    return record
 
 
 @keys_cli.command("issue")

@@ -1,18 +1,22 @@
 """``flask --app wsgi keys compromise``: a leaked key disowned from a date, a new key issued, and every
 certificate it signed re-signed with it — the same serials, audited, all or nothing — and the verification
 page says so in Arabic and English. Through the CLI runner, on a real cohort."""
+import base64
+import json
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
 
 from diploma import clock
 from diploma.audit import AuditEvent
 from diploma.certificates import documents
 from diploma.certificates.compromise import KEY_COMPROMISED, RESIGNED
-from diploma.certificates.models import Certificate
+from diploma.certificates.models import Certificate, KeptDocument
 from diploma.extensions import db
-from diploma.signing import keystore
-from diploma.signing.models import SigningKey
+from diploma.signing import crl, keystore, status_lists
+from diploma.signing.credential import key_url
+from diploma.signing.models import SigningKey, StatusList
 from tests.certificates.builders import graduating_cohort
 
 
@@ -143,3 +147,38 @@ def test_a_compromise_date_in_the_future_is_refused(runner, cohort):
     assert result.exit_code != 0 and "in the future" in result.output
     assert keystore.current_key(cohort.university).compromised_at is None
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 3
+
+
+
+def _kept_files(certificate):
+    db.session.expire_all()
+    return {(kept.kind, kept.language): (kept.sha256, kept.signing_key_id) for kept in db.session.scalars(
+        db.select(KeptDocument).where(KeptDocument.certificate_id == certificate.id))}
+
+
+def _signed_by(token):
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+
+
+def test_compromise_signs_the_kept_files_anew_publishes_the_crl_and_re_signs_the_status_list(runner, cohort):
+    certificate = cohort.issued()[0]
+    documents.keep_documents(certificate)
+    status_lists.renew(cohort.university)
+    db.session.commit()
+    old = keystore.current_key(cohort.university)
+    before = _kept_files(certificate)
+    assert len(before) == 4 and {key for _, key in before.values()} == {old.id}
+
+    assert _compromise(runner, "--university", "MSL", "--since", _since()).exit_code == 0
+
+    new = keystore.current_key(cohort.university)
+    after = _kept_files(certificate)
+    assert after.keys() == before.keys()
+    assert all(after[name][0] != before[name][0] and after[name][1] == new.id for name in after)
+    listed = x509.load_der_x509_crl(crl.current_crl().der)
+    old_serial = keystore.load_certificate(db.session.get(SigningKey, old.id)).serial_number
+    entry = listed.get_revoked_certificate_by_serial_number(old_serial)
+    assert entry.extensions.get_extension_for_class(x509.CRLReason).value.reason == \
+        x509.ReasonFlags.key_compromise
+    token = db.session.get(StatusList, cohort.university.id).token
+    assert _signed_by(token) == key_url(new.kid)  # the list is signed by the new key, not the disowned one
