@@ -4,6 +4,7 @@ pdftoppm, pdfimages; qpdf; zbarimg), as a registrar, a printer or a verifier wou
 Most tests render snapshots made without a database (builders.snapshot): the PDFs state only what the
 snapshot says. Renders are memoised per test module: the same PDF is read by several tests.
 """
+import base64
 import json
 import logging
 import os
@@ -12,8 +13,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from io import BytesIO
 
 import pytest
+import segno
+from PIL import Image
 
 from diploma.certificates import pdf, wording
 from diploma.certificates import pdf_engine as engine
@@ -96,7 +100,16 @@ def attachment(data, tmp_path, name=pdf.ATTACHMENT_NAME):
 
 
 def images(data, tmp_path):
-    """pdfimages' list of the raster images (the QR code is vector: not among them)."""
+    """pdfimages' list of the raster images but the QR code (the one grey image, see ``qr_images``)."""
+    return [line for line in all_images(data, tmp_path) if line.split()[5] != "gray"]
+
+
+def qr_images(data, tmp_path):
+    """pdfimages' list of the QR codes: grey images, one pixel a module, drawn without interpolation."""
+    return [line for line in all_images(data, tmp_path) if line.split()[5] == "gray"]
+
+
+def all_images(data, tmp_path):
     path = tmp_path / "images.pdf"
     path.write_bytes(data)
     return run(["pdfimages", "-list", str(path)]).stdout.decode().splitlines()[2:]
@@ -492,16 +505,34 @@ def test_a_logo_name_outside_the_logos_folder_or_missing_prints_no_logo(app, tmp
     assert pages(data) == 1
 
 
-def test_the_qr_code_is_an_svg_without_text(app):
-    uri = engine.qr_data_uri(snapshot()["verification_url"])
+def test_the_qr_code_is_a_grey_png_of_two_pixels_a_module_with_its_quiet_zone(app):
+    url = snapshot()["verification_url"]
+    image = Image.open(BytesIO(engine.qr_png(url)))
+    code = segno.make(url, error="m", boost_error=False, micro=False, mask=engine.QR_MASK)
 
-    assert uri.startswith("data:image/svg+xml")
-    assert "%3Ctext" not in uri and b"<text" not in engine.qr_svg(snapshot()["verification_url"])
+    scale = engine.QR_PIXELS
+    assert image.mode == "L" and image.size == code.symbol_size(scale=scale, border=engine.QR_QUIET_ZONE)
+    rows = code.matrix_iter(scale=scale, border=engine.QR_QUIET_ZONE)
+    expected = bytes(0 if dark else 255 for row in rows for dark in row)
+    assert image.tobytes() == expected
+    assert engine.qr_data_uri(url) == "data:image/png;base64," + base64.b64encode(engine.qr_png(url)).decode()
+
+
+def test_the_qr_is_drawn_once_a_page_sharp_and_small(app, tmp_path):
+    """The PDF holds the QR as a grey image of two pixels a module, without interpolation (PDF/A forbids it
+    and it would blur the modules)."""
+    data = pdf.render_certificate(snapshot(), "ar")
+    listed = qr_images(data, tmp_path)
+    assert len(listed) == 1
+    width, height = (int(value) for value in listed[0].split()[3:5])
+    modules = engine.qr_code(snapshot()["verification_url"]).symbol_size(border=engine.QR_QUIET_ZONE)[0]
+    assert width == height == modules * engine.QR_PIXELS
+    assert listed[0].split()[9] == "no"  # pdfimages' "interp" column
 
 
 def test_the_url_fetcher_draws_the_qr_codes_in_the_rendering_process(fetcher):
     url = snapshot()["verification_url"]
     response = fetcher.fetch(engine.qr_source(url))
 
-    assert response.content_type == "image/svg+xml"
-    assert response.read() == engine.qr_svg(url)
+    assert response.content_type == "image/png"
+    assert response.read() == engine.qr_png(url)
