@@ -42,9 +42,9 @@ QR_SCHEME = "diploma-qr"
 
 # The QR's data mask, fixed: choosing it (segno's automatic choice, eight trial masks scored in pure Python)
 # cost 30 ms a code; the mask only spreads dark and light modules evenly. The token is random-looking
-# base64url, so one mask suits every token: mask 2 (dark columns every third module) scores best for 26 of
-# 40 sample tokens of version 14–16, and never more than 6 % above the best (bench/qr_size.py prints the
-# scores).
+# base64url, so one mask suits every token: mask 2 (columns every third module) has the lowest mean
+# penalty, is the best for more than half of the sample tokens (version 16–20) and at worst about 10 %
+# above the best (bench/qr_size.py prints the scores).
 QR_MASK = 2
 QR_QUIET_ZONE = 4
 # Two pixels a module: a coarse raster (a 150 dpi scan: 2.5 dots a module) then samples the image with some
