@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from diploma.certificates import verification
+from diploma.i18n import in_language
 from tests.certificates.test_verification import certificate, verification_events, verify_url  # noqa: F401
 from tests.certificates.test_views import client_for, page_of
 from tests.pages import confirm
@@ -116,3 +117,14 @@ def test_a_signed_in_user_keeps_the_switch_that_saves_the_preference(app, certif
 def test_other_public_pages_keep_the_form(app):
     page = page_of(client_for(app).get("/login"))
     assert 'action="/language"' in page and not LANGUAGE_LINK.search(page)
+
+
+def test_in_language_sets_the_language_and_keeps_the_rest():
+    assert in_language("/verify/PCS-1?code=a%26b&lang=ar", "en") == "/verify/PCS-1?code=a%26b&lang=en"
+    assert in_language("/verify", "ar") == "/verify?lang=ar"
+
+
+def test_an_unknown_language_in_the_link_is_ignored(app, certificate):  # noqa: F811
+    url = f"{verify_url(certificate['serial'], certificate['code'])}&lang=fr"
+    page = page_of(client_for(app).get(url, headers={"Accept-Language": "en"}))
+    assert html_language(page) == ("en", "ltr")
