@@ -7,6 +7,7 @@ snapshot says. Renders are memoised per test module: the same PDF is read by sev
 import base64
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -401,6 +402,14 @@ def test_a_small_batch_is_one_page_per_certificate_in_the_given_order(app, tmp_p
         assert f"({item['student']['name_ar']})" in text_of(data, "-f", str(page), "-l", str(page))
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert qr_code(data, tmp_path, page=4) == batch[3]["verification_url"]
+
+
+@pytest.mark.parametrize(("count", "workers"), [(200, 2), (500, 2), (200, 4), (44, 2), (1000, 3)])
+def test_a_batch_is_split_in_a_multiple_of_the_workers_so_no_core_waits_at_the_end(count, workers):
+    size = pdf._chunk_size(count, workers)
+    chunks = math.ceil(count / size)
+    assert size <= pdf.MAX_CHUNK and chunks % workers == 0
+    assert count - (chunks - 1) * size > 0  # no empty chunk
 
 
 def test_a_big_batch_is_rendered_over_the_process_pool_and_merged_in_order(app, tmp_path):
