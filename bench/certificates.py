@@ -12,12 +12,21 @@ In one run, in Arabic (the language printed most), with snapshots made without a
 
 and prints the times, pages per second, the ratio plain/project, the peak memory (maxrss of this process
 and of the largest child, the pool's workers), and for each batch whether its throughput reaches 0.85 ×
-plain throughput × cores — the goal of the process pool.
+plain throughput × cores — the goal of the process pool — and the project's time over plain's spread
+over the cores (the goal: at most 1.2×).
+
+Every QR carries a signed token, as printed (``qr.qr_url`` with a throwaway P-256 key: version 14–16), in
+the project's renders and in the plain ones alike (the same page with a same-sized QR, drawn the same way,
+``pdf_engine.qr_data_uri``). The QR's own cost per page is printed apart: making the image
+(``pdf_engine.qr_png``: the fixed mask, a PNG) against segno's automatic mask choice and an SVG, the way
+of the previous round, and what drawing it adds to a page in WeasyPrint (plain renders of the same pages
+with and without the QR image).
 
 Usage, from the project root:
 
     .venv/bin/python bench/certificates.py
     .venv/bin/python bench/certificates.py --sizes 44 500 --runs 7 --language en
+    .venv/bin/python bench/certificates.py --sizes 200 --runs 3     # the 200-page batch of issue 28
 
 It is a benchmark, not a test: it asserts nothing but that each PDF has the expected number of pages.
 """
@@ -39,6 +48,7 @@ from diploma import create_app  # noqa: E402
 from diploma.config import TestConfig  # noqa: E402
 
 TARGET = 0.85  # of plain throughput × cores
+OVER_PLAIN_GOAL = 1.2  # the project's batch time over plain's time spread over the cores
 
 
 def page_count(data):
@@ -64,6 +74,52 @@ def plain_render(html, css):
     return HTML(string=inlined, base_url=BASE_URL).write_pdf()
 
 
+class ThrowawayKey:
+    """A signer for the QR tokens (``signing.token.make_token`` needs only these two)."""
+
+    def __init__(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3"  # a JWK thumbprint's length (43)
+
+
+def token_urls(batch, signer):
+    """What each certificate's QR holds when printed: the verification URL with its signed token."""
+    from diploma.certificates.qr import qr_url
+
+    return [qr_url(snapshot, signer, index) for index, snapshot in enumerate(batch, start=1)]
+
+
+def plain_batch_html(wording, engine, batch, urls, language, with_qr=True):
+    """The batch as one standalone document (QR codes inlined as data: URIs, as ``certificates_html``
+    makes them) with the tokens' QR codes; without them, a blank image of the same size takes their place."""
+    from diploma.i18n import force_language
+
+    blank = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
+    with force_language(language):
+        contexts = [wording.certificate_context(snapshot, language, url) for snapshot, url in zip(batch, urls,
+                                                                                                   strict=True)]
+        for context in contexts:
+            context["qr"] = engine.qr_data_uri(context["qr_url"]) if with_qr else blank
+        return wording.html("certificate", contexts, language, wording.batch_title(language))
+
+
+def qr_cost(engine, urls):
+    """Milliseconds a page to make the QR image: now (fixed mask, PNG), and as before (segno's automatic
+    mask choice, an SVG)."""
+    import segno
+
+    def svg_with_automatic_mask(url):
+        output = BytesIO()
+        segno.make(url, error="m", boost_error=False, micro=False).save(output, kind="svg", border=4)
+        return output.getvalue()
+
+    now = timed(lambda: [engine.qr_png(url) for url in urls])[0]
+    before = timed(lambda: [svg_with_automatic_mask(url) for url in urls])[0]
+    return now / len(urls) * 1000, before / len(urls) * 1000
+
+
 def peak_memory_mb():
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -86,12 +142,13 @@ def bench_one(pdf, wording, snapshot, language, css, runs):
           f"plain/project {plain / project:5.2f}×")
 
 
-def bench_batch(pdf, wording, batch, language, css, cores):
+def bench_batch(pdf, wording, engine, batch, language, css, cores, signer):
     size = len(batch)
-    project, data = timed(pdf.render_batch, batch, language)
+    urls = token_urls(batch, signer)
+    project, data = timed(pdf.render_batch, batch, language, qr_urls=urls)
     assert page_count(data) == size, (page_count(data), size)
     project_memory = peak_memory_mb()
-    html = wording.certificates_html(batch, language)
+    html = plain_batch_html(wording, engine, batch, urls, language)
     plain, plain_data = timed(plain_render, html, css)
     assert page_count(plain_data) == size
     project_rate, plain_rate = size / project, size / plain
@@ -100,9 +157,28 @@ def bench_batch(pdf, wording, batch, language, css, cores):
     print(f"batch of {size:4d}: project {project:7.2f} s ({project_rate:6.1f} pages/s)   "
           f"plain {plain:7.2f} s ({plain_rate:6.1f} pages/s)   plain/project {plain / project:5.2f}×   "
           f"≥ {TARGET} × plain × {cores} cores ({goal:5.1f} pages/s): {verdict}")
+    over_plain = project / (plain / cores)
+    print(f"    project / (plain / {cores} cores): {over_plain:4.2f}× (goal ≤ {OVER_PLAIN_GOAL}×: "
+          f"{'yes' if over_plain <= OVER_PLAIN_GOAL else 'NO'})")
     print(f"    peak memory after the project's batch: this process {project_memory[0]:.0f} MB, "
           f"largest worker {project_memory[1]:.0f} MB; after plain: {peak_memory_mb()[0]:.0f} MB")
     return project_rate >= goal
+
+
+def bench_qr(wording, engine, batch, language, css):
+    """The QR's own cost per page: making its image, and drawing it (plain renders of the same pages with
+    the QR images and with a blank image in their place)."""
+    urls = token_urls(batch, ThrowawayKey())
+    made, made_before = qr_cost(engine, urls)
+    with_qr = timed(plain_render, plain_batch_html(wording, engine, batch, urls, language), css)[0]
+    without = timed(plain_render, plain_batch_html(wording, engine, batch, urls, language, with_qr=False),
+                    css)[0]
+    version = engine.qr_code(urls[0]).version
+    drawn = (with_qr - without) / len(batch) * 1000
+    print(f"the QR's own cost per page (version {version}, {len(batch)} pages): image made in {made:.1f} ms "
+          f"(fixed mask, PNG; before: automatic mask, SVG {made_before:.1f} ms), drawn by WeasyPrint "
+          f"{drawn:.1f} ms (plain {with_qr / len(batch) * 1000:.1f} ms a page with it, "
+          f"{without / len(batch) * 1000:.1f} ms without)")
 
 
 def bench_signing(pdf, snapshot, batch, language, runs):
@@ -137,7 +213,7 @@ def bench_signing(pdf, snapshot, batch, language, runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[44, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[44, 200, 500])
     parser.add_argument("--runs", type=int, default=9, help="renders of the single certificate")
     parser.add_argument("--language", choices=["ar", "en"], default="ar")
     arguments = parser.parse_args()
@@ -158,8 +234,10 @@ def main():
             print(f"WeasyPrint certificates, {arguments.language}, {cores} cores, load average {load} "
                   "(other work on the machine lowers the gain of the pool)")
             bench_one(pdf, wording, snapshot(), arguments.language, css, arguments.runs)
-            reached = [bench_batch(pdf, wording, snapshots(size), arguments.language, css, cores)
-                       for size in arguments.sizes]
+            bench_qr(wording, engine, snapshots(min(arguments.sizes + [40])), arguments.language, css)
+            signer = ThrowawayKey()
+            reached = [bench_batch(pdf, wording, engine, snapshots(size), arguments.language, css, cores,
+                                   signer) for size in arguments.sizes]
             bench_signing(pdf, snapshot(), snapshots(max(arguments.sizes)), arguments.language,
                           arguments.runs)
     own, children = peak_memory_mb()

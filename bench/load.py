@@ -20,7 +20,10 @@ What it does, in a temporary folder that is deleted at the end:
 
 and prints, per page, requests per second, median and 99th-percentile latency, errors (responses other
 than 2xx/3xx, and socket errors: connect, read, write, timeout), and the page's throughput as a ratio of
-the hello route's. It exits with status 1 when any request failed (the goal: no errors at 64 connections).
+the hello route's; then the verification page's ratio against its goal (at least 0.20 of the bare route,
+the status read and the look counted every time) and whether it set a cookie (it must not: an anonymous
+visitor gets no session). It exits with status 1 when any request failed (the goal: no errors at 64
+connections).
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Traffic stays on 127.0.0.1.
 
@@ -69,6 +72,7 @@ def bench_hello():
 CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 VERIFY_LINK = re.compile(r"(/verify/\S+)")
+VERIFY_GOAL = 0.20  # the verification page's throughput over the bare route's
 PAGES = ("hello", "dashboard", "course", "gradebook", "verify")
 TITLES = {"hello": "hello (bare route)", "dashboard": "student dashboard", "course": "course page",
           "gradebook": "gradebook (lecturer)", "verify": "verification page"}
@@ -350,9 +354,13 @@ def drive(port, targets, pages, options):
     results = []
     for page in pages:
         path, cookie = plan[page]
-        status, _, body = request(port, "GET", path, cookie=cookie)
+        status, headers, body = request(port, "GET", path, cookie=cookie)
         if status != 200:
             sys.exit(f"{path} answered {status} before the load:\n{body[:500]}")
+        if page == "verify":
+            cookies = headers.get_all("Set-Cookie") or []
+            print(f"  the verification page sets {len(cookies)} cookie(s)"
+                  + (f": {', '.join(c.split('=', 1)[0] for c in cookies)}" if cookies else ""))
         if options.warmup:
             wrk(port, path, cookie, options, options.warmup)
         print(f"  {TITLES[page]}: {path} …", flush=True)
@@ -376,6 +384,11 @@ def report(results, options):
         print(f"{TITLES[page]:<22} {result.requests_per_second:>9.1f} {result.median_ms:>9.2f} "
               f"{result.p99_ms:>9.2f} {result.requests:>9} {result.errors:>7} "
               f"{result.requests_per_second / hello:>8.3f}")
+    verify = next((result for page, _, result in results if page == "verify"), None)
+    if verify is not None:
+        ratio = verify.requests_per_second / hello
+        print(f"\nverification page / bare route: {ratio:.3f} (goal ≥ {VERIFY_GOAL:.2f}: "
+              f"{'yes' if ratio >= VERIFY_GOAL else 'NO'})")
     print()
     for _, path, result in results:
         if result.errors:

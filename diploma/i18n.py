@@ -1,15 +1,22 @@
 """Locale choice and text direction.
 
-The order is the one users expect: their saved preference, then the language cookie, then what the
-browser asks for, then Arabic. Arabic is served as ``ar_IQ`` so that dates get the Iraqi month names
-(كانون الثاني، شباط ...); message catalogues fall back from ``ar_IQ`` to ``ar``.
+The order is the one users expect: their saved preference, then the language a link names (``?lang=en``),
+then the language cookie, then what the browser asks for, then Arabic.
+
+The public verification pages (``language_by_link``) set no cookie for a visitor who is not signed in: the
+header's language switch is a link to the same page with ``?lang=`` instead of a form with a CSRF token,
+so nothing is kept in a session (the page stays a plain read, cheap to answer, and shares nothing).
+
+Arabic is served as ``ar_IQ`` so that dates get the Iraqi month names (كانون الثاني، شباط ...); message
+catalogues fall back from ``ar_IQ`` to ``ar``.
 """
 import unicodedata
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, wraps
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel import Locale
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale as _babel_force_locale
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -18,6 +25,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
 LANGUAGE_COOKIE = "lang"
+LANGUAGE_PARAMETER = "lang"  # the query parameter of a link in a given language
 # The Babel locale each interface language is rendered in.
 LOCALE_OF_LANGUAGE = {"ar": "ar_IQ", "en": "en"}
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
@@ -45,10 +53,43 @@ def choose_language():
         saved = None
     if saved in languages:
         return saved
+    linked = linked_language()
+    if linked:
+        return linked
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in languages:
         return cookie
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def linked_language():
+    """The language the request's link names (``?lang=ar|en``), or None."""
+    language = request.args.get(LANGUAGE_PARAMETER) if has_request_context() else None
+    return language if language in supported_languages() else None
+
+
+def language_by_link(view):
+    """Mark a public page whose language switch is a link for visitors not signed in (no session cookie,
+    no CSRF token). Signed-in users keep the switch that saves their preference."""
+    @wraps(view)
+    def marked(*args, **kwargs):
+        g.language_by_link = True
+        return view(*args, **kwargs)
+    return marked
+
+
+def switches_language_by_link():
+    """True when this page's header switches the language with a link: a page marked ``language_by_link``,
+    seen by a visitor not signed in."""
+    return bool(g.get("language_by_link")) and not current_user.is_authenticated
+
+
+def in_language(url, language):
+    """``url`` (a path with its query) in ``language``: its ``lang`` parameter set, the rest kept."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name != LANGUAGE_PARAMETER]
+    return urlunsplit(parts._replace(query=urlencode([*query, (LANGUAGE_PARAMETER, language)])))
 
 
 def select_locale():

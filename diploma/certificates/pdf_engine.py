@@ -11,6 +11,7 @@ fits its page.
   ``data:`` URIs (the QR code); it refuses the network and every other file.
 """
 import atexit
+import base64
 import mimetypes
 import threading
 from io import BytesIO
@@ -19,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 from urllib.request import url2pathname
 
 import segno
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -38,24 +40,51 @@ QR_SCHEME = "diploma-qr"
 
 # --- the QR code -----------------------------------------------------------------------------------
 
-def qr_svg(url):
-    """The QR code of the verification URL as SVG (error correction M, a quiet zone of four modules, no
-    text inside the SVG)."""
-    code = segno.make(url, error="m", boost_error=False, micro=False)
+# The QR's data mask, fixed: choosing it (segno's automatic choice, eight trial masks scored in pure Python)
+# cost 30 ms a code; the mask only spreads dark and light modules evenly. The token is random-looking
+# base64url, so one mask suits every token: mask 2 (columns every third module) has the lowest mean
+# penalty, is the best for more than half of the sample tokens (version 16–20) and at worst about 10 %
+# above the best (bench/qr_size.py prints the scores).
+QR_MASK = 2
+QR_QUIET_ZONE = 4
+# Two pixels a module: a coarse raster (a 150 dpi scan: 2.5 dots a module) then samples the image with some
+# smoothing at the modules' edges, as it does a vector drawing, and zbar reads it (20 of 20 sample pages;
+# one pixel a module, sampled to 2 or 3 dots, read 0 of 16). A printer's 600 dpi draws sharp squares alike.
+QR_PIXELS = 2
+QR_MEDIA_TYPE = "image/png"
+_LIGHT = b"\xff"
+_GREY_LEVELS = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # a module's 0/1 as a white/black pixel
+
+
+def qr_code(url):
+    """The verification URL's QR code: error correction M, never a Micro QR, the fixed mask."""
+    return segno.make(url, error="m", boost_error=False, micro=False, mask=QR_MASK)
+
+
+def qr_png(url):
+    """The QR code as a greyscale PNG of ``QR_PIXELS`` pixels a module (a quiet zone of four): the page
+    scales it with nearest-neighbour sampling (``image-rendering: pixelated`` in the stylesheets,
+    ``/Interpolate false`` in the PDF), so the modules stay sharp squares. Drawing a few thousand modules as
+    an SVG path cost WeasyPrint more than the rest of the page; an image of 200 pixels a side costs little."""
+    matrix = qr_code(url).matrix  # rows of 1 (dark) and 0 (light)
+    size = len(matrix) + 2 * QR_QUIET_ZONE
+    quiet_rows, quiet_side = _LIGHT * (size * QR_QUIET_ZONE), _LIGHT * QR_QUIET_ZONE
+    pixels = b"".join((quiet_rows, *(quiet_side + bytes(row).translate(_GREY_LEVELS) + quiet_side
+                                     for row in matrix), quiet_rows))
     output = BytesIO()
-    code.save(output, kind="svg", border=4, dark="#000", light="#fff", xmldecl=False)
+    image = Image.frombytes("L", (size, size), pixels)
+    image = image.resize((size * QR_PIXELS, size * QR_PIXELS), Image.Resampling.NEAREST)
+    image.save(output, format="PNG", compress_level=1)
     return output.getvalue()
 
 
 def qr_data_uri(url):
     """The same QR code as a ``data:`` URI, for HTML that must stand alone (``standalone=True``)."""
-    code = segno.make(url, error="m", boost_error=False, micro=False)
-    return code.svg_data_uri(border=4, dark="#000", light="#fff")
+    return f"data:{QR_MEDIA_TYPE};base64,{base64.b64encode(qr_png(url)).decode('ascii')}"
 
 
 def qr_source(url):
     return f"{QR_SCHEME}:{quote(url, safe='')}"
-
 
 
 # --- the URL fetcher -----------------------------------------------------------------------------
@@ -68,7 +97,7 @@ class LocalFileFetcher(URLFetcher):
     """Reads ``file://`` URLs under the given folders and ``data:`` URIs, and nothing else: no network,
     no file elsewhere (``..`` and symbolic links are resolved before the check). It also draws the QR
     codes (``diploma-qr:<verification URL>``), so that they are made by the process that renders the page:
-    in a batch, by the pool's workers (segno takes about 10 ms a code, in pure Python)."""
+    in a batch, by the pool's workers (a few milliseconds a code, segno being pure Python)."""
 
     def __init__(self, folders):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
@@ -89,7 +118,7 @@ class LocalFileFetcher(URLFetcher):
         if scheme.lower() == "data":
             return super().fetch(url, headers)
         if scheme.lower() == QR_SCHEME:
-            return URLFetcherResponse(url, qr_svg(unquote(rest)), headers={"Content-Type": "image/svg+xml"})
+            return URLFetcherResponse(url, qr_png(unquote(rest)), headers={"Content-Type": QR_MEDIA_TYPE})
         path = self.allowed_path(url)
         if path is None:
             raise ResourceRefused(f"refused: {url[:200]}")

@@ -15,7 +15,7 @@ from diploma.certificates.forms import VERIFY_FIELD_LENGTH, VerifyForm, VerifyUp
 from diploma.certificates.views import _credential, _data_integrity_credential
 from diploma.commit_point import commit_now
 from diploma.extensions import csrf, db, limiter
-from diploma.i18n import current_language
+from diploma.i18n import LANGUAGE_PARAMETER, current_language, language_by_link, linked_language
 from diploma.web import writes_nothing
 
 # Room for the multipart boundary and headers around an uploaded file.
@@ -26,14 +26,23 @@ UPLOAD_OVERHEAD = 64 * 1024
 
 @bp.route("/verify")
 @public
+@language_by_link
 @limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
 def verify_form():
     """The form for a serial and code read off a paper certificate; it is sent with GET and lands on the
     same page as the certificate's QR code."""
-    form = VerifyForm(formdata=request.args or None)
-    if request.args and form.validate():
-        return redirect(url_for("certificates.verify", serial=form.serial.data, code=form.code.data))
+    sent = any(name in request.args for name in ("serial", "code"))  # not a bare ?lang=
+    form = VerifyForm(formdata=request.args if sent else None)
+    if sent and form.validate():
+        return redirect(url_for("certificates.verify", serial=form.serial.data, code=form.code.data,
+                                **_language_of_link()))
     return _verify_form_page(form)
+
+
+def _language_of_link():
+    """The ``lang`` parameter to carry on to the next page, when this one was asked for by link."""
+    language = linked_language()
+    return {LANGUAGE_PARAMETER: language} if language else {}
 
 
 def _verify_form_page(form, upload_error=None, status=200):
@@ -94,8 +103,11 @@ def verify_upload():
 @bp.route("/verify/", defaults={"serial": ""})
 @bp.route("/verify/<path:serial>")
 @public
+@language_by_link
 @limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
 def verify(serial):
+    """What a certificate states and its status, read at every look, and the look counted. A visitor not
+    signed in gets no cookie (the language by link: ``language_by_link``)."""
     certificate = verification.verify(serial, request.args.get("code"))
     if certificate is None:
         return _not_found(serial)

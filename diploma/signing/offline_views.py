@@ -31,7 +31,7 @@ from diploma.access import public
 from diploma.config import PROJECT_ROOT
 from diploma.curriculum.models import Programme
 from diploma.extensions import db
-from diploma.i18n import current_language, force_language, supported_languages
+from diploma.i18n import current_language, force_language, language_by_link, supported_languages
 from diploma.signing import bp, keystore
 from diploma.signing.token import BAND_CODES, KID_LENGTH, OUTCOMES, TokenVerdict, detached_es256, short_kid
 
@@ -184,6 +184,7 @@ def band_names():
 
 @bp.route("/verify/offline")
 @public
+@language_by_link
 def offline_checker():
     language = request.args.get("lang")
     if language in supported_languages():

@@ -4,16 +4,21 @@ pdftoppm, pdfimages; qpdf; zbarimg), as a registrar, a printer or a verifier wou
 Most tests render snapshots made without a database (builders.snapshot): the PDFs state only what the
 snapshot says. Renders are memoised per test module: the same PDF is read by several tests.
 """
+import base64
 import json
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+from io import BytesIO
 
 import pytest
+import segno
+from PIL import Image
 
 from diploma.certificates import pdf, wording
 from diploma.certificates import pdf_engine as engine
@@ -96,7 +101,16 @@ def attachment(data, tmp_path, name=pdf.ATTACHMENT_NAME):
 
 
 def images(data, tmp_path):
-    """pdfimages' list of the raster images (the QR code is vector: not among them)."""
+    """pdfimages' list of the raster images but the QR code (the one grey image, see ``qr_images``)."""
+    return [line for line in all_images(data, tmp_path) if line.split()[5] != "gray"]
+
+
+def qr_images(data, tmp_path):
+    """pdfimages' list of the QR codes: grey images, one pixel a module, drawn without interpolation."""
+    return [line for line in all_images(data, tmp_path) if line.split()[5] == "gray"]
+
+
+def all_images(data, tmp_path):
     path = tmp_path / "images.pdf"
     path.write_bytes(data)
     return run(["pdfimages", "-list", str(path)]).stdout.decode().splitlines()[2:]
@@ -390,6 +404,14 @@ def test_a_small_batch_is_one_page_per_certificate_in_the_given_order(app, tmp_p
     assert qr_code(data, tmp_path, page=4) == batch[3]["verification_url"]
 
 
+@pytest.mark.parametrize(("count", "workers"), [(200, 2), (500, 2), (200, 4), (44, 2), (1000, 3)])
+def test_a_batch_is_split_in_a_multiple_of_the_workers_so_no_core_waits_at_the_end(count, workers):
+    size = pdf._chunk_size(count, workers)
+    chunks = math.ceil(count / size)
+    assert size <= pdf.MAX_CHUNK and chunks % workers == 0
+    assert count - (chunks - 1) * size > 0  # no empty chunk
+
+
 def test_a_big_batch_is_rendered_over_the_process_pool_and_merged_in_order(app, tmp_path):
     batch = snapshots(23)
     calls = []
@@ -492,16 +514,34 @@ def test_a_logo_name_outside_the_logos_folder_or_missing_prints_no_logo(app, tmp
     assert pages(data) == 1
 
 
-def test_the_qr_code_is_an_svg_without_text(app):
-    uri = engine.qr_data_uri(snapshot()["verification_url"])
+def test_the_qr_code_is_a_grey_png_of_two_pixels_a_module_with_its_quiet_zone(app):
+    url = snapshot()["verification_url"]
+    image = Image.open(BytesIO(engine.qr_png(url)))
+    code = segno.make(url, error="m", boost_error=False, micro=False, mask=engine.QR_MASK)
 
-    assert uri.startswith("data:image/svg+xml")
-    assert "%3Ctext" not in uri and b"<text" not in engine.qr_svg(snapshot()["verification_url"])
+    scale = engine.QR_PIXELS
+    assert image.mode == "L" and image.size == code.symbol_size(scale=scale, border=engine.QR_QUIET_ZONE)
+    rows = code.matrix_iter(scale=scale, border=engine.QR_QUIET_ZONE)
+    expected = bytes(0 if dark else 255 for row in rows for dark in row)
+    assert image.tobytes() == expected
+    assert engine.qr_data_uri(url) == "data:image/png;base64," + base64.b64encode(engine.qr_png(url)).decode()
+
+
+def test_the_qr_is_drawn_once_a_page_sharp_and_small(app, tmp_path):
+    """The PDF holds the QR as a grey image of two pixels a module, without interpolation (PDF/A forbids it
+    and it would blur the modules)."""
+    data = pdf.render_certificate(snapshot(), "ar")
+    listed = qr_images(data, tmp_path)
+    assert len(listed) == 1
+    width, height = (int(value) for value in listed[0].split()[3:5])
+    modules = engine.qr_code(snapshot()["verification_url"]).symbol_size(border=engine.QR_QUIET_ZONE)[0]
+    assert width == height == modules * engine.QR_PIXELS
+    assert listed[0].split()[9] == "no"  # pdfimages' "interp" column
 
 
 def test_the_url_fetcher_draws_the_qr_codes_in_the_rendering_process(fetcher):
     url = snapshot()["verification_url"]
     response = fetcher.fetch(engine.qr_source(url))
 
-    assert response.content_type == "image/svg+xml"
-    assert response.read() == engine.qr_svg(url)
+    assert response.content_type == "image/png"
+    assert response.read() == engine.qr_png(url)

@@ -83,3 +83,26 @@ def test_the_visible_url_under_the_qr_has_no_token(issued, tmp_path):
     pdf_path.write_bytes(documents.certificate_pdf(issued[0], "en"))
     text = run(["pdftotext", pdf_path, "-"]).stdout.decode()
     assert issued[0].serial in text and not re.search(r"#eyJ", text)
+
+
+# --- the QR drawn cheaply: a fixed mask, a PNG scaled without smoothing ---------------------------------
+
+def test_the_fixed_mask_reads_back_for_every_name_length_and_language(tmp_path):
+    """The mask is chosen once (pdf_engine.QR_MASK), not per token: tokens for short, long and very long
+    names, in both languages, all read back from a 150 dpi render."""
+    names = (("حيدر كريم", "Haider Kareem", "m"), LONG_NAMES[0],
+             ("عبد الرحمن عبد الأمير عبد الزهرة عبد الحسين عبد الكريم آل عبد الجبار الموسوي",
+              "Abdulrahman Abdulameer Abdulzahra Abdulhussein Abdulkareem Al Abduljabbar Al-Musawi", "m"))
+    issued = graduating_cohort(3, code="NJF", names=names).issue()
+    for certificate, language in zip(issued, ("ar", "en", "ar"), strict=True):
+        read = scan(documents.certificate_pdf(certificate, language), tmp_path)
+        assert read.partition("#")[0] == certificate.snapshot["verification_url"]
+        assert verify_token(read.partition("#")[2]).claims["s"] == certificate.serial
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_the_transcripts_smaller_qr_reads_back_too(issued, tmp_path, dpi):
+    certificate = issued[0]
+    read = scan(documents.transcript_pdf(certificate, "ar"), tmp_path, dpi=dpi)
+    assert read.partition("#")[0] == certificate.snapshot["verification_url"]
+    assert verify_token(read.partition("#")[2]).outcome == VALID

@@ -89,15 +89,15 @@ def test_the_browser_language_chooses_the_page_language(app, certificate):
 
 
 def test_switching_the_language_comes_back_to_the_same_certificate(app, certificate):
+    """A visitor's switch is a link to the same page in the other language (no cookie: see
+    test_verify_without_cookie.py)."""
     url = verify_url(certificate["serial"], certificate["code"])
     client = client_for(app)
     page = page_of(client.get(url))
-    next_url = re.search(r'name="next" value="([^"]*)"', page)[1].replace("&amp;", "&")
-    assert next_url == url
-
-    response = client.post("/language", data={"language": "en", "next": next_url})
-    assert response.status_code == 302 and response.headers["Location"] == url
-    assert "University of Mosul" in page_of(client.get(url))
+    link = re.search(r'class="link-button language-link" href="([^"]*)"', page)[1].replace("&amp;", "&")
+    assert link == f"{url}&lang=en"
+    page = page_of(client.get(link))
+    assert '<html lang="en" dir="ltr">' in page and "University of Mosul" in page
 
 
 def test_a_revoked_certificate_says_so_with_the_date(app, certificate):
@@ -207,7 +207,8 @@ def test_a_serial_alone_reveals_nothing(app, certificate):
 
 def test_the_not_found_page_does_not_send_the_language_switch_back_to_the_wrong_address(app, certificate):
     page = page_of(client_for(app).get(verify_url("<b>", "x")))
-    assert re.search(r'name="next" value="([^"]*)"', page)[1] == "/verify"
+    assert re.search(r'data-testid="language-switch"', page)
+    assert re.search(r'class="link-button language-link" href="([^"]*)"', page)[1] == "/verify?lang=en"
 
 
 # --- the form ------------------------------------------------------------------------------------

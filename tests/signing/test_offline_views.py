@@ -132,4 +132,4 @@ def test_the_content_security_policy_lets_the_page_fetch_and_register_its_worker
 
 def test_the_header_language_switch_comes_back_to_the_checker_in_the_language_chosen(client):
     page = client.get("/verify/offline?lang=en").get_data(as_text=True)
-    assert '<input type="hidden" name="next" value="/verify/offline">' in page
+    assert '<a class="link-button language-link" href="/verify/offline?lang=ar" lang="ar"' in page
