@@ -49,9 +49,15 @@ def database_snapshot(tables=None, newer_than=None):
 _QUERIES = {}
 
 
+def _comparable(column):
+    """The column as text (one comparable form on every engine), but for binary data (kept PDFs, CRLs):
+    read as bytes, which no text encoding holds."""
+    return column if isinstance(column.type, db.LargeBinary) else db.cast(column, db.Text)
+
+
 def _query(table, dialect, newer_than=None):
     """The SQL reading the table's rows (compiled once), or those of an integer key above ``newer_than``."""
-    select = db.select(*[db.cast(column, db.Text) for column in table.columns]) \
+    select = db.select(*[_comparable(column) for column in table.columns]) \
         .order_by(*table.primary_key.columns)
     if newer_than is not None:
         key, = table.primary_key.columns

@@ -133,17 +133,30 @@ def max_upload_bytes():
     return current_app.config["VERIFY_UPLOAD_MAX_MB"] * MiB
 
 
-def inspect_pdf(data: bytes, trust=None) -> PdfVerdict:
-    """The verdict on ``data`` (an uploaded file's bytes). Never raises for any input. ``trust``
-    (``published_trust()``) may be read before: the caller then ends its read transaction, so that no
-    lock of the database is held while the file is checked."""
+@dataclass(frozen=True)
+class ReadFirst:
+    """What the check needs from the database, read before the file is checked (``read_first``): the
+    caller then ends its read transaction, so that no lock of the database is held meanwhile."""
+
+    trust: object
+    kept_verdict: PdfVerdict | None  # the bytes are a kept file: its certificate's status
+
+
+def read_first(data):
+    return ReadFirst(trust=published_trust(), kept_verdict=kept_file_verdict(data))
+
+
+def inspect_pdf(data: bytes, read=None) -> PdfVerdict:
+    """The verdict on ``data`` (an uploaded file's bytes). Never raises for any input. ``read``
+    (``read_first(data)``) may be read before, the caller ending its read transaction; else it is read
+    here."""
     limit_mb = current_app.config["VERIFY_UPLOAD_MAX_MB"]
     if len(data) > limit_mb * MiB:
         return PdfVerdict(TOO_LARGE, max_megabytes=limit_mb)
     if PDF_MAGIC not in data[:1024]:
         return PdfVerdict(NOT_PDF)
     try:
-        return _inspect(data, trust)
+        return _inspect(data, read)
     except RecursionError:
         return PdfVerdict(UNREADABLE)
     except Exception:  # noqa: BLE001 - a hostile or broken file gets a refusal, whatever broke inside
@@ -171,11 +184,18 @@ def _check_signature(data, trust):
                                   wall_seconds=config["VERIFY_UPLOAD_WALL_SECONDS"])
 
 
-def _inspect(data, trust):
+def kept_file_verdict(data):
+    """The verdict on bytes that are, exactly, a file the register keeps (by SHA-256): its certificate's
+    status; None for any other bytes."""
     kept = kept_by_hash(data)
-    if kept is not None:
-        return _kept_file_verdict(kept)
-    finding = _check_signature(data, trust or published_trust())
+    return _kept_file_verdict(kept) if kept is not None else None
+
+
+def _inspect(data, read):
+    read = read or read_first(data)
+    if read.kept_verdict is not None:
+        return read.kept_verdict
+    finding = _check_signature(data, read.trust)
     if finding.outcome != pdf_check.INTACT:
         return PdfVerdict(finding.outcome)
     key = db.session.scalar(db.select(SigningKey).where(SigningKey.fingerprint == finding.fingerprint))

@@ -92,9 +92,9 @@ def verify_upload():
         return _verify_form_page(VerifyForm(formdata=None), status=422,
                                  upload_error=_("Choose the PDF file of the certificate."))
     else:
-        trust = inspect.published_trust()
+        read = inspect.read_first(data)
         commit_now("the read ends here: no lock of the database is held while the file is checked")
-        verdict = inspect.inspect_pdf(data, trust)
+        verdict = inspect.inspect_pdf(data, read)
     status = 413 if verdict.outcome == inspect.TOO_LARGE else 200
     return render_template("certificates/verify_upload.html", verdict=verdict,
                            upload_form=VerifyUploadForm(formdata=None), max_megabytes=max_megabytes), status

@@ -127,6 +127,7 @@ ROUTE_POLICY = {
     "signing.root_certificate": "public",
     "signing.status_list": "public",
     "signing.data_integrity_status_list": "public",  # one key's list, for the Data Integrity credentials
+    "signing.programme_crl": "public",  # the CRL the root signs, named in the university certificates
     "static": "public",
     "system.healthz": "public",
     # teaching
