@@ -59,6 +59,7 @@ from diploma.extensions import db, limiter
 from diploma.grading import rules
 from diploma.grading.models import Gradebook, Score
 from diploma.partners.models import University
+from diploma.signing import pdf_check
 from diploma.teaching.models import Announcement, Material, Offering
 from diploma.text import clean_text
 from tests.certificates import hostile_pdfs
@@ -1257,10 +1258,14 @@ class _CountingHandler(logging.Handler):
         self.count += 1
 
 
+_LIMITS = pdf_check.Limits()
 hostile_pdf = st.one_of(
-    st.integers(5, 12).map(lambda n: (f"{n} look-alike CA certificates", hostile_pdfs.lookalike_ca_pdf(n))),
-    st.integers(9, 4000).map(lambda n: (f"{n} signature fields", hostile_pdfs.many_signature_fields_pdf(n))),
-    st.integers(5001, 40_000).map(lambda n: (f"{n} objects", hostile_pdfs.many_objects_pdf(n))),
+    st.integers(_LIMITS.cms_certificates + 1, 12).map(
+        lambda n: (f"{n} look-alike CA certificates", hostile_pdfs.lookalike_ca_pdf(n))),
+    st.integers(_LIMITS.form_fields + 1, 4000).map(
+        lambda n: (f"{n} signature fields", hostile_pdfs.many_signature_fields_pdf(n))),
+    st.integers(_LIMITS.objects + 1, 40_000).map(
+        lambda n: (f"{n} objects", hostile_pdfs.many_objects_pdf(n))),
 )
 
 
