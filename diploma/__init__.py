@@ -245,6 +245,7 @@ def _register_cli(app):
     from diploma.auth.cli import users_cli
     from diploma.backup_cli import backup_cli
     from diploma.certificates import check_cli as _check_cli  # noqa: F401 - adds "certificates check"
+    from diploma.certificates import compromise_cli as _compromise_cli  # noqa: F401 - adds "keys compromise"
     from diploma.certificates.cli import certificates_cli
     from diploma.demo import demo_cli
     from diploma.enrolment.cli import enrolment_cli

@@ -7,14 +7,13 @@
     flask --app wsgi keys rewrap                     re-wrap keys weaker than SIGNING_KDF_ITERATIONS
     flask --app wsgi keys compromise --university MSL --since 2026-12-01T00:00
                                                      disown a leaked key (its current one, or --key KID)
-                                                     and re-sign what it signed with a new key
+                                                     and re-sign what it signed with a new key (a command
+                                                     of the certificates: diploma.certificates.compromise_cli)
     flask --app wsgi keys ed25519                    the Ed25519 twin (Open Badges proof) of older keys
 
 The private keys are encrypted with SIGNING_PASSPHRASE (or instance/signing_passphrase), whose strength is
 checked by ``keys init``.
 """
-from datetime import UTC, datetime
-
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
@@ -38,7 +37,8 @@ def _university(code):
     return university_named(code)
 
 
-def _run(work):
+def run_keys_work(work):
+    """``work()`` in one unit of work; a SigningError becomes the command's translated error."""
     try:
         with unit_of_work():
             return work()
@@ -46,12 +46,22 @@ def _run(work):
         raise CommandError(error.message) from error
 
 
+def _root_and_first_crl():
+    """The programme's root, and its first CRL (empty): signatures embed it from the start, and the
+    worker renews it."""
+    from diploma.signing import crl
+
+    record = keystore.create_root()
+    crl.publish_crl()
+    return record
+
+
 @keys_cli.command("init")
 @LANGUAGE
 def init_command(language):
     """Create the programme's root certificate authority."""
     with force_language(language):
-        record = _run(keystore.create_root)
+        record = run_keys_work(_root_and_first_crl)
         click.echo(_("The programme's root certificate is created (fingerprint %(fingerprint)s).",
                      fingerprint=record.fingerprint))
 
@@ -66,7 +76,7 @@ def _issue(university_code, language, rotate):
         if existing is None and rotate:
             raise CommandError(_("%(code)s has no signing key to rotate: use keys issue.",
                                  code=university.code))
-        record = _run(lambda: _new_key(university))
+        record = run_keys_work(lambda: _new_key(university))
         click.echo(_("New signing key of %(code)s: fingerprint %(fingerprint)s, valid until %(until)s.",
                      code=university.code, fingerprint=record.fingerprint, until=record.not_after.date()))
 
@@ -121,63 +131,17 @@ def list_command(language):
 def rewrap_command(language):
     """Re-wrap the keys stored with fewer PBKDF2 iterations than SIGNING_KDF_ITERATIONS (same passphrase)."""
     with force_language(language):
-        rewrapped = _run(keystore.rewrap_keys)
+        rewrapped = run_keys_work(keystore.rewrap_keys)
         click.echo(_("%(count)s signing key(s) re-wrapped with %(iterations)s iterations.",
                      count=len(rewrapped), iterations=keystore.kdf_iterations()))
 
 
-def _key_to_disown(university_code, kid):
-    if kid is not None:
-        record = keystore.key_by_kid(kid)
-        if record is None:
-            raise CommandError(_("No university key has the kid %(kid)s (see keys list).", kid=kid))
-        if university_code is not None and record.university.code != _university(university_code).code:
-            raise CommandError(_("The key %(kid)s is not a key of %(code)s.", kid=kid, code=university_code))
-        return record
-    if university_code is None:
-        raise CommandError(_("Name the key to disown: --university CODE (its current key) or --key KID."))
-    university = _university(university_code)
-    record = keystore.current_key(university)
-    if record is None:
-        raise CommandError(_("%(code)s has no signing key to disown.", code=university.code))
-    return record
-
-
-def _moment(text):
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise CommandError(_("%(value)s is not a date and time: write it as 2026-12-01T00:00 (UTC).",
-                             value=text)) from error
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
-
-
-@keys_cli.command("compromise")
-@university_option(required=False)
-@click.option("--key", "kid", help="The key's kid (JWK thumbprint, or its first 8 characters or more).")
-@click.option("--since", required=True,
-              help="From when the key is no longer trusted (UTC), e.g. 2026-12-01T00:00.")
-@LANGUAGE
-def compromise_command(university_code, kid, since, language):
-    """Disown a leaked key from a date: its tokens signed from then on are refused everywhere; a new key is
-    issued if it was current, and every certificate it signed is re-signed with it (same serials)."""
-    from diploma.certificates.compromise import disown_key
-
-    with force_language(language):
-        record = _key_to_disown(university_code, kid)
-        moment = _moment(since)
-        certificates = _run(lambda: disown_key(None, record, moment))
-        click.echo(_("The key %(fingerprint)s of %(code)s is disowned from %(date)s UTC; %(count)s "
-                     "certificate(s) re-signed with the key %(current)s.",
-                     fingerprint=record.fingerprint, code=record.university.code,
-                     date=moment.strftime("%Y-%m-%d %H:%M"), count=len(certificates),
-                     current=keystore.current_key(record.university).fingerprint))
 @keys_cli.command("ed25519")
 @LANGUAGE
 def ed25519_command(language):
     """Give each current university key made before them its Ed25519 twin (the Open Badges proof)."""
     with force_language(language):
-        completed = _run(keystore.add_missing_ed25519_keys)
+        completed = run_keys_work(keystore.add_missing_ed25519_keys)
         click.echo(_("%(count)s signing key(s) given an Ed25519 key for the Open Badges proof.",
                      count=len(completed)))
 
@@ -187,7 +151,7 @@ def ensure_demo_keys():
     keys were made."""
     made = 0
     if keystore.root_key() is None:
-        keystore.create_root()
+        _root_and_first_crl()
         made += 1
     for university in all_universities():
         if keystore.current_key(university) is None:

@@ -28,19 +28,6 @@ RENEW_BEFORE_DAYS = 2
 CRL_MIMETYPE = "application/pkix-crl"
 
 
-def crl_url():
-    """The CRL's public address, as written in the university certificates (absolute, PUBLIC_BASE_URL)."""
-    from diploma.web import absolute_url
-
-    return absolute_url("signing.programme_crl")
-
-
-def distribution_point(url):
-    """The CRL Distribution Points extension naming ``url`` (for a university certificate)."""
-    return x509.CRLDistributionPoints([x509.DistributionPoint(
-        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None, crl_issuer=None)])
-
-
 def current_crl():
     """The newest list made (or None)."""
     return db.session.scalar(db.select(ProgrammeCrl).order_by(ProgrammeCrl.number.desc()).limit(1))

@@ -106,9 +106,7 @@ def _certificate(subject, public_key, issuer_name, issuer_key, years, ca, issuer
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    issuer_public or public_key), critical=False))
     if crl_url is not None:  # where validators find the programme's CRL (diploma.signing.crl)
-        from diploma.signing.crl import distribution_point
-
-        builder = builder.add_extension(distribution_point(crl_url), critical=False)
+        builder = builder.add_extension(_distribution_point(crl_url), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -174,11 +172,7 @@ def create_root():
     private_key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
     certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
-    record = _record(ROOT, None, private_key, certificate)
-    from diploma.signing.crl import publish_crl
-
-    publish_crl()  # the first CRL, empty: signatures embed it from the start (the worker renews it)
-    return record
+    return _record(ROOT, None, private_key, certificate)
 
 
 def issue_key(university):
@@ -193,7 +187,7 @@ def issue_key(university):
     private_key = ec.generate_private_key(ec.SECP256R1())
     certificate = _certificate(_name(university.name_en, university.name_en), private_key.public_key(),
                                root_certificate.subject, root_private, UNIVERSITY_YEARS, ca=False,
-                               issuer_public=root_certificate.public_key(), crl_url=_crl_url())
+                               issuer_public=root_certificate.public_key(), crl_url=crl_url())
     if previous is not None:
         previous.retired_at = utcnow()
         db.session.flush()
@@ -287,10 +281,18 @@ def root_private_key():
     return private_key
 
 
-def _crl_url():
-    from diploma.signing.crl import crl_url
+def crl_url():
+    """The programme CRL's public address, as written in the university certificates (absolute, on
+    PUBLIC_BASE_URL)."""
+    from diploma.web import absolute_url
 
-    return crl_url()
+    return absolute_url("signing.programme_crl")
+
+
+def _distribution_point(url):
+    """The CRL Distribution Points extension naming ``url`` (for a university certificate)."""
+    return x509.CRLDistributionPoints([x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None, crl_issuer=None)])
 
 
 def rewrap_keys():
