@@ -137,23 +137,25 @@ def _printed(certificate, document):
 
 def _credential(certificate):
     """The certificate's Open Badges 3.0 credential (VC-JWT), to add to a wallet."""
-    try:
-        token = documents.certificate_credential(certificate)
-    except SigningError as error:
-        return _signing_refused(error)
-    return send_file(BytesIO(token.encode("ascii")), mimetype=credential.MEDIA_TYPE, as_attachment=True,
-                     download_name=f"{certificate.serial}-open-badge.jwt", max_age=0)
+    return _credential_file(certificate, documents.certificate_credential, credential.MEDIA_TYPE, "jwt")
 
 
 def _data_integrity_credential(certificate):
     """The certificate's Open Badges 3.0 credential with its Data Integrity proof (JSON), for the DCC
     verifier and the Learner Credential Wallet."""
+    return _credential_file(certificate, documents.certificate_data_integrity_credential,
+                            credential.JSON_MEDIA_TYPE, "json")
+
+
+def _credential_file(certificate, make, mimetype, extension):
+    """The credential ``make(certificate)`` signs, as a file to download; refused (503) when it cannot be
+    signed."""
     try:
-        text = documents.certificate_data_integrity_credential(certificate)
+        text = make(certificate)
     except SigningError as error:
         return _signing_refused(error)
-    return send_file(BytesIO(text.encode("ascii")), mimetype=credential.JSON_MEDIA_TYPE, as_attachment=True,
-                     download_name=f"{certificate.serial}-open-badge.json", max_age=0)
+    return send_file(BytesIO(text.encode("ascii")), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{certificate.serial}-open-badge.{extension}", max_age=0)
 
 
 # --- the registrar's pages -----------------------------------------------------------------------

@@ -34,22 +34,6 @@ from tests.signing.tsa import start_tsa, tsa_certificate
 
 
 @pytest.fixture
-def cohort(runner):
-    group = graduating_cohort(2, code="MSL")
-    group.issue()
-    assert runner.invoke(args=["keys", "init", "--language", "en"]).exit_code == 0
-    assert runner.invoke(args=["keys", "issue", "--university", "MSL", "--language", "en"]).exit_code == 0
-    return group
-
-
-@pytest.fixture
-def root_pem(tmp_path, cohort):
-    path = tmp_path / "root.pem"
-    path.write_text(keystore.root_key().certificate_pem)
-    return path
-
-
-@pytest.fixture
 def tsa(app, monkeypatch, tmp_path):
     """The local time-stamp authority as SIGNING_TSA_URL (its certificate as SIGNING_TSA_ROOTS)."""
     authority = start_tsa()

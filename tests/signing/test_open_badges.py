@@ -25,7 +25,6 @@ from diploma.certificates import documents, revocation
 from diploma.extensions import db
 from diploma.signing import credential, data_integrity, keystore
 from diploma.signing.models import SigningKey
-from tests.certificates.builders import graduating_cohort
 from tests.certificates.test_views import client_for
 
 HERE = Path(__file__).parent
@@ -33,15 +32,6 @@ CHECKERS = HERE.parent / "checkers"
 SCHEMA = json.loads((HERE / "ob3" / "ob_v3p0_achievementcredential_schema.json").read_text())
 CONTEXTS = Path(data_integrity.__file__).parent / "contexts"
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-@pytest.fixture
-def cohort(runner):
-    group = graduating_cohort(2, code="MSL")
-    group.issue()
-    assert runner.invoke(args=["keys", "init", "--language", "en"]).exit_code == 0
-    assert runner.invoke(args=["keys", "issue", "--university", "MSL", "--language", "en"]).exit_code == 0
-    return group
 
 
 def _schema_errors(document):

@@ -34,22 +34,6 @@ from tests.certificates.test_views import client_for
 from tests.signing.tsa import start_tsa
 
 
-@pytest.fixture
-def cohort(runner):
-    group = graduating_cohort(2, code="MSL")
-    group.issue()
-    assert runner.invoke(args=["keys", "init", "--language", "en"]).exit_code == 0
-    assert runner.invoke(args=["keys", "issue", "--university", "MSL", "--language", "en"]).exit_code == 0
-    return group
-
-
-@pytest.fixture
-def root_pem(tmp_path, cohort):
-    path = tmp_path / "root.pem"
-    path.write_text(keystore.root_key().certificate_pem)
-    return path
-
-
 def _run(*command):
     return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=120)
 

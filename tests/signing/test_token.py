@@ -29,15 +29,6 @@ from tests.certificates.builders import snapshot as make_snapshot
 
 
 @pytest.fixture
-def mosul():
-    university = factories.university(code="MSL", name_ar="جامعة الموصل", name_en="University of Mosul")
-    keystore.create_root()
-    keystore.issue_key(university)
-    db.session.commit()
-    return university
-
-
-@pytest.fixture
 def signer(mosul):
     return keystore.signer_for(mosul)
 

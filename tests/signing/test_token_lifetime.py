@@ -26,19 +26,10 @@ from diploma.signing.token import (
     signed_minute,
     verify_token,
 )
-from tests import factories
+from tests.certificates.builders import graduating_cohort
 from tests.certificates.builders import snapshot as make_snapshot
 
 IN_2060 = datetime(2060, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def mosul():
-    university = factories.university(code="MSL", name_ar="جامعة الموصل", name_en="University of Mosul")
-    keystore.create_root()
-    keystore.issue_key(university)
-    db.session.commit()
-    return university
 
 
 def _token(university, signed_at, index=7):
@@ -198,16 +189,19 @@ def _check_in_2060(database_url, token):
                           capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT, env=env)
 
 
-@pytest.mark.commits
-def test_the_command_line_under_faketime_still_verifies_in_2060_what_was_signed_today(database_url):
-    from tests.certificates.builders import graduating_cohort
-
+def _one_certificate_at_mosul():
+    """A certificate issued at Mosul, with the programme's root and Mosul's key: (cohort, it, the signer)."""
     cohort = graduating_cohort(1, code="MSL")
     keystore.create_root()
     keystore.issue_key(cohort.university)
     db.session.commit()
     [certificate] = cohort.issue()
-    signer = keystore.signer_for(cohort.university)
+    return cohort, certificate, keystore.signer_for(cohort.university)
+
+
+@pytest.mark.commits
+def test_the_command_line_under_faketime_still_verifies_in_2060_what_was_signed_today(database_url):
+    cohort, certificate, signer = _one_certificate_at_mosul()
     dated = qr_url(certificate.snapshot, signer, certificate.id)
     undated = make_token(token_claims(certificate.snapshot, certificate.id), signer)
 
@@ -220,14 +214,7 @@ def test_the_command_line_under_faketime_still_verifies_in_2060_what_was_signed_
 
 
 def test_the_command_line_warns_of_a_disowned_key_and_lets_the_register_decide(runner):
-    from tests.certificates.builders import graduating_cohort
-
-    cohort = graduating_cohort(1, code="MSL")
-    keystore.create_root()
-    keystore.issue_key(cohort.university)
-    db.session.commit()
-    [certificate] = cohort.issue()
-    signer = keystore.signer_for(cohort.university)
+    cohort, certificate, signer = _one_certificate_at_mosul()
     earlier = qr_url(certificate.snapshot, signer, certificate.id, _now() - timedelta(minutes=2))
     later = qr_url(certificate.snapshot, signer, certificate.id, _now())
     keystore.compromise_key(keystore.current_key(cohort.university), _now() - timedelta(minutes=1))

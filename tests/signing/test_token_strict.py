@@ -15,7 +15,7 @@ from tests.signing.strict_tokens import (
     with_index_spelt,
     with_signing_time_spelt,
 )
-from tests.signing.test_token import _unb64, mosul, signer  # noqa: F401 - fixtures
+from tests.signing.test_token import _unb64, signer  # noqa: F401 - a fixture
 
 
 def test_tokens_are_made_low_s_and_their_high_s_twin_is_refused(signer):  # noqa: F811
