@@ -81,8 +81,10 @@ def _connect_domains(app):
     from diploma.certificates.revocation import revoked_indexes
     from diploma.enrolment import services as enrolment
     from diploma.grading import table as gradebooks
+    from diploma.signing import crl, keystore
     from diploma.signing.status_lists import REVOKED_INDEXES
 
+    keystore.root_created.connect(crl.publish_first_crl)
     enrolment.connect_to_teaching()
     gradebooks.connect_to_teaching()
     app.extensions[REVOKED_INDEXES] = revoked_indexes

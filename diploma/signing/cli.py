@@ -46,22 +46,12 @@ def run_keys_work(work):
         raise CommandError(error.message) from error
 
 
-def _root_and_first_crl():
-    """The programme's root, and its first CRL (empty): signatures embed it from the start, and the
-    worker renews it."""
-    from diploma.signing import crl
-
-    record = keystore.create_root()
-    crl.publish_crl()
-    return record
-
-
 @keys_cli.command("init")
 @LANGUAGE
 def init_command(language):
     """Create the programme's root certificate authority."""
     with force_language(language):
-        record = run_keys_work(_root_and_first_crl)
+        record = run_keys_work(keystore.create_root)
         click.echo(_("The programme's root certificate is created (fingerprint %(fingerprint)s).",
                      fingerprint=record.fingerprint))
 
@@ -151,7 +141,7 @@ def ensure_demo_keys():
     keys were made."""
     made = 0
     if keystore.root_key() is None:
-        _root_and_first_crl()
+        keystore.create_root()
         made += 1
     for university in all_universities():
         if keystore.current_key(university) is None:

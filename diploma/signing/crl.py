@@ -92,6 +92,11 @@ def renew_crl_if_due():
     return publish_crl()
 
 
+def publish_first_crl(root):
+    """The first list, empty, when the root is made (``keystore.root_created``)."""
+    publish_crl()
+
+
 def crl_for_signing():
     """The list to embed in a signature made now (DER): the current one, or a new one when there is none or
     it has lapsed (never an expired list in a new signature)."""

@@ -17,6 +17,7 @@ import threading
 from datetime import timedelta
 from functools import cache
 
+from blinker import Namespace
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -33,6 +34,11 @@ from diploma.signing.errors import SigningError
 from diploma.signing.models import ROOT, UNIVERSITY, SigningKey
 
 ROOT_YEARS, UNIVERSITY_YEARS = 20, 5
+
+root_created = Namespace().signal("root-created", doc="""
+The programme's root was made (flushed; sent with its SigningKey). The CRL, which the root signs and which
+imports this module, publishes its first list then (``crl.publish_first_crl``, connected at app creation):
+signatures embed it from the start.""")
 PROGRAMME_NAME = "Peace and Crisis Studies Diploma"
 
 
@@ -172,7 +178,9 @@ def create_root():
     private_key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(f"{PROGRAMME_NAME} Root CA", PROGRAMME_NAME)
     certificate = _certificate(subject, private_key.public_key(), subject, private_key, ROOT_YEARS, ca=True)
-    return _record(ROOT, None, private_key, certificate)
+    record = _record(ROOT, None, private_key, certificate)
+    root_created.send(record)
+    return record
 
 
 def issue_key(university):
