@@ -34,7 +34,11 @@ def graduate():
 
 
 def fits_at_double_text(page, name):
+    # The page (after a language link, a new page) laid out with its own fonts before anything is measured.
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     page.evaluate(DOUBLE_TEXT)
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))")
     assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == 32
     fits = page.evaluate(NO_HORIZONTAL_SCROLL)
     screenshot(page, f"text-200-{name}")
