@@ -10,9 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from diploma.access import public
-from diploma.certificates import bp, documents, inspect, verification
+from diploma.certificates import bp, documents, downloads, inspect, verification
 from diploma.certificates.forms import VERIFY_FIELD_LENGTH, VerifyForm, VerifyUploadForm
-from diploma.certificates.views import _credential, _data_integrity_credential
 from diploma.commit_point import commit_now
 from diploma.extensions import csrf, db, limiter
 from diploma.i18n import LANGUAGE_PARAMETER, current_language, language_by_link, linked_language
@@ -152,7 +151,7 @@ def public_credential(serial):
     certificate = verification.verify(serial, request.args.get("code"))
     if certificate is None or not certificate.printable:
         return _not_found(serial)
-    return _credential(certificate)
+    return downloads.credential_file_of(certificate)
 
 
 @bp.route("/credentials/<serial>.json")
@@ -163,4 +162,4 @@ def public_data_integrity_credential(serial):
     certificate = verification.verify(serial, request.args.get("code"))
     if certificate is None or not certificate.printable:
         return _not_found(serial)
-    return _data_integrity_credential(certificate)
+    return downloads.data_integrity_credential_file(certificate)

@@ -7,9 +7,8 @@ today's records. The verification page answers "not found" in one and the same w
 whether the serial is unknown, the code wrong or missing, or the input malformed; it is rate-limited per
 address and never kept by shared caches.
 """
-from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,6 +27,7 @@ from diploma.certificates import (
     confirmations,
     corrections,
     documents,
+    downloads,
     graduation,
     issuing,
     keeping,
@@ -46,7 +46,7 @@ from diploma.certificates.graduation_date import check_graduation_date, proposed
 from diploma.certificates.jobs import ISSUE
 from diploma.certificates.models import Certificate
 from diploma.certificates.verification import SERIAL_PATTERN, find_by_serial
-from diploma.commit_point import commit_now, on_conflict
+from diploma.commit_point import on_conflict
 from diploma.curriculum.models import Cohort
 from diploma.enrolment.models import Student
 from diploma.enrolment.services import student_of
@@ -55,12 +55,10 @@ from diploma.extensions import db
 from diploma.i18n import current_language
 from diploma.jobs.web import run_now_or_defer
 from diploma.partners.services import all_universities, covered_university_or_404
-from diploma.signing import credential
 from diploma.signing.errors import SigningError
 from diploma.web import confirmed, int_arg, page_number
 
 STAFF = (ADMIN, REGISTRAR)
-PDF_MIMETYPE = "application/pdf"
 
 
 @bp.after_request
@@ -100,62 +98,6 @@ def _scope(university):
 def _report_url(cohort_id, university_id):
     return url_for("certificates.cohort_report", cohort_id=cohort_id,
                    **university_argument(university_id))
-
-
-def _send_pdf(data, filename):
-    return send_file(BytesIO(data), mimetype=PDF_MIMETYPE, as_attachment=True, download_name=filename,
-                     max_age=0)
-
-
-def _signing_refused(error):
-    """A certificate that cannot be signed is not handed out: the reason, translated (503)."""
-    return render_template("certificates/signing_error.html", message=error.message), 503
-
-
-def _printed(certificate, document):
-    """The certificate or its transcript (``document``) in ``?language=`` (Arabic by default): the signed
-    PDF kept for life (the same bytes at every download). Asked for before the worker kept it, it is signed
-    and kept here, in a transaction of its own (a GET writes nothing otherwise)."""
-    language = choice_arg(request.args, "language", LANGUAGES)
-    suffix = "-transcript" if document == "transcript" else ""
-    filename = f"{certificate.serial}{suffix}-{language}.pdf"
-    kept = documents.kept_document(certificate, document, language)
-    if kept is not None:
-        return _send_pdf(kept.data, filename)
-    try:
-        data, signer = documents.sign_document(certificate, document, language)
-    except SigningError as error:
-        return _signing_refused(error)
-    certificate_id = certificate.id
-    commit_now("the reads end before the kept file is written: on SQLite a transaction that has read cannot "
-               "wait for the write lock")
-    kept = documents.store_document(certificate_id, document, language, data, signer)
-    data = kept.data  # the file kept first, when another download kept it at the same moment
-    commit_now("a download keeps the signed file it made, as the worker would have")
-    return _send_pdf(data, filename)
-
-
-def _credential(certificate):
-    """The certificate's Open Badges 3.0 credential (VC-JWT), to add to a wallet."""
-    return _credential_file(certificate, documents.certificate_credential, credential.MEDIA_TYPE, "jwt")
-
-
-def _data_integrity_credential(certificate):
-    """The certificate's Open Badges 3.0 credential with its Data Integrity proof (JSON), for the DCC
-    verifier and the Learner Credential Wallet."""
-    return _credential_file(certificate, documents.certificate_data_integrity_credential,
-                            credential.JSON_MEDIA_TYPE, "json")
-
-
-def _credential_file(certificate, make, mimetype, extension):
-    """The credential ``make(certificate)`` signs, as a file to download; refused (503) when it cannot be
-    signed."""
-    try:
-        text = make(certificate)
-    except SigningError as error:
-        return _signing_refused(error)
-    return send_file(BytesIO(text.encode("ascii")), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{certificate.serial}-open-badge.{extension}", max_age=0)
 
 
 # --- the registrar's pages -----------------------------------------------------------------------
@@ -283,8 +225,8 @@ def batch_pdf(cohort_id):
     try:
         data = documents.batch_pdf(university, certificates, language)
     except SigningError as error:
-        return _signing_refused(error)
-    return _send_pdf(data, filename)
+        return downloads.signing_refused(error)
+    return downloads.send_pdf(data, filename)
 
 
 def _correction_form_for(certificate):
@@ -326,28 +268,28 @@ def _printable_or_redirect(certificate):
 @roles(*STAFF)
 def certificate_pdf(serial):
     certificate = _certificate_or_404(serial)
-    return _printable_or_redirect(certificate) or _printed(certificate, "certificate")
+    return _printable_or_redirect(certificate) or downloads.printed(certificate, "certificate")
 
 
 @bp.route("/certificates/<serial>/transcript.pdf")
 @roles(*STAFF)
 def transcript_pdf(serial):
     certificate = _certificate_or_404(serial)
-    return _printable_or_redirect(certificate) or _printed(certificate, "transcript")
+    return _printable_or_redirect(certificate) or downloads.printed(certificate, "transcript")
 
 
 @bp.route("/certificates/<serial>/credential.jwt")
 @roles(*STAFF)
 def certificate_credential(serial):
     certificate = _certificate_or_404(serial)
-    return _printable_or_redirect(certificate) or _credential(certificate)
+    return _printable_or_redirect(certificate) or downloads.credential_file_of(certificate)
 
 
 @bp.route("/certificates/<serial>/credential.json")
 @roles(*STAFF)
 def certificate_data_integrity_credential(serial):
     certificate = _certificate_or_404(serial)
-    return _printable_or_redirect(certificate) or _data_integrity_credential(certificate)
+    return _printable_or_redirect(certificate) or downloads.data_integrity_credential_file(certificate)
 
 
 @bp.route("/certificates/<serial>/correct", methods=["POST"])
@@ -420,22 +362,22 @@ def mine():
 @bp.route("/certificates/mine/certificate.pdf")
 @roles(STUDENT)
 def my_certificate_pdf():
-    return _printed(_own_valid_certificate_or_404(), "certificate")
+    return downloads.printed(_own_valid_certificate_or_404(), "certificate")
 
 
 @bp.route("/certificates/mine/transcript.pdf")
 @roles(STUDENT)
 def my_transcript_pdf():
-    return _printed(_own_valid_certificate_or_404(), "transcript")
+    return downloads.printed(_own_valid_certificate_or_404(), "transcript")
 
 
 @bp.route("/certificates/mine/credential.jwt")
 @roles(STUDENT)
 def my_credential():
-    return _credential(_own_valid_certificate_or_404())
+    return downloads.credential_file_of(_own_valid_certificate_or_404())
 
 
 @bp.route("/certificates/mine/credential.json")
 @roles(STUDENT)
 def my_data_integrity_credential():
-    return _data_integrity_credential(_own_valid_certificate_or_404())
+    return downloads.data_integrity_credential_file(_own_valid_certificate_or_404())
